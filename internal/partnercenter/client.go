@@ -1,0 +1,494 @@
+package partnercenter
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/google/uuid"
+	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
+)
+
+// Defaults.
+const (
+	DefaultBaseURL      = "https://api.partnercenter.microsoft.com"
+	DefaultAuthorityURL = "https://login.microsoftonline.com"
+	// Resource is the audience of Partner Center tokens (v1 endpoint).
+	Resource = "https://api.partnercenter.microsoft.com"
+
+	defaultQPS            = 10
+	defaultMaxRetries     = 4
+	defaultMaxInlineWait  = 2 * time.Second
+	defaultMetadataTTL    = time.Hour
+	defaultAttemptTimeout = 30 * time.Second
+	defaultBackoffBase    = 500 * time.Millisecond
+	defaultBackoffMax     = 10 * time.Second
+	defaultTokenSkew      = 2 * time.Minute
+	maxBodyBytes          = 4 << 20
+)
+
+// Config configures a Client. One Client serves one partner tenant and is
+// shared by all reconciles (its rate limiter and token cache are per Client).
+type Config struct {
+	TenantID      string // partner tenant GUID
+	BaseURL       string // default "https://api.partnercenter.microsoft.com"
+	AuthorityURL  string // default "https://login.microsoftonline.com"
+	Credentials   CredentialStore
+	HTTPClient    *http.Client // nil → default with TLS verification; tests pass one with RootCAs
+	QPS           float64      // default 10
+	Burst         int          // default max(1, ceil(QPS))
+	MaxRetries    int          // transport retries for one operation, default 4; negative → 0
+	MaxInlineWait time.Duration
+	MetadataTTL   time.Duration // default 1h
+	Logger        logr.Logger
+	Observer      Observer // optional: called once per HTTP attempt
+
+	// AttemptTimeout bounds one HTTP attempt (default 30s).
+	AttemptTimeout time.Duration
+	// BackoffBase and BackoffMax shape the exponential backoff with jitter
+	// between retries (defaults 500ms, 10s).
+	BackoffBase time.Duration
+	BackoffMax  time.Duration
+	// TokenExpirySkew: tokens are renewed this long before they expire
+	// (default 2m; at most half the token's lifetime).
+	TokenExpirySkew time.Duration
+	// AllowPlainHTTP permits http:// URLs (the simulator's demo mode). TLS
+	// verification cannot be turned off.
+	AllowPlainHTTP bool
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+// Observer sees every HTTP attempt (for Prometheus). operation is a fixed
+// name (e.g. "ListCustomerAgreements", "AcquireToken"); outcome is one of
+// "success", "throttled", "error", "transport_error".
+type Observer interface {
+	ObserveCall(operation, outcome string, statusCode int, d time.Duration)
+}
+
+// Operation names (used in errors, logs and the Observer).
+const (
+	OpGetAgreementMetadata           = "GetAgreementMetadata"
+	OpListCustomerAgreements         = "ListCustomerAgreements"
+	OpGetDirectSignedStatus          = "GetDirectSignedStatus"
+	OpGetAgreementDocument           = "GetAgreementDocument"
+	OpStartEnhancedAttestation       = "StartEnhancedAttestation"
+	OpGetEnhancedAttestation         = "GetEnhancedAttestation"
+	OpCreateAgreementFromAttestation = "CreateAgreementFromAttestation"
+	OpCreateLegacyAgreement          = "CreateLegacyAgreement"
+	OpAcquireToken                   = "AcquireToken"
+	OpCheckCredentials               = "CheckCredentials"
+)
+
+// Outcomes reported to the Observer.
+const (
+	OutcomeSuccess        = "success"
+	OutcomeThrottled      = "throttled"
+	OutcomeError          = "error"
+	OutcomeTransportError = "transport_error"
+)
+
+// CallOption adjusts one operation.
+type CallOption func(*callOptions)
+
+type callOptions struct {
+	requestID     string
+	correlationID string
+}
+
+// WithRequestID sets the operation's MS-RequestId (Partner Center's
+// idempotency key), e.g. one the controller persisted before a create so a
+// restart repeats the same request. After a definitive answer (success or a
+// business error) use a new one.
+func WithRequestID(id string) CallOption { return func(o *callOptions) { o.requestID = id } }
+
+// WithCorrelationID sets the operation's MS-CorrelationId.
+func WithCorrelationID(id string) CallOption { return func(o *callOptions) { o.correlationID = id } }
+
+// Client talks to Partner Center for one partner tenant. It is safe for
+// concurrent use.
+type Client struct {
+	cfg     Config
+	http    *http.Client
+	limiter *rate.Limiter
+	log     logr.Logger
+	now     func() time.Time
+	baseURL string
+	tokURL  string
+
+	appUser  tokenCache
+	appOnly  tokenCache
+	rotation rotationState // guarded by appUser.sem
+
+	metaMu     sync.Mutex
+	meta       AgreementMetadata
+	metaExpiry time.Time
+	metaGroup  singleflight.Group
+
+	secretsMu sync.Mutex
+	secrets   []string // recent secret values, for redaction only
+}
+
+// New validates cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if strings.TrimSpace(cfg.TenantID) == "" {
+		return nil, errors.New("partnercenter: Config.TenantID is required")
+	}
+	if cfg.Credentials == nil {
+		return nil, errors.New("partnercenter: Config.Credentials is required")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	if cfg.AuthorityURL == "" {
+		cfg.AuthorityURL = DefaultAuthorityURL
+	}
+	for name, raw := range map[string]string{"BaseURL": cfg.BaseURL, "AuthorityURL": cfg.AuthorityURL} {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("partnercenter: Config.%s %q is not an absolute URL", name, raw)
+		}
+		if u.Scheme != "https" && !(u.Scheme == "http" && cfg.AllowPlainHTTP) {
+			return nil, fmt.Errorf("partnercenter: Config.%s must use https", name)
+		}
+	}
+	if cfg.QPS <= 0 {
+		cfg.QPS = defaultQPS
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = int(cfg.QPS + 0.999)
+		if cfg.Burst < 1 {
+			cfg.Burst = 1
+		}
+	}
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = defaultMaxRetries
+	} else if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = 0
+	}
+	if cfg.MaxInlineWait == 0 {
+		cfg.MaxInlineWait = defaultMaxInlineWait
+	}
+	if cfg.MetadataTTL <= 0 {
+		cfg.MetadataTTL = defaultMetadataTTL
+	}
+	if cfg.AttemptTimeout <= 0 {
+		cfg.AttemptTimeout = defaultAttemptTimeout
+	}
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = defaultBackoffBase
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = defaultBackoffMax
+	}
+	if cfg.BackoffMax < cfg.BackoffBase {
+		cfg.BackoffMax = cfg.BackoffBase
+	}
+	if cfg.TokenExpirySkew <= 0 {
+		cfg.TokenExpirySkew = defaultTokenSkew
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		hc = &http.Client{Transport: tr}
+	} else if tr, ok := hc.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
+		return nil, errors.New("partnercenter: Config.HTTPClient disables TLS verification; trust a CA through RootCAs instead")
+	}
+	c := &Client{
+		cfg:     cfg,
+		http:    hc,
+		limiter: rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst),
+		log:     cfg.Logger,
+		now:     cfg.Now,
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"),
+		tokURL:  strings.TrimRight(cfg.AuthorityURL, "/") + "/" + url.PathEscape(cfg.TenantID) + "/oauth2/token",
+		appUser: newTokenCache(),
+		appOnly: newTokenCache(),
+	}
+	if c.log.GetSink() == nil {
+		c.log = logr.Discard()
+	}
+	c.log = c.log.WithValues("partnerTenant", cfg.TenantID)
+	return c, nil
+}
+
+// TenantID is the partner tenant this Client serves.
+func (c *Client) TenantID() string { return c.cfg.TenantID }
+
+// request is one logical operation.
+type request struct {
+	op             string
+	method         string
+	path           string // already escaped
+	query          url.Values
+	body           any
+	auth           tokenKind
+	customerScoped bool
+	opts           callOptions
+}
+
+func applyOptions(opts []CallOption) callOptions {
+	var o callOptions
+	for _, f := range opts {
+		if f != nil {
+			f(&o)
+		}
+	}
+	return o
+}
+
+// do runs one operation with retries and returns the body of the 2xx answer.
+// The operation keeps one MS-RequestId and MS-CorrelationId across retries.
+func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
+	var body []byte
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return nil, &Error{Kind: KindBadRequest, Operation: r.op, Message: "encoding request body: " + err.Error()}
+		}
+		body = b
+	}
+	if r.opts.requestID == "" {
+		r.opts.requestID = uuid.NewString()
+	}
+	if r.opts.correlationID == "" {
+		r.opts.correlationID = uuid.NewString()
+	}
+	u := c.baseURL + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	log := c.log.WithValues("operation", r.op, "requestId", r.opts.requestID, "correlationId", r.opts.correlationID)
+
+	var lastErr error
+	reauthenticated := false
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			wait := c.backoff(attempt)
+			if ra, ok := RetryAfter(lastErr); ok && ra > wait {
+				wait = ra
+			}
+			if !c.sleep(ctx, wait) {
+				return nil, c.finalError(ctx, r.op, lastErr)
+			}
+		}
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, c.finalError(ctx, r.op, lastErr)
+		}
+		tok, err := c.token(ctx, r.auth)
+		if err != nil {
+			if IsRetryable(err) && attempt < c.cfg.MaxRetries && ctx.Err() == nil {
+				lastErr = err
+				continue
+			}
+			return nil, err
+		}
+
+		status, respBody, hdr, err := c.attempt(ctx, log, r, u, body, tok, attempt)
+		if err != nil {
+			lastErr = transientError(r.op, "request failed: "+c.redact(sanitizeText(err.Error())), err)
+			if ctx.Err() != nil || attempt >= c.cfg.MaxRetries {
+				return nil, lastErr
+			}
+			continue
+		}
+		if status >= 200 && status < 300 {
+			return respBody, nil
+		}
+		eb, _ := decodeErrorBody(respBody)
+		e := classify(r.op, status, eb, r.customerScoped)
+		e.Message = c.redact(e.Message)
+		switch {
+		case e.Kind == KindThrottled:
+			e.RetryAfter = parseRetryAfter(hdr.Get("Retry-After"), c.now())
+			if e.RetryAfter > c.cfg.MaxInlineWait || attempt >= c.cfg.MaxRetries || !fitsDeadline(ctx, e.RetryAfter) {
+				return nil, e
+			}
+			lastErr = e
+		case e.Kind == KindTransient:
+			if attempt >= c.cfg.MaxRetries {
+				return nil, e
+			}
+			lastErr = e
+		case e.Kind == KindUnauthorized && status == http.StatusUnauthorized && !reauthenticated:
+			// The access token may have been revoked or expired early: drop
+			// it and try once more with a fresh one.
+			reauthenticated = true
+			c.invalidateToken(r.auth, tok)
+			lastErr = e
+		default:
+			return nil, e
+		}
+	}
+}
+
+// attempt performs one HTTP exchange.
+func (c *Client) attempt(ctx context.Context, log logr.Logger, r request, u string, body []byte, tok string, attempt int) (int, []byte, http.Header, error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+	defer cancel()
+	var rdr io.Reader
+	if body != nil {
+		rdr = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, r.method, u, rdr)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("MS-RequestId", r.opts.requestID)
+	req.Header.Set("MS-CorrelationId", r.opts.correlationID)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	var respBody []byte
+	if err == nil {
+		respBody, err = io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+		_ = resp.Body.Close()
+	}
+	d := time.Since(start)
+	if err != nil {
+		c.observe(r.op, OutcomeTransportError, 0, d)
+		log.V(1).Info("partner center call failed in transport", "attempt", attempt, "method", r.method, "path", r.path, "duration", d, "error", c.redact(sanitizeText(err.Error())))
+		return 0, nil, nil, err
+	}
+	outcome := OutcomeSuccess
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		outcome = OutcomeThrottled
+	case resp.StatusCode < 200 || resp.StatusCode >= 300:
+		outcome = OutcomeError
+	}
+	c.observe(r.op, outcome, resp.StatusCode, d)
+	log.V(1).Info("partner center call", "attempt", attempt, "method", r.method, "path", r.path, "status", resp.StatusCode, "duration", d)
+	return resp.StatusCode, respBody, resp.Header, nil
+}
+
+func (c *Client) observe(op, outcome string, status int, d time.Duration) {
+	if c.cfg.Observer != nil {
+		c.cfg.Observer.ObserveCall(op, outcome, status, d)
+	}
+}
+
+// backoff returns the wait before retry number attempt (≥1): exponential
+// with "equal jitter" (between half and all of the exponential step).
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.cfg.BackoffBase
+	for i := 1; i < attempt && d < c.cfg.BackoffMax; i++ {
+		d *= 2
+	}
+	if d > c.cfg.BackoffMax {
+		d = c.cfg.BackoffMax
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+// sleep waits d unless ctx ends first or its deadline cannot accommodate d.
+func (c *Client) sleep(ctx context.Context, d time.Duration) bool {
+	if !fitsDeadline(ctx, d) {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func fitsDeadline(ctx context.Context, d time.Duration) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return false
+	}
+	return true
+}
+
+// finalError is what an operation returns when it stops retrying early.
+func (c *Client) finalError(ctx context.Context, op string, lastErr error) error {
+	if lastErr != nil {
+		return lastErr
+	}
+	if err := ctx.Err(); err != nil {
+		return transientError(op, "context ended: "+err.Error(), err)
+	}
+	return transientError(op, "rate limiter wait exceeds the context deadline", context.DeadlineExceeded)
+}
+
+// parseRetryAfter reads seconds or an HTTP date; a missing or bad header
+// means one second.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Second
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		if n < 0 {
+			return 0
+		}
+		if n > 24*3600 {
+			n = 24 * 3600
+		}
+		return time.Duration(n * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+		return 0
+	}
+	return time.Second
+}
+
+// rememberSecret records a secret value so that no error text can echo it.
+func (c *Client) rememberSecret(s string) {
+	if len(s) < 6 {
+		return
+	}
+	c.secretsMu.Lock()
+	defer c.secretsMu.Unlock()
+	for _, x := range c.secrets {
+		if x == s {
+			return
+		}
+	}
+	c.secrets = append(c.secrets, s)
+	if len(c.secrets) > 32 {
+		c.secrets = c.secrets[len(c.secrets)-32:]
+	}
+}
+
+func (c *Client) redact(s string) string {
+	c.secretsMu.Lock()
+	defer c.secretsMu.Unlock()
+	for _, x := range c.secrets {
+		if strings.Contains(s, x) {
+			s = strings.ReplaceAll(s, x, "[redacted]")
+		}
+	}
+	return s
+}

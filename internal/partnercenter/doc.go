@@ -1,0 +1,52 @@
+// Package partnercenter is the operator's client for the Microsoft Partner
+// Center APIs that concern Microsoft Customer Agreement (MCA) acceptance. It
+// follows /work/shared/partner-center-contract.md (kept in the repository's
+// shared docs) field for field.
+//
+// # Operations
+//
+//   - GetAgreementMetadata: the current MCA template id (cached for
+//     Config.MetadataTTL; concurrent callers share one fetch).
+//   - ListCustomerAgreements: the customer's partner attestations, always
+//     asked for with agreementType=MicrosoftCustomerAgreement (without it the
+//     service answers with old Cloud Agreement records). Both the collection
+//     and the bare-array answer are accepted.
+//   - GetDirectSignedStatus, GetAgreementDocument.
+//   - StartEnhancedAttestation, GetEnhancedAttestation and
+//     CreateAgreementFromAttestation: the enhanced flow (App-only tokens).
+//   - CreateLegacyAgreement: the legacy confirmation (App+User tokens).
+//   - CheckCredentials: obtains an App+User token.
+//
+// # Tokens
+//
+// Tokens come from the Entra ID v1 endpoint ({authority}/{tenant}/oauth2/token,
+// resource=https://api.partnercenter.microsoft.com): App+User through the
+// refresh token, App-only through client credentials, both from one
+// CredentialStore (NewSecretCredentialStore reads the keys clientId,
+// clientSecret and refreshToken of a Kubernetes Secret). Tokens are cached
+// until shortly before they expire. A rotated refresh token is written back
+// to the store before the new access token is used; if that write fails the
+// new refresh token is kept in memory and written first thing next time.
+//
+// # Transport behaviour
+//
+// Every call sends MS-RequestId and MS-CorrelationId. One operation keeps its
+// request id across retries (WithRequestID lets the caller choose it, e.g. to
+// make a create idempotent across restarts). Timeouts, connection resets and
+// 5xx are retried with exponential backoff and jitter within the caller's
+// deadline. A 429 is waited out in-process when Retry-After ≤
+// Config.MaxInlineWait; otherwise the call fails with KindThrottled and
+// RetryAfter(err) tells the caller when to come back. One token-bucket rate
+// limiter per Client (i.e. per partner tenant) paces all calls.
+//
+// # Errors
+//
+// Failures are *Error values classified by Partner Center code first and
+// HTTP status second (KindOf, (*Error).Retryable, RetryAfter). No error text
+// or log line holds a token, a secret or a refresh token.
+//
+// # Modeled shapes
+//
+// The shapes the contract marks as modeled (the enhanced attestation bodies
+// and answers, its status names, code 600062) all live in modeled.go.
+package partnercenter

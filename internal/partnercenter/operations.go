@@ -1,0 +1,277 @@
+package partnercenter
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+func mcaQuery() url.Values { return url.Values{"agreementType": {AgreementTypeMCA}} }
+
+func customerPath(customerTenantID, suffix string) string {
+	return "/v1/customers/" + url.PathEscape(customerTenantID) + suffix
+}
+
+func requireArg(op, name, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return &Error{Kind: KindBadRequest, Operation: op, Message: name + " is required"}
+	}
+	return nil
+}
+
+func decodeFailure(op string, err error) error {
+	return &Error{Kind: KindUnknown, Operation: op, StatusCode: http.StatusOK, Message: "unexpected answer: " + truncate(sanitizeText(err.Error()), 200)}
+}
+
+// GetAgreementMetadata returns the current MCA metadata (template id). The
+// answer is cached for MetadataTTL; concurrent callers share one fetch.
+func (c *Client) GetAgreementMetadata(ctx context.Context) (AgreementMetadata, error) {
+	if m, ok := c.cachedMetadata(); ok {
+		return m, nil
+	}
+	ch := c.metaGroup.DoChan("metadata", func() (any, error) {
+		if m, ok := c.cachedMetadata(); ok {
+			return m, nil
+		}
+		// The fetch is shared: one caller giving up must not fail the others.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.sharedFetchTimeout(ctx))
+		defer cancel()
+		m, err := c.fetchMetadata(fctx)
+		if err != nil {
+			return nil, err
+		}
+		c.metaMu.Lock()
+		c.meta, c.metaExpiry = m, c.now().Add(c.cfg.MetadataTTL)
+		c.metaMu.Unlock()
+		return m, nil
+	})
+	select {
+	case <-ctx.Done():
+		return AgreementMetadata{}, transientError(OpGetAgreementMetadata, "context ended: "+ctx.Err().Error(), ctx.Err())
+	case res := <-ch:
+		if res.Err != nil {
+			return AgreementMetadata{}, res.Err
+		}
+		return res.Val.(AgreementMetadata), nil
+	}
+}
+
+// InvalidateMetadata drops the cached metadata.
+func (c *Client) InvalidateMetadata() {
+	c.metaMu.Lock()
+	defer c.metaMu.Unlock()
+	c.metaExpiry = time.Time{}
+}
+
+func (c *Client) cachedMetadata() (AgreementMetadata, bool) {
+	c.metaMu.Lock()
+	defer c.metaMu.Unlock()
+	if c.meta.TemplateID != "" && c.now().Before(c.metaExpiry) {
+		return c.meta, true
+	}
+	return AgreementMetadata{}, false
+}
+
+func (c *Client) sharedFetchTimeout(ctx context.Context) time.Duration {
+	d := time.Duration(c.cfg.MaxRetries+1)*c.cfg.AttemptTimeout + c.cfg.BackoffMax
+	if dl, ok := ctx.Deadline(); ok {
+		if rem := time.Until(dl); rem > d {
+			d = rem
+		}
+	}
+	return d
+}
+
+func (c *Client) fetchMetadata(ctx context.Context) (AgreementMetadata, error) {
+	b, err := c.do(ctx, request{op: OpGetAgreementMetadata, method: http.MethodGet, path: "/v1/agreements", query: mcaQuery(), auth: tokenAppUser})
+	if err != nil {
+		return AgreementMetadata{}, err
+	}
+	items, err := decodeMetadata(b)
+	if err != nil {
+		return AgreementMetadata{}, decodeFailure(OpGetAgreementMetadata, err)
+	}
+	for _, m := range items {
+		if strings.EqualFold(m.AgreementType, AgreementTypeMCA) && m.TemplateID != "" {
+			return m, nil
+		}
+	}
+	return AgreementMetadata{}, &Error{Kind: KindUnknown, Operation: OpGetAgreementMetadata, StatusCode: http.StatusOK, Message: "the answer holds no MicrosoftCustomerAgreement metadata"}
+}
+
+// ListCustomerAgreements returns the customer's MCA attestation records,
+// oldest first (the last one is in force; see LatestAgreement). It always
+// asks with agreementType=MicrosoftCustomerAgreement and drops records of
+// any other type should the service send them anyway.
+func (c *Client) ListCustomerAgreements(ctx context.Context, customerTenantID string) ([]Agreement, error) {
+	if err := requireArg(OpListCustomerAgreements, "customerTenantID", customerTenantID); err != nil {
+		return nil, err
+	}
+	b, err := c.do(ctx, request{op: OpListCustomerAgreements, method: http.MethodGet, path: customerPath(customerTenantID, "/agreements"), query: mcaQuery(), auth: tokenAppUser, customerScoped: true})
+	if err != nil {
+		return nil, err
+	}
+	all, err := decodeAgreements(b)
+	if err != nil {
+		return nil, decodeFailure(OpListCustomerAgreements, err)
+	}
+	out := make([]Agreement, 0, len(all))
+	for _, a := range all {
+		if a.Type == "" || strings.EqualFold(a.Type, AgreementTypeMCA) {
+			out = append(out, a)
+		}
+	}
+	sortAgreements(out)
+	return out, nil
+}
+
+// GetDirectSignedStatus says whether the customer accepted the MCA
+// directly in the Microsoft 365 admin center.
+func (c *Client) GetDirectSignedStatus(ctx context.Context, customerTenantID string) (bool, error) {
+	if err := requireArg(OpGetDirectSignedStatus, "customerTenantID", customerTenantID); err != nil {
+		return false, err
+	}
+	b, err := c.do(ctx, request{op: OpGetDirectSignedStatus, method: http.MethodGet, path: customerPath(customerTenantID, "/directSignedMicrosoftCustomerAgreementStatus"), auth: tokenAppUser, customerScoped: true})
+	if err != nil {
+		return false, err
+	}
+	var w struct {
+		IsSigned *bool `json:"isSigned"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return false, decodeFailure(OpGetDirectSignedStatus, err)
+	}
+	if w.IsSigned == nil {
+		return false, &Error{Kind: KindUnknown, Operation: OpGetDirectSignedStatus, StatusCode: http.StatusOK, Message: "the answer has no isSigned field"}
+	}
+	return *w.IsSigned, nil
+}
+
+// GetAgreementDocument returns the agreement text's links. language
+// defaults to en-US and country to US (country codes are upper case).
+func (c *Client) GetAgreementDocument(ctx context.Context, templateID, language, country string) (AgreementDocument, error) {
+	if err := requireArg(OpGetAgreementDocument, "templateID", templateID); err != nil {
+		return AgreementDocument{}, err
+	}
+	if language == "" {
+		language = "en-US"
+	}
+	if country == "" {
+		country = "US"
+	}
+	q := url.Values{"language": {language}, "country": {strings.ToUpper(country)}}
+	b, err := c.do(ctx, request{op: OpGetAgreementDocument, method: http.MethodGet, path: "/v1/agreementtemplates/" + url.PathEscape(templateID) + "/document", query: q, auth: tokenAppUser})
+	if err != nil {
+		return AgreementDocument{}, err
+	}
+	var w documentWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return AgreementDocument{}, decodeFailure(OpGetAgreementDocument, err)
+	}
+	return AgreementDocument(w), nil
+}
+
+// StartEnhancedAttestation starts an enhanced attestation (App-only) and
+// returns the link for the customer's signatory.
+func (c *Client) StartEnhancedAttestation(ctx context.Context, req EnhancedAttestationRequest, opts ...CallOption) (EnhancedAttestation, error) {
+	for name, v := range map[string]string{"CompanyName": req.CompanyName, "SignatoryFirstName": req.SignatoryFirstName, "SignatoryLastName": req.SignatoryLastName, "SignatoryEmail": req.SignatoryEmail} {
+		if err := requireArg(OpStartEnhancedAttestation, name, v); err != nil {
+			return EnhancedAttestation{}, err
+		}
+	}
+	if req.Country == "" {
+		req.Country = "US"
+	}
+	req.Country = strings.ToUpper(req.Country)
+	if req.Language == "" {
+		req.Language = "en-US"
+	}
+	b, err := c.do(ctx, request{op: OpStartEnhancedAttestation, method: http.MethodPost, path: pathEnhancedAttestations(), body: enhancedRequestBody(req), auth: tokenAppOnly, opts: applyOptions(opts)})
+	if err != nil {
+		return EnhancedAttestation{}, err
+	}
+	a, err := decodeEnhancedAttestation(b)
+	if err != nil {
+		return EnhancedAttestation{}, decodeFailure(OpStartEnhancedAttestation, err)
+	}
+	if a.AttestationID == "" {
+		return EnhancedAttestation{}, &Error{Kind: KindUnknown, Operation: OpStartEnhancedAttestation, Message: "the answer has no attestationId"}
+	}
+	return a, nil
+}
+
+// GetEnhancedAttestation reads an enhanced attestation (App-only).
+func (c *Client) GetEnhancedAttestation(ctx context.Context, attestationID string) (EnhancedAttestation, error) {
+	if err := requireArg(OpGetEnhancedAttestation, "attestationID", attestationID); err != nil {
+		return EnhancedAttestation{}, err
+	}
+	b, err := c.do(ctx, request{op: OpGetEnhancedAttestation, method: http.MethodGet, path: pathEnhancedAttestation(attestationID), auth: tokenAppOnly})
+	if err != nil {
+		return EnhancedAttestation{}, err
+	}
+	a, err := decodeEnhancedAttestation(b)
+	if err != nil {
+		return EnhancedAttestation{}, decodeFailure(OpGetEnhancedAttestation, err)
+	}
+	return a, nil
+}
+
+// CreateAgreementFromAttestation creates the agreement from an accepted
+// enhanced attestation (App-only). Before the customer accepted it fails
+// with KindAttestationNotAccepted.
+func (c *Client) CreateAgreementFromAttestation(ctx context.Context, customerTenantID, attestationID, templateID string, opts ...CallOption) (Agreement, error) {
+	for name, v := range map[string]string{"customerTenantID": customerTenantID, "attestationID": attestationID, "templateID": templateID} {
+		if err := requireArg(OpCreateAgreementFromAttestation, name, v); err != nil {
+			return Agreement{}, err
+		}
+	}
+	body := createFromAttestationBody{AttestationID: attestationID, TemplateID: templateID, Type: AgreementTypeMCA}
+	b, err := c.do(ctx, request{op: OpCreateAgreementFromAttestation, method: http.MethodPost, path: customerPath(customerTenantID, "/agreements"), body: body, auth: tokenAppOnly, customerScoped: true, opts: applyOptions(opts)})
+	if err != nil {
+		return Agreement{}, err
+	}
+	a, err := decodeAgreement(b)
+	if err != nil {
+		return Agreement{}, decodeFailure(OpCreateAgreementFromAttestation, err)
+	}
+	return a, nil
+}
+
+// maxFutureSkew tolerates clock differences for dateAgreed.
+const maxFutureSkew = 5 * time.Minute
+
+// CreateLegacyAgreement confirms the customer's acceptance the legacy way
+// (App+User). dateAgreed may not lie in the future.
+func (c *Client) CreateLegacyAgreement(ctx context.Context, customerTenantID string, contact Contact, templateID string, dateAgreed time.Time, opts ...CallOption) (Agreement, error) {
+	for name, v := range map[string]string{"customerTenantID": customerTenantID, "templateID": templateID, "contact.FirstName": contact.FirstName, "contact.LastName": contact.LastName, "contact.Email": contact.Email} {
+		if err := requireArg(OpCreateLegacyAgreement, name, v); err != nil {
+			return Agreement{}, err
+		}
+	}
+	if dateAgreed.IsZero() {
+		return Agreement{}, &Error{Kind: KindBadRequest, Operation: OpCreateLegacyAgreement, Message: "dateAgreed is required"}
+	}
+	if dateAgreed.After(c.now().Add(maxFutureSkew)) {
+		return Agreement{}, &Error{Kind: KindBadRequest, Operation: OpCreateLegacyAgreement, Message: "dateAgreed lies in the future"}
+	}
+	body := agreementWire{
+		PrimaryContact: ptr(contactToWire(contact)),
+		TemplateID:     templateID,
+		DateAgreed:     &wireTime{t: dateAgreed.UTC()},
+		Type:           AgreementTypeMCA,
+	}
+	b, err := c.do(ctx, request{op: OpCreateLegacyAgreement, method: http.MethodPost, path: customerPath(customerTenantID, "/agreements"), body: body, auth: tokenAppUser, customerScoped: true, opts: applyOptions(opts)})
+	if err != nil {
+		return Agreement{}, err
+	}
+	a, err := decodeAgreement(b)
+	if err != nil {
+		return Agreement{}, decodeFailure(OpCreateLegacyAgreement, err)
+	}
+	return a, nil
+}
+
+func ptr[T any](v T) *T { return &v }

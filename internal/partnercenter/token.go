@@ -1,0 +1,289 @@
+package partnercenter
+
+// Tokens come from the Entra ID v1 endpoint (§2). This is a small
+// hand-written token client rather than golang.org/x/oauth2 because:
+//   - x/oauth2's refresh grant (Config.TokenSource) cannot send extra form
+//     parameters, and the v1 endpoint needs resource=… on every grant;
+//   - rotation must be persisted to the Secret *before* the new tokens are
+//     used, and a failed write must keep the new refresh token in memory;
+//     x/oauth2's ReuseTokenSource rotates silently with no such hook;
+//   - x/oauth2's RetrieveError.Error() embeds the raw response body, and our
+//     errors must stay safe to log.
+// (x/oauth2 does parse a string expires_in; that was not the reason.)
+
+import (
+	"context"
+	"crypto/sha256"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+type tokenKind int
+
+const (
+	tokenAppUser tokenKind = iota
+	tokenAppOnly
+)
+
+func (k tokenKind) String() string {
+	if k == tokenAppOnly {
+		return "app-only"
+	}
+	return "app+user"
+}
+
+// tokenCache holds one access token. sem serialises acquisition (so
+// concurrent callers share one refresh, and a rotated refresh token is never
+// used twice) while honouring context cancellation.
+type tokenCache struct {
+	sem    chan struct{}
+	access string
+	usable time.Time // renew at or after this instant
+}
+
+func newTokenCache() tokenCache { return tokenCache{sem: make(chan struct{}, 1)} }
+
+// rotationState remembers rotated refresh tokens (guarded by appUser.sem).
+type rotationState struct {
+	// pending is a new refresh token that could not be written to the store
+	// yet. It is written before anything else happens.
+	pending string
+	// latest is the newest refresh token this Client knows to be valid.
+	latest string
+	// superseded holds hashes of refresh tokens rotated away from, so that a
+	// stale read of the Secret (e.g. from an informer cache) is not reused.
+	superseded map[[32]byte]bool
+}
+
+func (c *Client) cache(kind tokenKind) *tokenCache {
+	if kind == tokenAppOnly {
+		return &c.appOnly
+	}
+	return &c.appUser
+}
+
+func lock(ctx context.Context, sem chan struct{}) error {
+	select {
+	case sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// token returns a valid access token of the given kind.
+func (c *Client) token(ctx context.Context, kind tokenKind) (string, error) {
+	tc := c.cache(kind)
+	if err := lock(ctx, tc.sem); err != nil {
+		return "", transientError(OpAcquireToken, "waiting for the token lock: "+err.Error(), err)
+	}
+	defer func() { <-tc.sem }()
+
+	if kind == tokenAppUser && c.rotation.pending != "" {
+		if err := c.persistRefreshToken(ctx, c.rotation.pending); err != nil {
+			return "", err
+		}
+	}
+	if tc.access != "" && c.now().Before(tc.usable) {
+		return tc.access, nil
+	}
+	if kind == tokenAppOnly {
+		return c.acquireAppOnly(ctx, tc)
+	}
+	return c.acquireAppUser(ctx, tc)
+}
+
+func (c *Client) invalidateToken(kind tokenKind, used string) {
+	tc := c.cache(kind)
+	tc.sem <- struct{}{}
+	defer func() { <-tc.sem }()
+	if tc.access == used {
+		tc.access = ""
+	}
+}
+
+func (c *Client) loadCredentials(ctx context.Context) (Credentials, error) {
+	creds, err := c.cfg.Credentials.Load(ctx)
+	if err != nil {
+		return Credentials{}, err
+	}
+	c.rememberSecret(creds.ClientSecret)
+	c.rememberSecret(creds.RefreshToken)
+	return creds, nil
+}
+
+func (c *Client) acquireAppOnly(ctx context.Context, tc *tokenCache) (string, error) {
+	creds, err := c.loadCredentials(ctx)
+	if err != nil {
+		return "", err
+	}
+	form := url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {creds.ClientID},
+		"client_secret": {creds.ClientSecret},
+		"resource":      {Resource},
+	}
+	ta, lifetime, err := c.tokenRequest(ctx, form)
+	if err != nil {
+		return "", err
+	}
+	c.store(tc, ta.AccessToken, lifetime)
+	c.log.V(1).Info("acquired partner center token", "kind", tokenAppOnly.String(), "expiresIn", lifetime)
+	return ta.AccessToken, nil
+}
+
+func (c *Client) acquireAppUser(ctx context.Context, tc *tokenCache) (string, error) {
+	creds, err := c.loadCredentials(ctx)
+	if err != nil {
+		return "", err
+	}
+	rt := c.currentRefreshToken(creds.RefreshToken)
+	if rt == "" {
+		return "", credentialsError(OpAcquireToken, "no refresh token in the credentials (key "+SecretKeyRefreshToken+")", nil)
+	}
+	ta, lifetime, err := c.refreshGrant(ctx, creds, rt)
+	if KindOf(err) == KindInvalidGrant {
+		// Someone else (another replica, a person) may have rotated or
+		// replaced the token since we read it: re-read once.
+		if again, lerr := c.loadCredentials(ctx); lerr == nil {
+			if rt2 := c.currentRefreshToken(again.RefreshToken); rt2 != "" && rt2 != rt {
+				creds, rt = again, rt2
+				ta, lifetime, err = c.refreshGrant(ctx, creds, rt)
+			}
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	if ta.RefreshToken != "" && ta.RefreshToken != rt {
+		c.rememberSecret(ta.RefreshToken)
+		if c.rotation.superseded == nil {
+			c.rotation.superseded = map[[32]byte]bool{}
+		}
+		c.rotation.superseded[sha256.Sum256([]byte(rt))] = true
+		c.rotation.latest = ta.RefreshToken
+		// Keep the access token, but do not hand it out before the new
+		// refresh token is stored: a restart must not lose it.
+		c.store(tc, ta.AccessToken, lifetime)
+		if err := c.persistRefreshToken(ctx, ta.RefreshToken); err != nil {
+			return "", err
+		}
+		c.log.V(1).Info("acquired partner center token", "kind", tokenAppUser.String(), "expiresIn", lifetime, "refreshTokenRotated", true)
+		return ta.AccessToken, nil
+	}
+	c.rotation.latest = rt
+	c.store(tc, ta.AccessToken, lifetime)
+	c.log.V(1).Info("acquired partner center token", "kind", tokenAppUser.String(), "expiresIn", lifetime, "refreshTokenRotated", false)
+	return ta.AccessToken, nil
+}
+
+// currentRefreshToken prefers the newest token we know when the store shows
+// one we already rotated away from.
+func (c *Client) currentRefreshToken(fromStore string) string {
+	if fromStore != "" && c.rotation.superseded[sha256.Sum256([]byte(fromStore))] && c.rotation.latest != "" {
+		return c.rotation.latest
+	}
+	return fromStore
+}
+
+func (c *Client) refreshGrant(ctx context.Context, creds Credentials, rt string) (tokenAnswer, time.Duration, error) {
+	form := url.Values{
+		"grant_type":    {"refresh_token"},
+		"client_id":     {creds.ClientID},
+		"client_secret": {creds.ClientSecret},
+		"refresh_token": {rt},
+		"resource":      {Resource},
+	}
+	return c.tokenRequest(ctx, form)
+}
+
+// persistRefreshToken writes a rotated refresh token; on failure it stays
+// pending and is written before the next token is handed out.
+func (c *Client) persistRefreshToken(ctx context.Context, rt string) error {
+	if err := c.cfg.Credentials.SaveRefreshToken(ctx, rt); err != nil {
+		c.rotation.pending = rt
+		c.log.Info("could not persist the rotated refresh token yet; keeping it in memory and retrying", "error", c.redact(err.Error()))
+		if KindOf(err) == KindCredentials {
+			return err
+		}
+		return transientError(OpAcquireToken, "persisting the rotated refresh token: "+c.redact(err.Error()), err)
+	}
+	c.rotation.pending = ""
+	return nil
+}
+
+func (c *Client) store(tc *tokenCache, access string, lifetime time.Duration) {
+	c.rememberSecret(access)
+	skew := c.cfg.TokenExpirySkew
+	if skew > lifetime/2 {
+		skew = lifetime / 2
+	}
+	tc.access = access
+	tc.usable = c.now().Add(lifetime - skew)
+}
+
+// tokenRequest makes one request to the token endpoint.
+func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer, time.Duration, error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.tokURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return tokenAnswer{}, 0, credentialsError(OpAcquireToken, "building the token request failed", nil)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+		_ = resp.Body.Close()
+	}
+	d := time.Since(start)
+	if err != nil {
+		c.observe(OpAcquireToken, OutcomeTransportError, 0, d)
+		return tokenAnswer{}, 0, transientError(OpAcquireToken, "token request failed: "+c.redact(sanitizeText(err.Error())), err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		outcome := OutcomeError
+		if resp.StatusCode == http.StatusTooManyRequests {
+			outcome = OutcomeThrottled
+		}
+		c.observe(OpAcquireToken, outcome, resp.StatusCode, d)
+		eb, _ := decodeErrorBody(body)
+		e := classifyTokenError(OpAcquireToken, resp.StatusCode, eb)
+		e.Message = c.redact(e.Message)
+		if e.Kind == KindThrottled {
+			e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+		}
+		c.log.V(1).Info("token request refused", "status", resp.StatusCode, "kind", string(e.Kind), "code", e.Code)
+		return tokenAnswer{}, 0, e
+	}
+	c.observe(OpAcquireToken, OutcomeSuccess, resp.StatusCode, d)
+	ta, lifetime, err := decodeTokenAnswer(body)
+	if err != nil {
+		return tokenAnswer{}, 0, &Error{Kind: KindUnknown, Operation: OpAcquireToken, StatusCode: resp.StatusCode, Message: err.Error()}
+	}
+	return ta, lifetime, nil
+}
+
+// CheckCredentials obtains an App+User token (refreshing and rotating as
+// needed). Use it for the PartnerTenant's Ready condition.
+func (c *Client) CheckCredentials(ctx context.Context) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		if _, err = c.token(ctx, tokenAppUser); err == nil || !IsRetryable(err) || attempt >= c.cfg.MaxRetries {
+			return err
+		}
+		wait := c.backoff(attempt + 1)
+		if ra, ok := RetryAfter(err); ok && ra > wait {
+			wait = ra
+		}
+		if !c.sleep(ctx, wait) {
+			return err
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package partnercenter
+
+import (
+	"sort"
+	"time"
+)
+
+// Agreement types as Partner Center names them (documented).
+const (
+	AgreementTypeMCA   = "MicrosoftCustomerAgreement"
+	AgreementTypeCloud = "MicrosoftCloudAgreement"
+)
+
+// Contact is the customer's signatory on an agreement record.
+type Contact struct {
+	FirstName   string
+	LastName    string
+	Email       string
+	PhoneNumber string
+}
+
+// Agreement is one agreement record of a customer (§3.2 of the contract).
+type Agreement struct {
+	PrimaryContact Contact
+	TemplateID     string
+	Type           string
+	AgreementLink  string
+	UserID         string
+	// DateAgreed is in UTC; timestamps without a zone are read as UTC.
+	DateAgreed time.Time
+}
+
+// AgreementMetadata describes the current MCA template (§3.1).
+type AgreementMetadata struct {
+	TemplateID    string
+	AgreementType string
+	AgreementLink string
+	VersionRank   int
+}
+
+// AgreementDocument is the link to the agreement text (§3.4). DownloadURI
+// changes on every call and expires after five minutes: never store it.
+type AgreementDocument struct {
+	DisplayURI  string
+	DownloadURI string
+	Language    string
+	Country     string
+}
+
+// EnhancedAttestationRequest starts an enhanced partner attestation (§4.1).
+type EnhancedAttestationRequest struct {
+	CompanyName          string
+	Country              string
+	Language             string
+	SignatoryFirstName   string
+	SignatoryLastName    string
+	SignatoryEmail       string
+	SignatoryPhoneNumber string
+}
+
+// EnhancedAttestation is the state of an enhanced attestation (§4.1).
+type EnhancedAttestation struct {
+	AttestationID  string
+	Status         string
+	AcceptanceLink string
+	ExpiresAt      time.Time
+	AcceptedAt     time.Time
+	EnhancedAttestationRequest
+}
+
+// Contact returns the signatory of the attestation as an agreement contact.
+func (r EnhancedAttestationRequest) Contact() Contact {
+	return Contact{FirstName: r.SignatoryFirstName, LastName: r.SignatoryLastName, Email: r.SignatoryEmail, PhoneNumber: r.SignatoryPhoneNumber}
+}
+
+// LatestAgreement returns the record in force: the one with the newest
+// DateAgreed. ok is false for an empty list.
+func LatestAgreement(list []Agreement) (latest Agreement, ok bool) {
+	for i, a := range list {
+		if i == 0 || a.DateAgreed.After(latest.DateAgreed) {
+			latest, ok = a, true
+		}
+	}
+	return latest, ok
+}
+
+// CurrentTermsDate is the date from which attestations count under the
+// current MCA terms (1 April 2023, UTC).
+var CurrentTermsDate = time.Date(2023, time.April, 1, 0, 0, 0, 0, time.UTC)
+
+func sortAgreements(list []Agreement) {
+	sort.SliceStable(list, func(i, j int) bool { return list[i].DateAgreed.Before(list[j].DateAgreed) })
+}
