@@ -1,0 +1,90 @@
+package v1alpha1
+
+// Condition types. Ready, Reconciling and Stalled follow kstatus (sigs.k8s.io/cli-utils), so that
+// Flux and `kubectl wait` read progress, success and terminal failure correctly: Reconciling and
+// Stalled are "abnormal-true" and are removed when they do not apply.
+const (
+	// ConditionReady is True when the customer has an MCA acceptance under the current terms
+	// (CustomerAgreement), or when Partner Center can be reached with the credentials (PartnerTenant).
+	ConditionReady = "Ready"
+	// ConditionReconciling is True while the operator is working towards Ready (an attestation in
+	// flight, a retry after throttling or a transient error).
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when the operator cannot make progress until a person acts (a
+	// duplicate signatory, a customer without a reseller relationship, invalid credentials ...).
+	ConditionStalled = "Stalled"
+	// ConditionDuplicateSignatory is True when Partner Center refused the attestation with code
+	// 600061 because an attestation with the same contact details already exists.
+	ConditionDuplicateSignatory = "DuplicateSignatory"
+	// ConditionReattestationRequired is True when the only partner attestation on record predates the
+	// reattestation cutoff (1 April 2023).
+	ConditionReattestationRequired = "ReattestationRequired"
+	// ConditionAwaitingCustomerAcceptance is True while the customer's signatory has yet to accept
+	// (enhanced attestation link pending, or the admin-center invitation for CustomerDirect).
+	ConditionAwaitingCustomerAcceptance = "AwaitingCustomerAcceptance"
+	// ConditionAttestationNotPermitted is True when the partner may not attest (an indirect reseller).
+	ConditionAttestationNotPermitted = "AttestationNotPermitted"
+)
+
+// Condition reasons. They are part of the API: alerts, dashboards and scripts match on them.
+const (
+	// ReasonAttested (Ready=True): a partner attestation under the current terms is in force.
+	ReasonAttested = "Attested"
+	// ReasonAcceptedByCustomer (Ready=True): the customer accepted the MCA directly.
+	ReasonAcceptedByCustomer = "AcceptedByCustomer"
+	// ReasonAgreementCreated (Ready=True): the operator created the agreement; Partner Center's
+	// reads may take a while to show it.
+	ReasonAgreementCreated = "AgreementCreated"
+	// ReasonNoAgreement (Ready=False): nothing is on record and the operator will not write
+	// (managementPolicy Observe).
+	ReasonNoAgreement = "NoAgreementOnRecord"
+	// ReasonReattestationRequired: only an attestation from before the cutoff exists.
+	ReasonReattestationRequired = "ReattestationRequired"
+	// ReasonTransactionsBlocked: legacy attestation past the enforcement date; purchases fail with
+	// 403 / 900428.
+	ReasonTransactionsBlocked = "TransactionsBlocked"
+	// ReasonAwaitingCustomer: the signatory has yet to accept on Microsoft's page.
+	ReasonAwaitingCustomer = "AwaitingCustomerAcceptance"
+	// ReasonAwaitingDirectAcceptance: the customer has yet to accept in the Microsoft 365 admin center.
+	ReasonAwaitingDirectAcceptance = "AwaitingDirectAcceptance"
+	// ReasonAttestationStarted: an enhanced attestation was started and its link is in status.
+	ReasonAttestationStarted = "AttestationStarted"
+	// ReasonLinkExpired: the acceptance link expired; a new attestation is started.
+	ReasonLinkExpired = "AcceptanceLinkExpired"
+	// ReasonCreatingAgreement: the customer accepted and the agreement is being created.
+	ReasonCreatingAgreement = "CreatingAgreement"
+	// ReasonDuplicateSignatory: Partner Center refused the attestation with code 600061.
+	ReasonDuplicateSignatory = "DuplicateSignatory"
+	// ReasonNotPermitted: indirect resellers may not attest; their indirect provider must.
+	ReasonNotPermitted = "AttestationNotPermitted"
+	// ReasonObserveOnly: managementPolicy is Observe, so nothing is written.
+	ReasonObserveOnly = "ObserveOnly"
+	// ReasonCustomerNotFound: Partner Center does not know the customer tenant (404).
+	ReasonCustomerNotFound = "CustomerNotFound"
+	// ReasonNoRelationship: the partner has no reseller relationship with the customer (403 / 20002).
+	ReasonNoRelationship = "NoResellerRelationship"
+	// ReasonInvalidSpec: the spec cannot be acted on (for example dateAgreed in the future).
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonPartnerTenantNotFound: spec.partnerTenantRef names no PartnerTenant.
+	ReasonPartnerTenantNotFound = "PartnerTenantNotFound"
+	// ReasonPartnerTenantNotReady: the PartnerTenant cannot reach Partner Center yet.
+	ReasonPartnerTenantNotReady = "PartnerTenantNotReady"
+	// ReasonCredentialsMissing: the credentials Secret or one of its keys is missing.
+	ReasonCredentialsMissing = "CredentialsMissing"
+	// ReasonInvalidGrant: the refresh token expired or was revoked (invalid_grant).
+	ReasonInvalidGrant = "RefreshTokenInvalid"
+	// ReasonMFARequired: the App+User token was issued without MFA (900421).
+	ReasonMFARequired = "MFARequired"
+	// ReasonUnauthorized: Partner Center refused the token (401).
+	ReasonUnauthorized = "Unauthorized"
+	// ReasonThrottled: Partner Center answered 429; the operator waits for Retry-After.
+	ReasonThrottled = "Throttled"
+	// ReasonPartnerCenterError: a transient Partner Center or network error; retried with backoff.
+	ReasonPartnerCenterError = "PartnerCenterUnavailable"
+	// ReasonRequestRejected: Partner Center refused a request as invalid (400).
+	ReasonRequestRejected = "RequestRejected"
+	// ReasonConnected (PartnerTenant Ready=True): a token was obtained and the MCA metadata read.
+	ReasonConnected = "Connected"
+	// ReasonProgressing (Reconciling=True): work towards Ready is under way.
+	ReasonProgressing = "Progressing"
+)

@@ -1,0 +1,136 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// PartnerType says what kind of CSP partner a tenant is, which decides whether it may attest.
+// +kubebuilder:validation:Enum=IndirectProvider;DirectBill;IndirectReseller
+type PartnerType string
+
+const (
+	// PartnerTypeIndirectProvider is a CSP indirect provider (two-tier); it may attest for its customers.
+	PartnerTypeIndirectProvider PartnerType = "IndirectProvider"
+	// PartnerTypeDirectBill is a CSP direct-bill partner; it may attest for its customers.
+	PartnerTypeDirectBill PartnerType = "DirectBill"
+	// PartnerTypeIndirectReseller is a CSP indirect reseller; it may never attest, its indirect provider must.
+	PartnerTypeIndirectReseller PartnerType = "IndirectReseller"
+)
+
+// SecretReference names a Secret in the operator's credentials namespace.
+type SecretReference struct {
+	// name of the Secret. It holds the keys clientId, clientSecret and refreshToken.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	// +required
+	Name string `json:"name"`
+}
+
+// RateLimit caps the calls made to Partner Center for one partner tenant, shared by every
+// CustomerAgreement of that tenant.
+type RateLimit struct {
+	// qps is the sustained number of Partner Center requests per second.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	// +kubebuilder:default=10
+	// +optional
+	QPS int32 `json:"qps,omitempty"`
+	// burst is the number of requests that may be sent at once above the sustained rate.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	// +kubebuilder:default=10
+	// +optional
+	Burst int32 `json:"burst,omitempty"`
+}
+
+// PartnerTenantSpec describes one partner tenant and how to reach Partner Center for it.
+type PartnerTenantSpec struct {
+	// tenantId is the partner's Microsoft Entra tenant id (a GUID).
+	// +kubebuilder:validation:Pattern=`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
+	// +required
+	TenantID string `json:"tenantId"`
+
+	// partnerType decides what the operator may do: IndirectProvider and DirectBill partners may
+	// attest; an IndirectReseller never attests (its indirect provider must).
+	// +required
+	PartnerType PartnerType `json:"partnerType"`
+
+	// endpoint is the Partner Center API base URL.
+	// +kubebuilder:default="https://api.partnercenter.microsoft.com"
+	// +kubebuilder:validation:Pattern=`^https?://[^\s/]+(/.*)?$`
+	// +kubebuilder:validation:MaxLength=2048
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
+
+	// authority is the Microsoft Entra authority whose v1 token endpoint issues tokens.
+	// +kubebuilder:default="https://login.microsoftonline.com"
+	// +kubebuilder:validation:Pattern=`^https?://[^\s/]+(/.*)?$`
+	// +kubebuilder:validation:MaxLength=2048
+	// +optional
+	Authority string `json:"authority,omitempty"`
+
+	// credentialsSecretRef names the Secret, in the operator's credentials namespace, with the keys
+	// clientId, clientSecret and refreshToken. The operator writes a rotated refresh token back to it.
+	// +required
+	CredentialsSecretRef SecretReference `json:"credentialsSecretRef"`
+
+	// rateLimit caps the requests sent to Partner Center for this tenant. Partner Center throttles
+	// per partner; set this at or below the limit Microsoft grants the tenant.
+	// +optional
+	RateLimit *RateLimit `json:"rateLimit,omitempty"`
+}
+
+// PartnerTenantStatus is what the operator last observed for the tenant.
+type PartnerTenantStatus struct {
+	// observedGeneration is the generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// templateId is the current Microsoft Customer Agreement template id read from Partner Center.
+	// +optional
+	TemplateID string `json:"templateId,omitempty"`
+
+	// lastSyncTime is when the operator last reached Partner Center for this tenant.
+	// +optional
+	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+
+	// conditions: Ready is True once a token was obtained and the MCA template metadata was read.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// PartnerTenant is one Partner Center partner tenant (production, the integration sandbox, or a
+// country tenant) and how the operator reaches it. CustomerAgreements refer to it by name.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,shortName=ptenant,categories={partnercenter,mca}
+// +kubebuilder:printcolumn:name="Tenant",type=string,JSONPath=`.spec.tenantId`
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.partnerType`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type PartnerTenant struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec PartnerTenantSpec `json:"spec"`
+	// +optional
+	Status PartnerTenantStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// PartnerTenantList contains a list of PartnerTenant.
+type PartnerTenantList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []PartnerTenant `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&PartnerTenant{}, &PartnerTenantList{})
+}

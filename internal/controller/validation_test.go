@@ -1,0 +1,164 @@
+package controller
+
+import (
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/rand"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+)
+
+const credentialsNamespace = "mca-operator-system"
+
+func metaName(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name} }
+
+func newTestNamespace() string {
+	ns := "test-" + rand.String(6)
+	Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metaName(ns)})).To(Succeed())
+	return ns
+}
+
+func validAgreement(ns, name string) *v1alpha1.CustomerAgreement {
+	return &v1alpha1.CustomerAgreement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1alpha1.CustomerAgreementSpec{
+			PartnerTenantRef: v1alpha1.PartnerTenantReference{Name: "contoso-partner"},
+			CustomerTenantID: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+			CompanyName:      "Fabrikam Ltd",
+			Signatory: &v1alpha1.Signatory{
+				FirstName: "Ada", LastName: "Lovelace", Email: "ada@fabrikam.example", PhoneNumber: "+1 425 555 0100",
+			},
+		},
+	}
+}
+
+// expectRejected asserts that the API server refused obj as invalid, with a message containing want.
+func expectRejected(err error, want string) {
+	GinkgoHelper()
+	Expect(err).To(HaveOccurred(), "the API server accepted an invalid object")
+	Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want an Invalid (422) error, got %v", err)
+	Expect(err.Error()).To(ContainSubstring(want))
+}
+
+var _ = Describe("Admission validation", func() {
+	var ns string
+	BeforeEach(func() { ns = newTestNamespace() })
+
+	It("accepts a valid CustomerAgreement and fills in the defaults", func() {
+		ca := validAgreement(ns, "valid")
+		Expect(k8sClient.Create(ctx, ca)).To(Succeed())
+		got := &v1alpha1.CustomerAgreement{}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(ca), got)).To(Succeed())
+		Expect(got.Spec.Country).To(Equal("US"))
+		Expect(got.Spec.Language).To(Equal("en-US"))
+		Expect(got.Spec.Method).To(Equal(v1alpha1.MethodPartnerAttestation))
+		Expect(got.Spec.ManagementPolicy).To(Equal(v1alpha1.ManagementPolicyManage))
+	})
+
+	It("accepts a CustomerDirect agreement without a signatory, and an observed one", func() {
+		ca := validAgreement(ns, "direct")
+		ca.Spec.Signatory = nil
+		ca.Spec.Method = v1alpha1.MethodCustomerDirect
+		Expect(k8sClient.Create(ctx, ca)).To(Succeed())
+		obs := validAgreement(ns, "observed")
+		obs.Spec.Signatory = nil
+		obs.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+		Expect(k8sClient.Create(ctx, obs)).To(Succeed())
+	})
+
+	DescribeTable("rejects invalid CustomerAgreements with a clear message",
+		func(mutate func(*v1alpha1.CustomerAgreement), want string) {
+			ca := validAgreement(ns, "bad-"+rand.String(5))
+			mutate(ca)
+			expectRejected(k8sClient.Create(ctx, ca), want)
+		},
+		Entry("customer tenant id that is not a GUID", func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.CustomerTenantID = "fabrikam.onmicrosoft.com"
+		}, "spec.customerTenantId"),
+		Entry("email without @", func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.Signatory.Email = "ada.fabrikam.example"
+		}, "spec.signatory.email"),
+		Entry("unknown method", func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.Method = "Handshake"
+		}, `spec.method: Unsupported value: "Handshake"`),
+		Entry("unknown management policy", func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.ManagementPolicy = "Orphan"
+		}, "spec.managementPolicy"),
+		Entry("lower-case country", func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.Country = "us"
+		}, "spec.country"),
+		Entry("missing signatory where one is required", func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.Signatory = nil
+		}, "spec.signatory is required when managementPolicy is Manage"),
+		Entry("legacy confirmation without dateAgreed", func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.Method = v1alpha1.MethodLegacyConfirmation
+		}, "spec.dateAgreed is required when method is LegacyConfirmation"),
+		Entry("dateAgreed with another method", func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.DateAgreed = &metav1.Time{}
+			ca.Spec.DateAgreed.Time = ca.Spec.DateAgreed.Add(1)
+		}, "spec.dateAgreed is only used with method LegacyConfirmation"),
+		Entry("empty company name", func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.CompanyName = ""
+		}, "spec.companyName"),
+		Entry("phone number with letters", func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.Signatory.PhoneNumber = "call me"
+		}, "spec.signatory.phoneNumber"),
+	)
+
+	It("refuses to change customerTenantId", func() {
+		ca := validAgreement(ns, "immutable")
+		Expect(k8sClient.Create(ctx, ca)).To(Succeed())
+		ca.Spec.CustomerTenantID = "11111111-2222-4333-8444-555555555555"
+		expectRejected(k8sClient.Update(ctx, ca), "customerTenantId is immutable")
+	})
+
+	DescribeTable("rejects invalid PartnerTenants",
+		func(mutate func(*v1alpha1.PartnerTenant), want string) {
+			pt := &v1alpha1.PartnerTenant{
+				ObjectMeta: metaName("pt-" + rand.String(6)),
+				Spec: v1alpha1.PartnerTenantSpec{
+					TenantID:             "5d9b1a3e-2c4f-4e6a-9b8c-7d6e5f4a3b2c",
+					PartnerType:          v1alpha1.PartnerTypeIndirectProvider,
+					CredentialsSecretRef: v1alpha1.SecretReference{Name: "pc-credentials"},
+				},
+			}
+			mutate(pt)
+			expectRejected(k8sClient.Create(ctx, pt), want)
+		},
+		Entry("tenant id that is not a GUID", func(pt *v1alpha1.PartnerTenant) { pt.Spec.TenantID = "contoso" }, "spec.tenantId"),
+		Entry("unknown partner type", func(pt *v1alpha1.PartnerTenant) { pt.Spec.PartnerType = "Distributor" }, "spec.partnerType"),
+		Entry("endpoint that is not a URL", func(pt *v1alpha1.PartnerTenant) { pt.Spec.Endpoint = "partner center" }, "spec.endpoint"),
+		Entry("zero QPS", func(pt *v1alpha1.PartnerTenant) { pt.Spec.RateLimit = &v1alpha1.RateLimit{QPS: -1} }, "spec.rateLimit.qps"),
+	)
+
+	It("defaults a PartnerTenant's endpoint and authority", func() {
+		pt := &v1alpha1.PartnerTenant{
+			ObjectMeta: metaName("pt-defaults-" + rand.String(4)),
+			Spec: v1alpha1.PartnerTenantSpec{
+				TenantID:             "5d9b1a3e-2c4f-4e6a-9b8c-7d6e5f4a3b2c",
+				PartnerType:          v1alpha1.PartnerTypeDirectBill,
+				CredentialsSecretRef: v1alpha1.SecretReference{Name: "pc-credentials"},
+			},
+		}
+		Expect(k8sClient.Create(ctx, pt)).To(Succeed())
+		Expect(pt.Spec.Endpoint).To(Equal("https://api.partnercenter.microsoft.com"))
+		Expect(pt.Spec.Authority).To(Equal("https://login.microsoftonline.com"))
+		DeferCleanup(func() { Expect(k8sClient.Delete(ctx, pt)).To(Succeed()) })
+	})
+
+	It("rejects with a message that names every problem at once", func() {
+		ca := validAgreement(ns, "many")
+		ca.Spec.CustomerTenantID = "nope"
+		ca.Spec.Signatory.Email = "nope"
+		err := k8sClient.Create(ctx, ca)
+		expectRejected(err, "spec.customerTenantId")
+		Expect(err.Error()).To(ContainSubstring("spec.signatory.email"), fmt.Sprint(err))
+	})
+})

@@ -1,0 +1,132 @@
+package mca
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+)
+
+// Action is what the operator does next for one customer.
+type Action string
+
+const (
+	// ActNone: acceptance is in place; nothing to do until the next resync.
+	ActNone Action = "None"
+	// ActObserveOnly: managementPolicy Observe; report only.
+	ActObserveOnly Action = "ObserveOnly"
+	// ActNotPermitted: the partner may not attest (indirect reseller).
+	ActNotPermitted Action = "NotPermitted"
+	// ActInviteCustomer: method CustomerDirect; publish the admin-center invitation and watch.
+	ActInviteCustomer Action = "InviteCustomer"
+	// ActWaitDuplicate: Partner Center refused this spec as a duplicate signatory; wait for a change.
+	ActWaitDuplicate Action = "WaitDuplicate"
+	// ActInvalidSpec: the spec cannot be acted on; the message says why.
+	ActInvalidSpec Action = "InvalidSpec"
+	// ActConfirmLegacy: create the agreement through the legacy confirmation.
+	ActConfirmLegacy Action = "ConfirmLegacy"
+	// ActStartAttestation: start an enhanced attestation for the current spec.
+	ActStartAttestation Action = "StartAttestation"
+	// ActRenewAttestation: the acceptance link expired; start a new attestation.
+	ActRenewAttestation Action = "RenewAttestation"
+	// ActAwaitCustomer: the link is out; wait for the signatory to accept.
+	ActAwaitCustomer Action = "AwaitCustomer"
+	// ActCreateFromAttestation: the signatory accepted; relay it and create the agreement.
+	ActCreateFromAttestation Action = "CreateFromAttestation"
+)
+
+// Enhanced attestation statuses (Partner Center's words).
+const (
+	AttestationLinkGenerated    = "LinkGenerated"
+	AttestationCustomerAccepted = "CustomerAccepted"
+	AttestationExpired          = "Expired"
+	AttestationAgreementCreated = "AgreementCreated"
+)
+
+// InFlight is an enhanced attestation started for the current spec.
+type InFlight struct {
+	Status    string
+	ExpiresAt time.Time
+}
+
+// Situation is everything the decision needs, already observed.
+type Situation struct {
+	Standing         Standing
+	ManagementPolicy v1alpha1.ManagementPolicy
+	Method           v1alpha1.AcceptanceMethod
+	PartnerType      v1alpha1.PartnerType
+	HasSignatory     bool
+	// DateAgreed is spec.dateAgreed (LegacyConfirmation).
+	DateAgreed *time.Time
+	// Attestation is the enhanced attestation in flight for the current spec, if any.
+	Attestation *InFlight
+	// DuplicateRefused is true when Partner Center refused the current spec with 600061.
+	DuplicateRefused bool
+	Now              time.Time
+}
+
+// Decision is the next action and, where the action stops, a message a person can act on.
+type Decision struct {
+	Action  Action
+	Message string
+}
+
+// Decide picks the next action. It writes to Partner Center only under Manage, only when the
+// customer is not Attested, and only when the partner may attest.
+func (p Policy) Decide(s Situation) Decision {
+	if s.Standing.State == v1alpha1.StateAttested {
+		return Decision{Action: ActNone}
+	}
+	if s.Method == v1alpha1.MethodCustomerDirect {
+		return Decision{Action: ActInviteCustomer, Message: fmt.Sprintf(
+			"The customer has not accepted the Microsoft Customer Agreement. Send the customer's admin the invitation %s to accept it in the Microsoft 365 admin center.", InvitationURL)}
+	}
+	if s.ManagementPolicy == v1alpha1.ManagementPolicyObserve {
+		return Decision{Action: ActObserveOnly, Message: "managementPolicy is Observe: the operator reports but never writes to Partner Center. Set managementPolicy: Manage to let it attest."}
+	}
+	if !MayAttest(s.PartnerType) {
+		return Decision{Action: ActNotPermitted, Message: fmt.Sprintf(
+			"Partner type %s may not attest the Microsoft Customer Agreement: ask your indirect provider to attest for this customer, or set method: CustomerDirect to invite the customer to accept in the Microsoft 365 admin center.", s.PartnerType)}
+	}
+	if s.DuplicateRefused {
+		return Decision{Action: ActWaitDuplicate, Message: DuplicateMessage}
+	}
+	if !s.HasSignatory {
+		return Decision{Action: ActInvalidSpec, Message: "spec.signatory is required to attest: name the customer's authorised signatory."}
+	}
+	switch s.Method {
+	case v1alpha1.MethodLegacyConfirmation:
+		if s.DateAgreed == nil {
+			return Decision{Action: ActInvalidSpec, Message: "spec.dateAgreed is required for method LegacyConfirmation: give the date the customer accepted."}
+		}
+		if s.DateAgreed.After(s.Now) {
+			return Decision{Action: ActInvalidSpec, Message: fmt.Sprintf(
+				"spec.dateAgreed %s lies in the future; Partner Center refuses it. Give the date the customer actually accepted.", s.DateAgreed.UTC().Format(time.RFC3339))}
+		}
+		if s.DateAgreed.Before(p.ReattestationCutoff) {
+			return Decision{Action: ActInvalidSpec, Message: fmt.Sprintf(
+				"spec.dateAgreed %s predates %s, so the confirmation would not count as acceptance of the current terms. Use the date the customer accepted the current MCA.",
+				s.DateAgreed.UTC().Format("2006-01-02"), p.ReattestationCutoff.Format("2006-01-02"))}
+		}
+		return Decision{Action: ActConfirmLegacy}
+	default: // PartnerAttestation
+		a := s.Attestation
+		if a == nil {
+			return Decision{Action: ActStartAttestation}
+		}
+		switch a.Status {
+		case AttestationCustomerAccepted, AttestationAgreementCreated:
+			return Decision{Action: ActCreateFromAttestation}
+		case AttestationExpired:
+			return Decision{Action: ActRenewAttestation}
+		default:
+			if !a.ExpiresAt.IsZero() && !s.Now.Before(a.ExpiresAt) {
+				return Decision{Action: ActRenewAttestation}
+			}
+			return Decision{Action: ActAwaitCustomer}
+		}
+	}
+}
+
+// DuplicateMessage tells a person what to do about Partner Center code 600061.
+const DuplicateMessage = "Partner Center already holds an attestation with exactly these contact details (code 600061). Use another authorised signatory, or change the signatory's email address or phone number in spec.signatory; the operator retries once the spec changes."
