@@ -1,0 +1,69 @@
+// Package pcsim is the project's stand-in for Microsoft Partner Center: a
+// real HTTP(S) server that speaks the wire contract of
+// partner-center-contract.md §§1-6 (the same contract internal/partnercenter
+// follows), so that tests against it say something about production.
+//
+// # Running it
+//
+//	go run ./cmd/pcsim --seed config/samples/pcsim-seed.yaml
+//
+// prints the base URL (default https://127.0.0.1:8443). API, token endpoint
+// ({base}/{tenantId}/oauth2/token) and acceptance pages share that URL. With
+// TLS the server generates a throwaway CA; it is served at /_sim/ca.pem and
+// written to --ca-out. In Go: New(seed, Options{...}), then StartTLS("") and
+// HTTPClient() (a client trusting only that CA), or use the Server as an
+// http.Handler.
+//
+// # What it models
+//
+//   - Seeded partners (type DirectBill, IndirectProvider, IndirectReseller;
+//     application credentials; refresh token) and their customers (tenant
+//     id, company, reseller relationship, direct acceptance, agreement
+//     records with dates and contacts, MCA or old Cloud Agreement).
+//   - The v1 token endpoint: client_credentials → App-only token,
+//     refresh_token → App+User token, expires_in as a string, optional
+//     refresh-token rotation (the old one stops working), revocation
+//     (invalid_grant). Access tokens are opaque and map to partner + kind;
+//     the partner of an API call is taken from its token.
+//   - Reads (App+User): agreement metadata and customer agreements (without
+//     agreementType=MicrosoftCustomerAgreement they answer with the Cloud
+//     Agreement: the trap of §3.2), direct-acceptance status, the agreement
+//     document. Unknown customer → 404; no relationship → 403 / 20002.
+//   - The enhanced attestation (App-only; indirect resellers get 403):
+//     start → acceptanceLink to the simulator's own page /attest/{id} (an
+//     HTML form with a checkbox and an Accept button; Accept() does the
+//     same) → CustomerAccepted → create agreement → AgreementCreated. Links
+//     expire after Options.LinkTTL (status Expired; accept refused).
+//     Creating before acceptance → 400 / 600062 AttestationNotAccepted.
+//   - The legacy confirmation (App+User); dateAgreed in the future → 400.
+//   - The duplicate rule of §4.3 exactly: a contact identical (names and
+//     email case-insensitive, phone by its digits) to an MCA attestation
+//     dated on or after 2023-04-01 is refused with 600061 (HTTP 400, rich
+//     error shape). Older attestations do not count, so the first
+//     reattestation of a pre-2023 customer may reuse the old contact.
+//   - MS-RequestId idempotency: a POST without it → 400; a POST repeating a
+//     request id the simulator already answered (per partner) gets the first
+//     answer replayed unchanged and changes nothing. Business errors are
+//     replayed too, so callers use a new request id after a definitive answer.
+//   - Both error body shapes; codes as numbers or, with
+//     WireVariants.StringCodes, as strings; collections or bare arrays
+//     (WireVariants.BareArrays); metadata type field agreementType or type.
+//   - Codes Microsoft does not document (e.g. 404 bodies, wrong token kind)
+//     use simulator-only codes in the 9004xx range.
+//
+// # Knobs (safe at runtime, also under /_sim/ over HTTP)
+//
+// SetLatency, SetRateLimit (per partner: 429 + Retry-After), FailNext
+// (injected 5xx), Throttle (injected 429), DropNextPOSTResponses (commit the
+// POST, then close the connection unanswered), SetVisibilityDelay (new
+// records show up in reads later), RevokeRefreshTokens, RequireMFA
+// (App+User → 401 / 900421), SetWireVariants, Accept, AddCustomer.
+//
+// # Inspection
+//
+// Requests() (also GET /_sim/requests) is the request log: method, path,
+// query, status, MS-RequestId, MS-CorrelationId, partner, token kind and
+// whether the answer was injected, rate limited, replayed or dropped. It
+// never holds tokens, secrets or bodies. CustomerAgreements, Attestation,
+// State (GET /_sim/state) and CurrentRefreshToken help assertions.
+package pcsim
