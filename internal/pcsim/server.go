@@ -651,4 +651,3 @@ func (s *Server) linkBase(r *http.Request) string {
 	}
 	return scheme + "://" + r.Host
 }
-
