@@ -167,6 +167,9 @@ type AttestationStatus struct {
 	// expiresAt is when the acceptance link stops working; the operator then starts a new attestation.
 	// +optional
 	ExpiresAt *metav1.Time `json:"expiresAt,omitempty"`
+	// startedAt is when the operator started this attestation.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
 	// renewals counts the expired links replaced so far for the current spec.
 	// +optional
 	Renewals int32 `json:"renewals,omitempty"`

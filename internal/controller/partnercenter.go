@@ -1,0 +1,128 @@
+package controller
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/metrics"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+// PartnerCenter is the part of Partner Center the reconcilers use: observe, then act. The real
+// implementation is *partnercenter.Client; unit tests may use a fake.
+type PartnerCenter interface {
+	CheckCredentials(ctx context.Context) error
+	GetAgreementMetadata(ctx context.Context) (pc.AgreementMetadata, error)
+	ListCustomerAgreements(ctx context.Context, customerTenantID string) ([]pc.Agreement, error)
+	GetDirectSignedStatus(ctx context.Context, customerTenantID string) (bool, error)
+	StartEnhancedAttestation(ctx context.Context, req pc.EnhancedAttestationRequest, opts ...pc.CallOption) (pc.EnhancedAttestation, error)
+	GetEnhancedAttestation(ctx context.Context, attestationID string) (pc.EnhancedAttestation, error)
+	CreateAgreementFromAttestation(ctx context.Context, customerTenantID, attestationID, templateID string, opts ...pc.CallOption) (pc.Agreement, error)
+	CreateLegacyAgreement(ctx context.Context, customerTenantID string, contact pc.Contact, templateID string, dateAgreed time.Time, opts ...pc.CallOption) (pc.Agreement, error)
+}
+
+var _ PartnerCenter = (*pc.Client)(nil)
+
+// ClientFactory builds the Partner Center client of a PartnerTenant.
+type ClientFactory func(pt *v1alpha1.PartnerTenant) (PartnerCenter, error)
+
+// Clients keeps one Partner Center client per PartnerTenant, shared by every reconcile of that
+// tenant (one token cache, one rate limiter), and builds a new one when the tenant's spec changes.
+type Clients struct {
+	New ClientFactory
+
+	mu      sync.Mutex
+	entries map[string]clientEntry
+}
+
+type clientEntry struct {
+	hash   string
+	client PartnerCenter
+}
+
+// For returns the client of pt.
+func (c *Clients) For(pt *v1alpha1.PartnerTenant) (PartnerCenter, error) {
+	h := specHash(pt.Spec)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[pt.Name]; ok && e.hash == h {
+		return e.client, nil
+	}
+	cl, err := c.New(pt)
+	if err != nil {
+		return nil, err
+	}
+	if c.entries == nil {
+		c.entries = map[string]clientEntry{}
+	}
+	c.entries[pt.Name] = clientEntry{hash: h, client: cl}
+	return cl, nil
+}
+
+// Forget drops the client of a deleted PartnerTenant.
+func (c *Clients) Forget(name string) {
+	c.mu.Lock()
+	delete(c.entries, name)
+	c.mu.Unlock()
+}
+
+// ClientOptions configures the real Partner Center clients.
+type ClientOptions struct {
+	// Kube reads the credentials Secrets and writes rotated refresh tokens back.
+	Kube client.Client
+	// CredentialsNamespace holds the credentials Secrets.
+	CredentialsNamespace string
+	// HTTPClient carries the TLS trust (nil: system roots).
+	HTTPClient *http.Client
+	Logger     logr.Logger
+	// Tune adjusts each client's config (tests shorten backoff and waits).
+	Tune func(*pc.Config)
+}
+
+// NewClientFactory returns the factory of real clients.
+func NewClientFactory(o ClientOptions) ClientFactory {
+	return func(pt *v1alpha1.PartnerTenant) (PartnerCenter, error) {
+		cfg := pc.Config{
+			TenantID:     pt.Spec.TenantID,
+			BaseURL:      pt.Spec.Endpoint,
+			AuthorityURL: pt.Spec.Authority,
+			Credentials: pc.NewSecretCredentialStore(o.Kube, types.NamespacedName{
+				Namespace: o.CredentialsNamespace, Name: pt.Spec.CredentialsSecretRef.Name}),
+			HTTPClient: o.HTTPClient,
+			Logger:     o.Logger.WithValues("partnerTenant", pt.Name),
+			Observer:   metrics.Observer{PartnerTenant: pt.Name},
+		}
+		if rl := pt.Spec.RateLimit; rl != nil {
+			cfg.QPS, cfg.Burst = float64(rl.QPS), int(rl.Burst)
+		}
+		if o.Tune != nil {
+			o.Tune(&cfg)
+		}
+		cl, err := pc.New(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("configuring the Partner Center client: %w", err)
+		}
+		return cl, nil
+	}
+}
+
+// specHash identifies a value by its JSON form (stable across pointers and restarts).
+func specHash(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = fmt.Appendf(nil, "%v", v)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}

@@ -1,0 +1,147 @@
+package controller
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/metrics"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+// PartnerTenantReconciler checks that each PartnerTenant can reach Partner Center: a token is
+// obtained (a rotated refresh token is written back to the Secret) and the MCA template read.
+type PartnerTenantReconciler struct {
+	Client   client.Client
+	Clients  *Clients
+	Recorder recorder.EventRecorder
+	// ResyncInterval re-checks a healthy tenant; RetryInterval re-checks a failing one (a person may
+	// have fixed the Secret, which the operator does not watch: it may only get and update Secrets).
+	ResyncInterval time.Duration
+	RetryInterval  time.Duration
+	Now            func() time.Time
+}
+
+// +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=partnertenants,verbs=get;list;watch
+// +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=partnertenants/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",namespace=mca-operator-system,resources=secrets,verbs=get;update
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile implements reconcile.Reconciler.
+func (r *PartnerTenantReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	log := logf.FromContext(ctx)
+	pt := &v1alpha1.PartnerTenant{}
+	if err := r.Client.Get(ctx, req.NamespacedName, pt); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Clients.Forget(req.Name)
+			metrics.PartnerTenantReady.DeleteLabelValues(req.Name)
+			return reconcile.Result{}, nil
+		}
+		return reconcile.Result{}, err
+	}
+	before := pt.DeepCopy()
+
+	result, checkErr := r.check(ctx, pt)
+	ready := meta.IsStatusConditionTrue(pt.Status.Conditions, v1alpha1.ConditionReady)
+	metrics.PartnerTenantReady.WithLabelValues(pt.Name).Set(boolFloat(ready))
+
+	pt.Status.ObservedGeneration = pt.Generation
+	for i := range pt.Status.Conditions {
+		pt.Status.Conditions[i].ObservedGeneration = pt.Generation
+	}
+	if !equality.Semantic.DeepEqual(before.Status, pt.Status) {
+		pt.Status.LastSyncTime = &metav1.Time{Time: r.now()}
+		if err := r.Client.Status().Patch(ctx, pt, client.MergeFrom(before)); err != nil {
+			return reconcile.Result{}, err
+		}
+		wasReady := meta.IsStatusConditionTrue(before.Status.Conditions, v1alpha1.ConditionReady)
+		if ready && !wasReady {
+			r.Recorder.Eventf(pt, nil, corev1.EventTypeNormal, v1alpha1.ReasonConnected, "Connect", "Connected to Partner Center; MCA template %s", pt.Status.TemplateID)
+		} else if !ready {
+			c := meta.FindStatusCondition(pt.Status.Conditions, v1alpha1.ConditionReady)
+			r.Recorder.Eventf(pt, nil, corev1.EventTypeWarning, c.Reason, "Connect", "%s", c.Message)
+		}
+	}
+	if checkErr != nil {
+		log.Info("partner tenant not ready", "reason", meta.FindStatusCondition(pt.Status.Conditions, v1alpha1.ConditionReady).Reason)
+	}
+	return result, nil
+}
+
+func (r *PartnerTenantReconciler) check(ctx context.Context, pt *v1alpha1.PartnerTenant) (reconcile.Result, error) {
+	cl, err := r.Clients.For(pt)
+	if err == nil {
+		err = cl.CheckCredentials(ctx)
+	}
+	var md pc.AgreementMetadata
+	if err == nil {
+		md, err = cl.GetAgreementMetadata(ctx)
+	}
+	if err != nil {
+		f := classify(err)
+		setCondition(&pt.Status.Conditions, v1alpha1.ConditionReady, metav1.ConditionFalse, f.Reason, f.Message)
+		if f.Stalled {
+			setCondition(&pt.Status.Conditions, v1alpha1.ConditionStalled, metav1.ConditionTrue, f.Reason, f.Message)
+			meta.RemoveStatusCondition(&pt.Status.Conditions, v1alpha1.ConditionReconciling)
+		} else {
+			setCondition(&pt.Status.Conditions, v1alpha1.ConditionReconciling, metav1.ConditionTrue, f.Reason, f.Message)
+			meta.RemoveStatusCondition(&pt.Status.Conditions, v1alpha1.ConditionStalled)
+		}
+		after := r.RetryInterval
+		if f.RetryAfter > 0 {
+			after = f.RetryAfter
+		}
+		return reconcile.Result{RequeueAfter: after}, err
+	}
+	pt.Status.TemplateID = md.TemplateID
+	setCondition(&pt.Status.Conditions, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonConnected,
+		"Token obtained and the Microsoft Customer Agreement template read from Partner Center.")
+	meta.RemoveStatusCondition(&pt.Status.Conditions, v1alpha1.ConditionReconciling)
+	meta.RemoveStatusCondition(&pt.Status.Conditions, v1alpha1.ConditionStalled)
+	return reconcile.Result{RequeueAfter: jitter(r.ResyncInterval)}, nil
+}
+
+func (r *PartnerTenantReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// SetupWithManager registers the controller. checks carries re-check requests from the
+// CustomerAgreement controller (a customer's call found the tenant's credentials failing).
+func (r *PartnerTenantReconciler) SetupWithManager(mgr manager.Manager, checks <-chan event.GenericEvent) error {
+	b := builder.ControllerManagedBy(mgr).
+		For(&v1alpha1.PartnerTenant{}, builder.WithPredicates(predicate.GenerationChangedPredicate{}))
+	if checks != nil {
+		b = b.WatchesRawSource(source.Channel(checks, &handler.EnqueueRequestForObject{}))
+	}
+	return b.
+		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).
+		Named("partnertenant").
+		Complete(r)
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,172 @@
+// Package metrics defines the operator's Prometheus metrics and registers them with
+// controller-runtime's registry, which the manager serves on its metrics endpoint.
+//
+//	mca_customers{partner_tenant,state}                              gauge
+//	mca_customers_stalled{partner_tenant,reason}                     gauge
+//	mca_customers_condition{partner_tenant,condition}                gauge (condition True)
+//	mca_partner_tenant_ready{partner_tenant}                         gauge 0/1
+//	mca_partnercenter_requests_total{partner_tenant,operation,outcome} counter
+//	mca_attestation_duration_seconds{partner_tenant,method}          histogram
+//
+// No label ever holds a customer id, a contact, a token or a secret.
+package metrics
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+// Outcomes of a Partner Center request.
+const (
+	OutcomeSuccess        = "success"
+	OutcomeThrottled      = "throttled"
+	OutcomeClientError    = "client_error"
+	OutcomeServerError    = "server_error"
+	OutcomeTransportError = "transport_error"
+)
+
+var (
+	// PartnerCenterRequests counts every HTTP attempt made to Partner Center (and its token endpoint).
+	PartnerCenterRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "mca_partnercenter_requests_total",
+		Help: "Requests sent to Partner Center, by partner tenant, operation and outcome (throttled = 429).",
+	}, []string{"partner_tenant", "operation", "outcome"})
+
+	// AttestationDuration measures an enhanced attestation from its start to the agreement created.
+	AttestationDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "mca_attestation_duration_seconds",
+		Help:    "Time from starting an attestation to the agreement created in Partner Center.",
+		Buckets: []float64{1, 10, 60, 300, 1800, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600},
+	}, []string{"partner_tenant", "method"})
+
+	// PartnerTenantReady is 1 when a PartnerTenant reached Partner Center with its credentials.
+	PartnerTenantReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "mca_partner_tenant_ready",
+		Help: "1 when the PartnerTenant obtained a token and read the MCA metadata, else 0.",
+	}, []string{"partner_tenant"})
+
+	// Customers tracks the per-customer gauges.
+	Customers = NewCustomerTracker()
+)
+
+func init() {
+	ctrlmetrics.Registry.MustRegister(PartnerCenterRequests, AttestationDuration, PartnerTenantReady, Customers)
+}
+
+// OutcomeFor maps an HTTP status (0 for a transport failure) to an outcome label.
+func OutcomeFor(status int) string {
+	switch {
+	case status == 0:
+		return OutcomeTransportError
+	case status == 429:
+		return OutcomeThrottled
+	case status >= 500:
+		return OutcomeServerError
+	case status >= 400:
+		return OutcomeClientError
+	default:
+		return OutcomeSuccess
+	}
+}
+
+// Observer records Partner Center calls for one partner tenant; it satisfies
+// partnercenter.Observer.
+type Observer struct{ PartnerTenant string }
+
+// ObserveCall implements partnercenter.Observer.
+func (o Observer) ObserveCall(operation, _ string, statusCode int, _ time.Duration) {
+	PartnerCenterRequests.WithLabelValues(o.PartnerTenant, operation, OutcomeFor(statusCode)).Inc()
+}
+
+// CustomerInfo is what the gauges need to know of one CustomerAgreement.
+type CustomerInfo struct {
+	PartnerTenant string
+	State         string
+	// StalledReason is the Stalled condition's reason when Stalled is True.
+	StalledReason string
+	// Conditions lists the condition types that are True.
+	Conditions []string
+}
+
+// CustomerTracker keeps the last known info of every CustomerAgreement and computes the gauges
+// when scraped, so a reconcile costs one map write and a deleted object simply disappears.
+type CustomerTracker struct {
+	mu        sync.RWMutex
+	customers map[types.NamespacedName]CustomerInfo
+
+	customersDesc, stalledDesc, conditionDesc *prometheus.Desc
+}
+
+// NewCustomerTracker returns an empty tracker.
+func NewCustomerTracker() *CustomerTracker {
+	return &CustomerTracker{
+		customers:     map[types.NamespacedName]CustomerInfo{},
+		customersDesc: prometheus.NewDesc("mca_customers", "CustomerAgreements by partner tenant and MCA state.", []string{"partner_tenant", "state"}, nil),
+		stalledDesc:   prometheus.NewDesc("mca_customers_stalled", "CustomerAgreements that cannot progress until a person acts, by reason.", []string{"partner_tenant", "reason"}, nil),
+		conditionDesc: prometheus.NewDesc("mca_customers_condition", "CustomerAgreements with the condition True.", []string{"partner_tenant", "condition"}, nil),
+	}
+}
+
+// Set records the info of one CustomerAgreement.
+func (t *CustomerTracker) Set(key types.NamespacedName, info CustomerInfo) {
+	t.mu.Lock()
+	t.customers[key] = info
+	t.mu.Unlock()
+}
+
+// Delete forgets a CustomerAgreement.
+func (t *CustomerTracker) Delete(key types.NamespacedName) {
+	t.mu.Lock()
+	delete(t.customers, key)
+	t.mu.Unlock()
+}
+
+// Describe implements prometheus.Collector.
+func (t *CustomerTracker) Describe(ch chan<- *prometheus.Desc) {
+	ch <- t.customersDesc
+	ch <- t.stalledDesc
+	ch <- t.conditionDesc
+}
+
+type pair struct{ a, b string }
+
+// Counts returns the number of customers per (partner tenant, state).
+func (t *CustomerTracker) Counts() map[[2]string]int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := map[[2]string]int{}
+	for _, c := range t.customers {
+		out[[2]string{c.PartnerTenant, c.State}]++
+	}
+	return out
+}
+
+// Collect implements prometheus.Collector.
+func (t *CustomerTracker) Collect(ch chan<- prometheus.Metric) {
+	states, stalled, conds := map[pair]int{}, map[pair]int{}, map[pair]int{}
+	t.mu.RLock()
+	for _, c := range t.customers {
+		if c.State != "" {
+			states[pair{c.PartnerTenant, c.State}]++
+		}
+		if c.StalledReason != "" {
+			stalled[pair{c.PartnerTenant, c.StalledReason}]++
+		}
+		for _, cond := range c.Conditions {
+			conds[pair{c.PartnerTenant, cond}]++
+		}
+	}
+	t.mu.RUnlock()
+	emit := func(d *prometheus.Desc, m map[pair]int) {
+		for k, v := range m {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), k.a, k.b)
+		}
+	}
+	emit(t.customersDesc, states)
+	emit(t.stalledDesc, stalled)
+	emit(t.conditionDesc, conds)
+}

@@ -1,0 +1,52 @@
+package metrics
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+func TestCustomerTrackerGauges(t *testing.T) {
+	tr := NewCustomerTracker()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(tr)
+	tr.Set(types.NamespacedName{Namespace: "a", Name: "1"}, CustomerInfo{PartnerTenant: "prod", State: "Attested"})
+	tr.Set(types.NamespacedName{Namespace: "a", Name: "2"}, CustomerInfo{PartnerTenant: "prod", State: "Attested"})
+	tr.Set(types.NamespacedName{Namespace: "a", Name: "3"}, CustomerInfo{PartnerTenant: "prod", State: "Blocked", StalledReason: "DuplicateSignatory", Conditions: []string{"DuplicateSignatory"}})
+	tr.Set(types.NamespacedName{Namespace: "b", Name: "1"}, CustomerInfo{PartnerTenant: "sandbox", State: "NoMCA"})
+	// an update replaces, a delete removes
+	tr.Set(types.NamespacedName{Namespace: "a", Name: "2"}, CustomerInfo{PartnerTenant: "prod", State: "Legacy"})
+	tr.Delete(types.NamespacedName{Namespace: "b", Name: "1"})
+
+	want := `
+# HELP mca_customers CustomerAgreements by partner tenant and MCA state.
+# TYPE mca_customers gauge
+mca_customers{partner_tenant="prod",state="Attested"} 1
+mca_customers{partner_tenant="prod",state="Blocked"} 1
+mca_customers{partner_tenant="prod",state="Legacy"} 1
+# HELP mca_customers_condition CustomerAgreements with the condition True.
+# TYPE mca_customers_condition gauge
+mca_customers_condition{condition="DuplicateSignatory",partner_tenant="prod"} 1
+# HELP mca_customers_stalled CustomerAgreements that cannot progress until a person acts, by reason.
+# TYPE mca_customers_stalled gauge
+mca_customers_stalled{partner_tenant="prod",reason="DuplicateSignatory"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOutcomeFor(t *testing.T) {
+	for status, want := range map[int]string{0: OutcomeTransportError, 200: OutcomeSuccess, 201: OutcomeSuccess, 400: OutcomeClientError, 404: OutcomeClientError, 429: OutcomeThrottled, 500: OutcomeServerError, 503: OutcomeServerError} {
+		if got := OutcomeFor(status); got != want {
+			t.Errorf("OutcomeFor(%d) = %s, want %s", status, got, want)
+		}
+	}
+	Observer{PartnerTenant: "t"}.ObserveCall("ListCustomerAgreements", "", 429, 0)
+	if got := testutil.ToFloat64(PartnerCenterRequests.WithLabelValues("t", "ListCustomerAgreements", OutcomeThrottled)); got != 1 {
+		t.Fatalf("throttled counter = %v, want 1", got)
+	}
+}

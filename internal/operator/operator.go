@@ -1,0 +1,230 @@
+// Package operator wires the manager: scheme, cache, the two reconcilers and the Partner Center
+// clients. cmd/manager, the envtest suites, the demo and the benchmark all run this same wiring.
+package operator
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/controller"
+	"github.com/mca-operator/mca-operator/internal/mca"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+// Options are the manager's settings; Flags binds them to command-line flags.
+type Options struct {
+	MetricsAddr          string
+	SecureMetrics        bool
+	EnableHTTP2          bool
+	ProbeAddr            string
+	LeaderElection       bool
+	LeaderElectionID     string
+	CredentialsNamespace string
+	ResyncInterval       time.Duration
+	PollInterval         time.Duration
+	TenantRetryInterval  time.Duration
+	MaxConcurrent        int
+	Policy               mca.Policy
+	// CAFile is an extra PEM bundle to trust for Partner Center and the token endpoint (for the
+	// simulator or a TLS-inspecting proxy), added to the system roots. Verification stays on.
+	CAFile string
+
+	// Set by tests, the demo and the benchmark (not flags).
+	HTTPClient *http.Client
+	Now        func() time.Time
+	Tune       func(*pc.Config)
+	Logger     logr.Logger
+}
+
+// DefaultCredentialsNamespace is POD_NAMESPACE, else mca-operator-system.
+func DefaultCredentialsNamespace() string {
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
+		return ns
+	}
+	return "mca-operator-system"
+}
+
+// Defaults returns the options as the flags default them.
+func Defaults() Options {
+	return Options{
+		MetricsAddr:          "0",
+		SecureMetrics:        true,
+		ProbeAddr:            ":8081",
+		LeaderElectionID:     "mca-operator.partnercenter.mca.dev",
+		CredentialsNamespace: DefaultCredentialsNamespace(),
+		ResyncInterval:       6 * time.Hour,
+		PollInterval:         time.Minute,
+		TenantRetryInterval:  2 * time.Minute,
+		MaxConcurrent:        16,
+		Policy:               mca.DefaultPolicy(),
+	}
+}
+
+type dateFlag struct{ t *time.Time }
+
+func (d dateFlag) String() string {
+	if d.t == nil {
+		return ""
+	}
+	return d.t.Format("2006-01-02")
+}
+
+func (d dateFlag) Set(s string) error {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return fmt.Errorf("want a date as YYYY-MM-DD: %w", err)
+	}
+	*d.t = t
+	return nil
+}
+
+// Flags binds o to fs.
+func (o *Options) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "The address the metrics endpoint binds to: :8443 for HTTPS, :8080 for HTTP, 0 to disable.")
+	fs.BoolVar(&o.SecureMetrics, "metrics-secure", o.SecureMetrics, "Serve metrics over HTTPS behind Kubernetes authentication and authorization.")
+	fs.BoolVar(&o.EnableHTTP2, "enable-http2", o.EnableHTTP2, "Enable HTTP/2 for the metrics server (off by default: HTTP/2 Stream Cancellation and Rapid Reset CVEs).")
+	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "The address the probe endpoint binds to.")
+	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "Enable leader election, so that only one manager is active.")
+	fs.StringVar(&o.CredentialsNamespace, "credentials-namespace", o.CredentialsNamespace, "Namespace of the PartnerTenant credentials Secrets (default: $POD_NAMESPACE, else mca-operator-system).")
+	fs.DurationVar(&o.ResyncInterval, "resync-interval", o.ResyncInterval, "How often a settled customer is re-read from Partner Center (plus up to 10% jitter).")
+	fs.DurationVar(&o.PollInterval, "attestation-poll-interval", o.PollInterval, "How often an attestation awaiting the customer is checked.")
+	fs.DurationVar(&o.TenantRetryInterval, "partner-tenant-retry-interval", o.TenantRetryInterval, "How often a PartnerTenant whose credentials fail is re-checked.")
+	fs.IntVar(&o.MaxConcurrent, "max-concurrent-reconciles", o.MaxConcurrent, "CustomerAgreements reconciled at once (Partner Center calls are paced by each PartnerTenant's rateLimit).")
+	fs.Var(dateFlag{&o.Policy.ReattestationCutoff}, "reattestation-cutoff", "Partner attestations from this date on count as acceptance of the current MCA terms (YYYY-MM-DD).")
+	fs.Var(dateFlag{&o.Policy.EnforcementDate}, "enforcement-date", "From this date customers with only older attestations are blocked (YYYY-MM-DD).")
+	fs.StringVar(&o.CAFile, "partner-center-ca-file", o.CAFile, "Extra PEM CA bundle to trust for Partner Center and the token endpoint (added to the system roots).")
+}
+
+// Scheme returns the scheme with the built-in types and this API.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// New builds the manager with both controllers registered.
+func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
+	if o.ResyncInterval <= 0 || o.PollInterval <= 0 || o.TenantRetryInterval <= 0 {
+		return nil, errors.New("--resync-interval, --attestation-poll-interval and --partner-tenant-retry-interval must be positive")
+	}
+	if !o.Policy.ReattestationCutoff.Before(o.Policy.EnforcementDate) {
+		return nil, errors.New("--reattestation-cutoff must lie before --enforcement-date")
+	}
+	httpClient := o.HTTPClient
+	if httpClient == nil && o.CAFile != "" {
+		var err error
+		if httpClient, err = httpClientTrusting(o.CAFile); err != nil {
+			return nil, err
+		}
+	}
+
+	var tlsOpts []func(*tls.Config)
+	if !o.EnableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	metricsOpts := metricsserver.Options{BindAddress: o.MetricsAddr, SecureServing: o.SecureMetrics, TLSOpts: tlsOpts}
+	if o.SecureMetrics {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	mgr, err := manager.New(cfg, manager.Options{
+		Scheme:                        Scheme(),
+		Metrics:                       metricsOpts,
+		WebhookServer:                 webhook.NewServer(webhook.Options{TLSOpts: tlsOpts}),
+		HealthProbeBindAddress:        o.ProbeAddr,
+		LeaderElection:                o.LeaderElection,
+		LeaderElectionID:              o.LeaderElectionID,
+		LeaderElectionReleaseOnCancel: true,
+		Logger:                        o.Logger,
+		Client: client.Options{Cache: &client.CacheOptions{
+			// Secrets are read directly: the operator may only get and update them, in one namespace.
+			DisableFor: []client.Object{&corev1.Secret{}},
+		}},
+		Cache: cache.Options{},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	clients := &controller.Clients{New: controller.NewClientFactory(controller.ClientOptions{
+		Kube:                 mgr.GetClient(),
+		CredentialsNamespace: o.CredentialsNamespace,
+		HTTPClient:           httpClient,
+		Logger:               mgr.GetLogger().WithName("partnercenter"),
+		Tune:                 o.Tune,
+	})}
+	checks := make(chan event.GenericEvent, 64)
+	if err := (&controller.PartnerTenantReconciler{
+		Client:         mgr.GetClient(),
+		Clients:        clients,
+		Recorder:       mgr.GetEventRecorder("mca-operator"),
+		ResyncInterval: o.ResyncInterval,
+		RetryInterval:  o.TenantRetryInterval,
+		Now:            o.Now,
+	}).SetupWithManager(mgr, checks); err != nil {
+		return nil, fmt.Errorf("setting up the PartnerTenant controller: %w", err)
+	}
+	if err := (&controller.CustomerAgreementReconciler{
+		Client:                  mgr.GetClient(),
+		Clients:                 clients,
+		Recorder:                mgr.GetEventRecorder("mca-operator"),
+		Policy:                  o.Policy,
+		ResyncInterval:          o.ResyncInterval,
+		PollInterval:            o.PollInterval,
+		Now:                     o.Now,
+		PartnerTenantChecks:     checks,
+		MaxConcurrentReconciles: o.MaxConcurrent,
+	}).SetupWithManager(ctx, mgr); err != nil {
+		return nil, fmt.Errorf("setting up the CustomerAgreement controller: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// httpClientTrusting returns an HTTP client that trusts the system roots plus the PEM bundle.
+func httpClientTrusting(caFile string) (*http.Client, error) {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading --partner-center-ca-file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--partner-center-ca-file %s holds no PEM certificate", caFile)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr}, nil
+}
