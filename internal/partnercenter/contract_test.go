@@ -1,7 +1,6 @@
 package partnercenter_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -425,4 +424,3 @@ func rawToken(t *testing.T, e *env, tenant string, form url.Values) string {
 	return ta.AccessToken
 }
 
-var _ = context.Background

@@ -2,8 +2,8 @@ package partnercenter_test
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -297,4 +297,3 @@ func wantKind(t *testing.T, err error, kind pc.ErrorKind) *pc.Error {
 	}
 	return pe
 }
-

@@ -296,6 +296,10 @@ func (s *Server) apiLocked(r *http.Request, body []byte, need, base string, info
 			return s.errGeneric(http.StatusBadRequest, simCodeRequestIDReused, "The MS-RequestId was already used for a different request."), false
 		}
 		info.replayed = true
+		if s.dropNextPOST > 0 {
+			s.dropNextPOST--
+			return prev.resp, true
+		}
 		return prev.resp, false
 	}
 	resp := h(r, body, ac)

@@ -417,8 +417,9 @@ func (s *Server) FailNext(n int, status int) {
 	s.mu.Unlock()
 }
 
-// DropNextPOSTResponses: the next n POSTs that commit are answered by
-// closing the connection.
+// DropNextPOSTResponses: the next n POSTs that reach the business logic (or
+// are replayed for a known MS-RequestId) are committed and then answered by
+// closing the connection, as if the answer were lost.
 func (s *Server) DropNextPOSTResponses(n int) { s.mu.Lock(); s.dropNextPOST = n; s.mu.Unlock() }
 
 // Throttle makes the next n API requests answer 429 with Retry-After
