@@ -423,4 +423,3 @@ func rawToken(t *testing.T, e *env, tenant string, form url.Values) string {
 	}
 	return ta.AccessToken
 }
-

@@ -217,7 +217,11 @@ func TestThrottleHonoursRetryAfter(t *testing.T) {
 }
 
 func TestRetriesStopAtContextDeadline(t *testing.T) {
-	e := newEnv(t, withConfig(func(c *pc.Config) { c.MaxRetries = 100; c.BackoffBase = 20 * time.Millisecond; c.BackoffMax = 50 * time.Millisecond }))
+	e := newEnv(t, withConfig(func(c *pc.Config) {
+		c.MaxRetries = 100
+		c.BackoffBase = 20 * time.Millisecond
+		c.BackoffMax = 50 * time.Millisecond
+	}))
 	if err := e.client.CheckCredentials(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
