@@ -54,6 +54,13 @@ type renderResult struct {
 // the planned markers) stands in for it so the rest of the render can still be checked.
 func render(t testing.TB, dir string) renderResult {
 	t.Helper()
+	return renderWith(t, dir, nil)
+}
+
+// renderWith is render with some files of the in-memory copy replaced (paths like
+// /config/default/kustomization.yaml).
+func renderWith(t testing.TB, dir string, overrides map[string]string) renderResult {
+	t.Helper()
 	root := repoRoot(t)
 	mem := filesys.MakeFsInMemory()
 	configDir := filepath.Join(root, "config")
@@ -88,6 +95,11 @@ func render(t testing.TB, dir string) renderResult {
 		}
 		res.usedFixture = true
 		t.Logf("config/rbac/role.yaml is not generated yet (run `make manifests`); rendering with testdata/role.fixture.yaml")
+	}
+	for path, content := range overrides {
+		if err := mem.WriteFile(path, []byte(content)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	m, err := k.Run(mem, filepath.Join("/config", dir))

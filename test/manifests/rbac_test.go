@@ -3,6 +3,7 @@ package manifests_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -550,4 +551,45 @@ func labelsMatch(selector, labels map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestOptionalComponentsRender renders config/network-policy, and config/default with the optional
+// components enabled, as a user who uncomments them would.
+func TestOptionalComponentsRender(t *testing.T) {
+	np := render(t, "network-policy")
+	if len(find(np.objects, "NetworkPolicy", "")) != 1 {
+		t.Fatalf("config/network-policy must render one NetworkPolicy")
+	}
+	root := repoRoot(t)
+	data, err := os.ReadFile(filepath.Join(root, "config", "default", "kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opt := range []string{"#- ../prometheus", "#- ../network-policy"} {
+		if !strings.Contains(string(data), opt) {
+			t.Errorf("config/default/kustomization.yaml no longer offers %q", opt)
+		}
+	}
+	enabled := strings.NewReplacer("#- ../prometheus", "- ../prometheus", "#- ../network-policy", "- ../network-policy").Replace(string(data))
+	r := renderWith(t, "default", map[string]string{"/config/default/kustomization.yaml": enabled})
+	for _, kind := range []string{"ServiceMonitor", "PrometheusRule", "NetworkPolicy"} {
+		objs := find(r.objects, kind, "")
+		if len(objs) != 1 {
+			t.Errorf("with the optional components, config/default renders %d %s", len(objs), kind)
+			continue
+		}
+		if ns := str(objs[0], "metadata", "namespace"); ns != operatorNamespace {
+			t.Errorf("%s is in namespace %q", kind, ns)
+		}
+	}
+	if np := find(r.objects, "NetworkPolicy", ""); len(np) == 1 {
+		deps := find(r.objects, "Deployment", namePrefix+"controller-manager")
+		sel, _ := nested(np[0], "spec", "podSelector", "matchLabels").(map[string]any)
+		podLabels, _ := nested(deps[0], "spec", "template", "metadata", "labels").(map[string]any)
+		for k, v := range sel {
+			if podLabels[k] != v {
+				t.Errorf("NetworkPolicy selects %s=%v, the manager pods have %v", k, v, podLabels[k])
+			}
+		}
+	}
 }
