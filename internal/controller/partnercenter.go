@@ -100,7 +100,7 @@ func NewClientFactory(o ClientOptions) ClientFactory {
 			Credentials: pc.NewSecretCredentialStore(o.Kube, types.NamespacedName{
 				Namespace: o.CredentialsNamespace, Name: pt.Spec.CredentialsSecretRef.Name}),
 			HTTPClient: o.HTTPClient,
-			Logger:     o.Logger.WithValues("partnerTenant", pt.Name),
+			Logger:     o.Logger.WithValues("PartnerTenant", pt.Name),
 			Observer:   metrics.Observer{PartnerTenant: pt.Name},
 		}
 		if rl := pt.Spec.RateLimit; rl != nil {

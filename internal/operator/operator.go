@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -52,7 +53,9 @@ type Options struct {
 	CAFile string
 
 	// Set by tests, the demo and the benchmark (not flags).
-	HTTPClient *http.Client
+	// SkipNameValidation lets one process start several managers in turn (tests, restarts).
+	SkipNameValidation bool
+	HTTPClient         *http.Client
 	Now        func() time.Time
 	Tune       func(*pc.Config)
 	Logger     logr.Logger
@@ -166,7 +169,8 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			// Secrets are read directly: the operator may only get and update them, in one namespace.
 			DisableFor: []client.Object{&corev1.Secret{}},
 		}},
-		Cache: cache.Options{},
+		Cache:      cache.Options{},
+		Controller: config.Controller{SkipNameValidation: &o.SkipNameValidation},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
