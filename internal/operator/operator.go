@@ -56,9 +56,9 @@ type Options struct {
 	// SkipNameValidation lets one process start several managers in turn (tests, restarts).
 	SkipNameValidation bool
 	HTTPClient         *http.Client
-	Now        func() time.Time
-	Tune       func(*pc.Config)
-	Logger     logr.Logger
+	Now                func() time.Time
+	Tune               func(*pc.Config)
+	Logger             logr.Logger
 }
 
 // DefaultCredentialsNamespace is POD_NAMESPACE, else mca-operator-system.

@@ -397,7 +397,9 @@ var _ = Describe("Partner tenants", func() {
 	})
 })
 
-func requestFor(r pcsim.RequestRecord, customer string) bool { return strings.Contains(r.Path, customer) }
+func requestFor(r pcsim.RequestRecord, customer string) bool {
+	return strings.Contains(r.Path, customer)
+}
 
 func cond(ca *v1alpha1.CustomerAgreement, typ string) *metav1.Condition {
 	return apimeta.FindStatusCondition(ca.Status.Conditions, typ)

@@ -64,7 +64,9 @@ func legacyConfirmation(daysAgo int) func(*v1alpha1.CustomerAgreement) {
 	}
 }
 
-func observeOnly(ca *v1alpha1.CustomerAgreement) { ca.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }
+func observeOnly(ca *v1alpha1.CustomerAgreement) {
+	ca.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+}
 
 func fetch(ca *v1alpha1.CustomerAgreement) *v1alpha1.CustomerAgreement {
 	GinkgoHelper()

@@ -185,7 +185,9 @@ var grace = pcsim.SeedContact{FirstName: "Grace", LastName: "Hopper", Email: "gr
 
 func testSeed() *pcsim.Seed {
 	noRel := false
-	none := func(id string) pcsim.SeedCustomer { return pcsim.SeedCustomer{TenantID: id, CompanyName: "Customer " + id[len(id)-2:]} }
+	none := func(id string) pcsim.SeedCustomer {
+		return pcsim.SeedCustomer{TenantID: id, CompanyName: "Customer " + id[len(id)-2:]}
+	}
 	a := pcsim.SeedPartner{TenantID: partnerA.tenantID, Type: string(partnerA.typ), ClientID: partnerA.clientID, ClientSecret: partnerA.clientSecret, RefreshToken: partnerA.refreshToken,
 		Customers: []pcsim.SeedCustomer{
 			{TenantID: custAttested, CompanyName: "Contoso Ltd", Agreements: []pcsim.SeedAgreement{{DateAgreed: "2024-01-10T00:00:00", PrimaryContact: ada}}},
@@ -206,7 +208,9 @@ func testSeed() *pcsim.Seed {
 	return &pcsim.Seed{Partners: []pcsim.SeedPartner{a, b, r}}
 }
 
-func throttledID(i int) string { return throttledPrefix + string(rune('0'+i/10)) + string(rune('0'+i%10)) }
+func throttledID(i int) string {
+	return throttledPrefix + string(rune('0'+i/10)) + string(rune('0'+i%10))
+}
 
 func createPartnerTenant(p testPartner) {
 	GinkgoHelper()
