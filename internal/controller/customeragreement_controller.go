@@ -81,7 +81,7 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 		ca.Status.Conditions[i].ObservedGeneration = ca.Generation
 	}
 	if !equality.Semantic.DeepEqual(before.Status, ca.Status) {
-		ca.Status.LastSyncTime = &metav1.Time{Time: s.now}
+		ca.Status.LastSyncTime = statusTime(s.now)
 		if perr := r.Client.Status().Patch(ctx, ca, client.MergeFrom(before)); perr != nil {
 			return reconcile.Result{}, perr
 		}
@@ -245,7 +245,7 @@ func (s *scope) report(standing mca.Standing) {
 		if st.Signatory.FirstName == "" && st.Signatory.Email == "" {
 			st.Signatory = nil
 		}
-		st.DateAgreed = &metav1.Time{Time: r.DateAgreed}
+		st.DateAgreed = statusTime(r.DateAgreed)
 	}
 	if standing.AcceptedBy == v1alpha1.AcceptedByCustomer {
 		st.CustomerNoticeExpectedBy = nil
@@ -295,7 +295,7 @@ func (s *scope) attestationInFlight(ctx context.Context, standing mca.Standing) 
 	}
 	a.Status = got.Status
 	if !got.ExpiresAt.IsZero() {
-		a.ExpiresAt = &metav1.Time{Time: got.ExpiresAt}
+		a.ExpiresAt = statusTime(got.ExpiresAt)
 	}
 	return &mca.InFlight{Status: got.Status, ExpiresAt: got.ExpiresAt}, nil
 }
@@ -377,9 +377,9 @@ func (s *scope) act(ctx context.Context, d mca.Decision, standing mca.Standing) 
 		if err != nil {
 			return s.writeFailed(ctx, err)
 		}
-		st.Attestation = &v1alpha1.AttestationStatus{ID: att.AttestationID, Status: att.Status, AcceptanceLink: att.AcceptanceLink, Renewals: renewals, StartedAt: &metav1.Time{Time: s.now}}
+		st.Attestation = &v1alpha1.AttestationStatus{ID: att.AttestationID, Status: att.Status, AcceptanceLink: att.AcceptanceLink, Renewals: renewals, StartedAt: statusTime(s.now)}
 		if !att.ExpiresAt.IsZero() {
-			st.Attestation.ExpiresAt = &metav1.Time{Time: att.ExpiresAt}
+			st.Attestation.ExpiresAt = statusTime(att.ExpiresAt)
 		}
 		s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeNormal, v1alpha1.ReasonAttestationStarted, "StartAttestation",
 			"Started enhanced attestation %s; the signatory accepts at the link in status.attestation.acceptanceLink", att.AttestationID)
@@ -422,12 +422,12 @@ func (s *scope) created(ag pc.Agreement, reqID string, method v1alpha1.Acceptanc
 	if c == (pc.Contact{}) {
 		c = pc.Contact(contactOf(s.ca.Spec.Signatory))
 	}
-	st.CreatedAgreement = &v1alpha1.CreatedAgreement{RequestID: reqID, DateAgreed: metav1.Time{Time: date}, CreatedAt: metav1.Time{Time: s.now}, Method: method}
+	st.CreatedAgreement = &v1alpha1.CreatedAgreement{RequestID: reqID, DateAgreed: *statusTime(date), CreatedAt: *statusTime(s.now), Method: method}
 	st.State, st.AcceptedBy = v1alpha1.StateAttested, v1alpha1.AcceptedByPartner
 	st.Signatory = &v1alpha1.Signatory{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PhoneNumber: c.PhoneNumber}
-	st.DateAgreed = &metav1.Time{Time: date}
+	st.DateAgreed = statusTime(date)
 	st.InvitationURL = ""
-	st.CustomerNoticeExpectedBy = &metav1.Time{Time: s.now.Add(mca.CustomerNoticeDelay)}
+	st.CustomerNoticeExpectedBy = statusTime(s.now.Add(mca.CustomerNoticeDelay))
 	meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionReattestationRequired)
 	meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionDuplicateSignatory)
 	s.settled(metav1.ConditionTrue, v1alpha1.ReasonAgreementCreated, "The operator created the agreement; Partner Center's reads may take a while to show it.")
@@ -662,4 +662,11 @@ func partnerTenantChanged() predicate.Predicate {
 				meta.IsStatusConditionTrue(o.Status.Conditions, v1alpha1.ConditionReady) != meta.IsStatusConditionTrue(n.Status.Conditions, v1alpha1.ConditionReady)
 		},
 	}
+}
+
+// statusTime is t as the API server stores it (whole seconds), so that comparing a freshly
+// computed status with the stored one finds no difference where there is none.
+func statusTime(t time.Time) *metav1.Time {
+	mt := metav1.NewTime(t.UTC().Truncate(time.Second))
+	return &mt
 }

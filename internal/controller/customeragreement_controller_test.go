@@ -1,0 +1,388 @@
+package controller
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/mca"
+	"github.com/mca-operator/mca-operator/internal/metrics"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+// fakePC is a scripted Partner Center for the reconciler's branch logic; the real client is
+// tested against the simulator over HTTPS (internal/partnercenter, test/integration).
+type fakePC struct {
+	records      []pc.Agreement
+	direct       bool
+	attestation  pc.EnhancedAttestation
+	errs         map[string]error // by operation
+	calls        map[string]int
+	requestIDs   map[string][]string
+	startCounter int
+}
+
+func newFakePC() *fakePC {
+	return &fakePC{errs: map[string]error{}, calls: map[string]int{}, requestIDs: map[string][]string{}}
+}
+
+func (f *fakePC) call(op string, opts []pc.CallOption) error {
+	f.calls[op]++
+	if len(opts) > 0 {
+		f.requestIDs[op] = append(f.requestIDs[op], requestIDOf(opts))
+	}
+	return f.errs[op]
+}
+
+// requestIDOf reads the request id a CallOption carries, through the client's own option type.
+func requestIDOf(opts []pc.CallOption) string { return pc.RequestIDOf(opts...) }
+
+func (f *fakePC) CheckCredentials(context.Context) error { return f.call("CheckCredentials", nil) }
+func (f *fakePC) GetAgreementMetadata(context.Context) (pc.AgreementMetadata, error) {
+	return pc.AgreementMetadata{TemplateID: "tmpl"}, f.call(pc.OpGetAgreementMetadata, nil)
+}
+func (f *fakePC) ListCustomerAgreements(context.Context, string) ([]pc.Agreement, error) {
+	return f.records, f.call(pc.OpListCustomerAgreements, nil)
+}
+func (f *fakePC) GetDirectSignedStatus(context.Context, string) (bool, error) {
+	return f.direct, f.call(pc.OpGetDirectSignedStatus, nil)
+}
+func (f *fakePC) StartEnhancedAttestation(_ context.Context, req pc.EnhancedAttestationRequest, opts ...pc.CallOption) (pc.EnhancedAttestation, error) {
+	if err := f.call(pc.OpStartEnhancedAttestation, opts); err != nil {
+		return pc.EnhancedAttestation{}, err
+	}
+	f.startCounter++
+	f.attestation = pc.EnhancedAttestation{AttestationID: "att-" + string(rune('0'+f.startCounter)), Status: mca.AttestationLinkGenerated,
+		AcceptanceLink: "https://example/attest", ExpiresAt: time.Now().Add(time.Hour), EnhancedAttestationRequest: req}
+	return f.attestation, nil
+}
+func (f *fakePC) GetEnhancedAttestation(context.Context, string) (pc.EnhancedAttestation, error) {
+	return f.attestation, f.call(pc.OpGetEnhancedAttestation, nil)
+}
+func (f *fakePC) CreateAgreementFromAttestation(_ context.Context, _, _, _ string, opts ...pc.CallOption) (pc.Agreement, error) {
+	if err := f.call(pc.OpCreateAgreementFromAttestation, opts); err != nil {
+		return pc.Agreement{}, err
+	}
+	return pc.Agreement{DateAgreed: time.Now()}, nil
+}
+func (f *fakePC) CreateLegacyAgreement(_ context.Context, _ string, c pc.Contact, _ string, d time.Time, opts ...pc.CallOption) (pc.Agreement, error) {
+	if err := f.call(pc.OpCreateLegacyAgreement, opts); err != nil {
+		return pc.Agreement{}, err
+	}
+	return pc.Agreement{PrimaryContact: c, DateAgreed: d}, nil
+}
+
+type harness struct {
+	t      *testing.T
+	kube   client.Client
+	pc     *fakePC
+	r      *CustomerAgreementReconciler
+	rec    *events.FakeRecorder
+	checks chan event.GenericEvent
+	key    types.NamespacedName
+}
+
+func newHarness(t *testing.T, ptType v1alpha1.PartnerType, mutate func(*v1alpha1.CustomerAgreement)) *harness {
+	t.Helper()
+	pt := &v1alpha1.PartnerTenant{
+		ObjectMeta: metav1.ObjectMeta{Name: "pt"},
+		Spec:       v1alpha1.PartnerTenantSpec{TenantID: "5d9b1a3e-2c4f-4e6a-9b8c-7d6e5f4a3b2c", PartnerType: ptType},
+		Status: v1alpha1.PartnerTenantStatus{Conditions: []metav1.Condition{{
+			Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonConnected, LastTransitionTime: metav1.Now()}}},
+	}
+	ca := &v1alpha1.CustomerAgreement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "c", UID: "uid-1", Generation: 1},
+		Spec: v1alpha1.CustomerAgreementSpec{
+			PartnerTenantRef: v1alpha1.PartnerTenantReference{Name: "pt"}, CustomerTenantID: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+			CompanyName: "Fabrikam", Country: "US", Language: "en-US", Method: v1alpha1.MethodPartnerAttestation, ManagementPolicy: v1alpha1.ManagementPolicyManage,
+			Signatory: &v1alpha1.Signatory{FirstName: "Ada", LastName: "Lovelace", Email: "ada@fabrikam.example"},
+		},
+	}
+	if mutate != nil {
+		mutate(ca)
+	}
+	s := newScheme(t)
+	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(pt, ca).WithStatusSubresource(pt, ca).Build()
+	f := newFakePC()
+	h := &harness{t: t, kube: kube, pc: f, rec: events.NewFakeRecorder(100), checks: make(chan event.GenericEvent, 1), key: client.ObjectKeyFromObject(ca)}
+	h.r = &CustomerAgreementReconciler{
+		Client: kube, Clients: &Clients{New: func(*v1alpha1.PartnerTenant) (PartnerCenter, error) { return f, nil }},
+		Recorder: h.rec, Policy: mca.DefaultPolicy(), ResyncInterval: time.Hour, PollInterval: time.Minute,
+		PartnerTenantChecks: h.checks, Metrics: metrics.NewCustomerTracker(),
+	}
+	return h
+}
+
+func (h *harness) reconcile() (reconcile.Result, error) {
+	h.t.Helper()
+	return h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key})
+}
+
+func (h *harness) get() *v1alpha1.CustomerAgreement {
+	h.t.Helper()
+	ca := &v1alpha1.CustomerAgreement{}
+	if err := h.kube.Get(context.Background(), h.key, ca); err != nil {
+		h.t.Fatal(err)
+	}
+	return ca
+}
+
+func (h *harness) cond(typ string) string {
+	c := meta.FindStatusCondition(h.get().Status.Conditions, typ)
+	if c == nil {
+		return ""
+	}
+	return string(c.Status) + "/" + c.Reason
+}
+
+func (h *harness) events() string {
+	var out []string
+	for {
+		select {
+		case e := <-h.rec.Events:
+			out = append(out, e)
+		default:
+			return strings.Join(out, "\n")
+		}
+	}
+}
+
+func TestReconcileErrorClasses(t *testing.T) {
+	cases := []struct {
+		name        string
+		err         error
+		wantErr     bool
+		wantRequeue time.Duration
+		ready       string
+		stalled     string
+		reconciling string
+		checkTenant bool
+	}{
+		{"throttled requeues after Retry-After without an error", &pc.Error{Kind: pc.KindThrottled, StatusCode: 429, RetryAfter: 7 * time.Second},
+			false, 7 * time.Second, "Unknown/" + v1alpha1.ReasonThrottled, "", "True/" + v1alpha1.ReasonThrottled, false},
+		{"transient errors go to the controller's backoff", &pc.Error{Kind: pc.KindTransient, StatusCode: 503, Message: "service unavailable"},
+			true, 0, "Unknown/" + v1alpha1.ReasonPartnerCenterError, "", "True/" + v1alpha1.ReasonPartnerCenterError, false},
+		{"unknown customer stalls without a requeue", &pc.Error{Kind: pc.KindCustomerNotFound, StatusCode: 404},
+			false, 0, "False/" + v1alpha1.ReasonCustomerNotFound, "True/" + v1alpha1.ReasonCustomerNotFound, "", false},
+		{"no relationship stalls without a requeue", &pc.Error{Kind: pc.KindNoRelationship, StatusCode: 403, Code: "20002"},
+			false, 0, "False/" + v1alpha1.ReasonNoRelationship, "True/" + v1alpha1.ReasonNoRelationship, "", false},
+		{"invalid grant stalls and has the tenant re-checked", &pc.Error{Kind: pc.KindInvalidGrant, StatusCode: 400},
+			false, 0, "False/" + v1alpha1.ReasonInvalidGrant, "True/" + v1alpha1.ReasonInvalidGrant, "", true},
+		{"MFA required stalls and has the tenant re-checked", &pc.Error{Kind: pc.KindMFARequired, StatusCode: 401, Code: "900421"},
+			false, 0, "False/" + v1alpha1.ReasonMFARequired, "True/" + v1alpha1.ReasonMFARequired, "", true},
+		{"a missing Secret stalls and has the tenant re-checked", &pc.Error{Kind: pc.KindCredentials, Message: `secret "x" not found`},
+			false, 0, "False/" + v1alpha1.ReasonCredentialsMissing, "True/" + v1alpha1.ReasonCredentialsMissing, "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+			h.pc.errs[pc.OpListCustomerAgreements] = c.err
+			res, err := h.reconcile()
+			if (err != nil) != c.wantErr {
+				t.Fatalf("err = %v, want error %v", err, c.wantErr)
+			}
+			if c.wantRequeue > 0 && (res.RequeueAfter < c.wantRequeue || res.RequeueAfter > c.wantRequeue*12/10) {
+				t.Fatalf("RequeueAfter = %s, want %s plus jitter", res.RequeueAfter, c.wantRequeue)
+			}
+			if c.wantRequeue == 0 && res.RequeueAfter != 0 {
+				t.Fatalf("RequeueAfter = %s, want none", res.RequeueAfter)
+			}
+			if got := h.cond(v1alpha1.ConditionReady); got != c.ready {
+				t.Errorf("Ready = %q, want %q", got, c.ready)
+			}
+			if got := h.cond(v1alpha1.ConditionStalled); got != c.stalled {
+				t.Errorf("Stalled = %q, want %q", got, c.stalled)
+			}
+			if got := h.cond(v1alpha1.ConditionReconciling); got != c.reconciling {
+				t.Errorf("Reconciling = %q, want %q", got, c.reconciling)
+			}
+			if got := len(h.checks) == 1; got != c.checkTenant {
+				t.Errorf("tenant re-check requested = %v, want %v", got, c.checkTenant)
+			}
+			if h.pc.calls[pc.OpStartEnhancedAttestation]+h.pc.calls[pc.OpCreateLegacyAgreement] != 0 {
+				t.Errorf("wrote to Partner Center after a failed read: %v", h.pc.calls)
+			}
+		})
+	}
+}
+
+func TestReconcileSteadyStateWritesNothing(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	h.pc.records = []pc.Agreement{{PrimaryContact: pc.Contact{FirstName: "Ada"}, DateAgreed: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	res, err := h.reconcile()
+	if err != nil || res.RequeueAfter < time.Hour {
+		t.Fatalf("first reconcile: %v, %v", res, err)
+	}
+	rv := h.get().ResourceVersion
+	calls := h.pc.calls[pc.OpListCustomerAgreements]
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if h.get().ResourceVersion != rv {
+		t.Fatal("a resync that found nothing changed wrote the status")
+	}
+	if h.pc.calls[pc.OpListCustomerAgreements] != calls+1 || h.pc.calls[pc.OpGetDirectSignedStatus] != 0 {
+		t.Fatalf("a settled customer should cost one read per resync, calls: %v", h.pc.calls)
+	}
+}
+
+func TestReconcileRenewsAnExpiredLink(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeIndirectProvider, nil)
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	first := h.get().Status.Attestation
+	if first == nil || first.ID != "att-1" || h.cond(v1alpha1.ConditionAwaitingCustomerAcceptance) != "True/"+v1alpha1.ReasonAwaitingCustomer {
+		t.Fatalf("attestation not started: %+v", h.get().Status)
+	}
+	// Polling while the link is pending starts nothing and writes nothing.
+	rv := h.get().ResourceVersion
+	res, err := h.reconcile()
+	if err != nil || res.RequeueAfter != time.Minute || h.pc.calls[pc.OpStartEnhancedAttestation] != 1 || h.get().ResourceVersion != rv {
+		t.Fatalf("poll: %v %v calls=%v", res, err, h.pc.calls)
+	}
+	h.events()
+	h.pc.attestation.Status = mca.AttestationExpired
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	second := h.get().Status.Attestation
+	if second.ID != "att-2" || second.Renewals != 1 {
+		t.Fatalf("expired link not renewed: %+v", second)
+	}
+	ids := h.pc.requestIDs[pc.OpStartEnhancedAttestation]
+	if len(ids) != 2 || ids[0] == ids[1] || ids[0] == "" {
+		t.Fatalf("a renewal needs a new MS-RequestId, got %v", ids)
+	}
+	if ev := h.events(); !strings.Contains(ev, v1alpha1.ReasonLinkExpired) {
+		t.Fatalf("no event says the link expired: %q", ev)
+	}
+}
+
+func TestReconcileCreateIsIdempotentAndWaitsForAcceptance(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	// Partner Center says accepted, but the create still answers 600062 once (not yet): wait.
+	h.pc.attestation.Status = mca.AttestationCustomerAccepted
+	h.pc.errs[pc.OpCreateAgreementFromAttestation] = &pc.Error{Kind: pc.KindAttestationNotAccepted, StatusCode: 400, Code: "600062"}
+	res, err := h.reconcile()
+	if err != nil || res.RequeueAfter != time.Minute || h.cond(v1alpha1.ConditionReady) != "False/"+v1alpha1.ReasonAwaitingCustomer {
+		t.Fatalf("600062: %v %v %s", res, err, h.cond(v1alpha1.ConditionReady))
+	}
+	delete(h.pc.errs, pc.OpCreateAgreementFromAttestation)
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	ids := h.pc.requestIDs[pc.OpCreateAgreementFromAttestation]
+	if len(ids) != 2 || ids[0] != ids[1] {
+		t.Fatalf("creates for one attestation must share one MS-RequestId, got %v", ids)
+	}
+	ca := h.get()
+	if ca.Status.State != v1alpha1.StateAttested || ca.Status.CreatedAgreement == nil || ca.Status.CustomerNoticeExpectedBy == nil {
+		t.Fatalf("not attested after the create: %+v", ca.Status)
+	}
+	// The new record is not visible yet: trust the create, do not attest again.
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 1 {
+		t.Fatalf("attested again while the record was not visible: %d starts", n)
+	}
+	if h.get().Status.State != v1alpha1.StateAttested {
+		t.Fatal("forgot its own create")
+	}
+}
+
+func TestReconcileDuplicateWaitsForASpecChange(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) {
+		ca.Spec.Method = v1alpha1.MethodLegacyConfirmation
+		d := metav1.NewTime(time.Now().Add(-time.Hour))
+		ca.Spec.DateAgreed = &d
+	})
+	h.pc.errs[pc.OpCreateLegacyAgreement] = &pc.Error{Kind: pc.KindDuplicateSignatory, StatusCode: 409, Code: "600061"}
+	res, err := h.reconcile()
+	if err != nil || res.RequeueAfter != 0 {
+		t.Fatalf("duplicate: %v %v", res, err)
+	}
+	if h.cond(v1alpha1.ConditionDuplicateSignatory) != "True/"+v1alpha1.ReasonDuplicateSignatory || h.cond(v1alpha1.ConditionStalled) != "True/"+v1alpha1.ReasonDuplicateSignatory {
+		t.Fatalf("conditions: %+v", h.get().Status.Conditions)
+	}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.calls[pc.OpCreateLegacyAgreement]; n != 1 {
+		t.Fatalf("retried a refused duplicate without a spec change: %d creates", n)
+	}
+	// A new generation (the user changed the email) lifts the refusal.
+	ca := h.get()
+	ca.Spec.Signatory.Email = "ceo.office@fabrikam.example"
+	ca.Generation = 2
+	if err := h.kube.Update(context.Background(), ca); err != nil {
+		t.Fatal(err)
+	}
+	delete(h.pc.errs, pc.OpCreateLegacyAgreement)
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.calls[pc.OpCreateLegacyAgreement]; n != 2 || h.cond(v1alpha1.ConditionDuplicateSignatory) != "" || h.get().Status.State != v1alpha1.StateAttested {
+		t.Fatalf("no recovery after the spec change: creates=%d %+v", n, h.get().Status)
+	}
+}
+
+func TestReconcileWaitsForItsPartnerTenant(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) { ca.Spec.PartnerTenantRef.Name = "missing" })
+	res, err := h.reconcile()
+	if err != nil || res.RequeueAfter != 0 {
+		t.Fatalf("%v %v", res, err)
+	}
+	if got := h.cond(v1alpha1.ConditionReady); got != "False/"+v1alpha1.ReasonPartnerTenantNotFound {
+		t.Fatalf("Ready = %s", got)
+	}
+	if len(h.pc.calls) != 0 {
+		t.Fatalf("called Partner Center without a PartnerTenant: %v", h.pc.calls)
+	}
+}
+
+func TestClassifyMessagesNameTheFix(t *testing.T) {
+	for kind, want := range map[pc.ErrorKind]string{
+		pc.KindInvalidGrant:     "refreshToken",
+		pc.KindMFARequired:      "MFA",
+		pc.KindUnauthorized:     "clientSecret",
+		pc.KindCustomerNotFound: "spec.customerTenantId",
+		pc.KindNoRelationship:   "reseller relationship",
+		pc.KindThrottled:        "rateLimit",
+	} {
+		f := classify(&pc.Error{Kind: kind})
+		if !strings.Contains(f.Message, want) {
+			t.Errorf("%s: message %q does not mention %q", kind, f.Message, want)
+		}
+	}
+}
+
+
+func newScheme(t *testing.T) *runtime.Scheme {
+	t.Helper()
+	s := runtime.NewScheme()
+	if err := corev1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
