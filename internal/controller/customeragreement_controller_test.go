@@ -374,7 +374,6 @@ func TestClassifyMessagesNameTheFix(t *testing.T) {
 	}
 }
 
-
 func newScheme(t *testing.T) *runtime.Scheme {
 	t.Helper()
 	s := runtime.NewScheme()
