@@ -1,0 +1,506 @@
+// Command demo runs mca-operator end to end on one machine, with nothing else installed:
+//
+//	make demo                                   # interactive: Ctrl-C stops everything
+//	make demo DEMO_ARGS=--until-converged       # exits 0 once every sample settled as expected
+//	make demo DEMO_ARGS="--until-converged --accept-links --timeout 3m"
+//
+// It starts a local control plane (envtest: kube-apiserver and etcd from KUBEBUILDER_ASSETS, with
+// the CRDs of config/crd/bases), the Partner Center simulator over HTTPS seeded from
+// config/samples/pcsim-seed.yaml, and the manager in-process with the same wiring as cmd/manager
+// (internal/operator). It then applies the samples that config/samples/kustomization.yaml lists,
+// pointing each PartnerTenant's endpoint and authority at the simulator, and prints a table of the
+// PartnerTenants and CustomerAgreements whenever it changes, the KUBECONFIG to use with kubectl,
+// the simulator's URL and every acceptance link a signatory has to open.
+//
+// Every CustomerAgreement sample carries the annotations demo.mca.dev/expected-state and
+// demo.mca.dev/expected-ready-reason; --until-converged waits until all of them match, and fails
+// with the table printed when they do not by --timeout. --accept-links plays the signatory: it
+// opens each acceptance link and submits the page's form, as a person pressing Accept would.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/operator"
+	"github.com/mca-operator/mca-operator/internal/pcsim"
+)
+
+// credentialsNamespace is where the operator reads the PartnerTenant credentials Secrets, as
+// config/default installs it (the samples' Secrets live there).
+const credentialsNamespace = "mca-operator-system"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	default:
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	untilConverged bool
+	acceptLinks    bool
+	verbose        bool
+	timeout        time.Duration
+	pollInterval   time.Duration
+	refresh        time.Duration
+	samplesDir     string
+	crdDir         string
+	seedPath       string
+	simAddr        string
+}
+
+func parseFlags(args []string, out io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintln(out, "Usage: make demo [DEMO_ARGS=\"flags\"]   (or KUBEBUILDER_ASSETS=... go run ./cmd/demo [flags])")
+		fmt.Fprintln(out, "Runs a local control plane, the Partner Center simulator and the operator, and applies config/samples.")
+		fs.PrintDefaults()
+	}
+	fs.BoolVar(&o.untilConverged, "until-converged", false, "Exit 0 once every CustomerAgreement sample reached its expected state and Ready reason; non-zero if not by --timeout.")
+	fs.BoolVar(&o.acceptLinks, "accept-links", false, "Play the customer's signatory: open every acceptance link and submit its Accept form.")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "With --until-converged: how long to wait (0 = forever). Ignored otherwise.")
+	fs.DurationVar(&o.pollInterval, "poll-interval", 2*time.Second, "How often the operator checks an attestation awaiting the customer.")
+	fs.DurationVar(&o.refresh, "refresh", 500*time.Millisecond, "How often the table is re-read.")
+	fs.BoolVar(&o.verbose, "verbose", false, "Write the manager's logs to stderr.")
+	fs.StringVar(&o.samplesDir, "samples", "", "Directory of the samples (default: config/samples of the repository).")
+	fs.StringVar(&o.crdDir, "crds", "", "Directory of the CRDs (default: config/crd/bases of the repository).")
+	fs.StringVar(&o.seedPath, "seed", "", "Simulator seed (default: pcsim-seed.yaml in the samples directory).")
+	fs.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:0", "Address the simulator listens on (port 0: any free port).")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.pollInterval <= 0 || o.refresh <= 0 || o.timeout < 0 {
+		return o, errors.New("--poll-interval and --refresh must be positive, --timeout not negative")
+	}
+	if o.samplesDir == "" || o.crdDir == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return o, err
+		}
+		if o.samplesDir == "" {
+			o.samplesDir = filepath.Join(root, "config", "samples")
+		}
+		if o.crdDir == "" {
+			o.crdDir = filepath.Join(root, "config", "crd", "bases")
+		}
+	}
+	if o.seedPath == "" {
+		o.seedPath = filepath.Join(o.samplesDir, seedFile)
+	}
+	return o, nil
+}
+
+// repoRoot is the nearest directory at or above the working directory holding config/samples and
+// config/crd/bases (the repository root, for `make demo` and for `go test ./cmd/demo`).
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if isDir(filepath.Join(dir, "config", "samples")) && isDir(filepath.Join(dir, "config", "crd", "bases")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("cannot find config/samples and config/crd/bases above the working directory: run the demo from the repository (make demo), or pass --samples and --crds")
+		}
+		dir = parent
+	}
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// run is the demo; main only adds the signal handling. It returns when ctx ends (nil), when
+// --until-converged is met (nil) or not met by --timeout (an error), or on a failure. Everything it
+// started is stopped and every temporary file removed before it returns.
+func run(ctx context.Context, args []string, out io.Writer) (err error) {
+	o, err := parseFlags(args, out)
+	if err != nil {
+		return err
+	}
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	if assets == "" {
+		return errors.New("KUBEBUILDER_ASSETS is not set: run `make demo`, which builds kube-apiserver and etcd into bin/k8s and sets it")
+	}
+	samples, err := loadSamples(o.samplesDir)
+	if err != nil {
+		return fmt.Errorf("loading the samples: %w", err)
+	}
+	seed, err := pcsim.LoadSeed(o.seedPath)
+	if err != nil {
+		return fmt.Errorf("loading the simulator seed: %w", err)
+	}
+
+	logger := logr.Discard()
+	if o.verbose {
+		logger = zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true))
+	}
+	logf.SetLogger(logger)
+
+	tmp, err := os.MkdirTemp("", "mca-operator-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	// Control plane.
+	fmt.Fprintf(out, "Starting a local control plane (kube-apiserver and etcd from %s) ...\n", assets)
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{o.crdDir},
+		ErrorIfCRDPathMissing: true,
+		UseExistingCluster:    ptr.To(false),
+	}
+	restCfg, err := env.Start()
+	defer func() {
+		if stopErr := env.Stop(); stopErr != nil {
+			fmt.Fprintf(out, "Stopping the control plane: %v\n", stopErr)
+			if err == nil {
+				err = stopErr
+			}
+		}
+	}()
+	if err != nil {
+		return fmt.Errorf("starting the control plane: %w", err)
+	}
+	user, err := env.AddUser(envtest.User{Name: "demo", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return fmt.Errorf("adding the demo user: %w", err)
+	}
+	kubeconfigData, err := user.KubeConfig()
+	if err != nil {
+		return err
+	}
+	kubeconfig := filepath.Join(tmp, "kubeconfig")
+	if err := os.WriteFile(kubeconfig, kubeconfigData, 0o600); err != nil {
+		return err
+	}
+	kube, err := client.New(restCfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return err
+	}
+
+	// Partner Center simulator.
+	sim := pcsim.New(seed, pcsim.Options{RotateRefreshTokens: true})
+	simURL, err := sim.StartTLS(o.simAddr)
+	if err != nil {
+		return fmt.Errorf("starting the simulator: %w", err)
+	}
+	defer func() { _ = sim.Close() }()
+	caFile := filepath.Join(tmp, "pcsim-ca.pem")
+	if err := os.WriteFile(caFile, sim.CACertPEM(), 0o600); err != nil {
+		return err
+	}
+
+	// Manager, exactly as cmd/manager wires it, with short intervals.
+	mo := operator.Defaults()
+	mo.MetricsAddr, mo.ProbeAddr = "0", "0"
+	mo.CredentialsNamespace = credentialsNamespace
+	mo.PollInterval = o.pollInterval
+	mo.TenantRetryInterval = 5 * time.Second
+	mo.ResyncInterval = time.Minute
+	mo.SkipNameValidation = true
+	mo.HTTPClient = sim.HTTPClient()
+	mo.Logger = logger
+	mctx, stopManager := context.WithCancel(context.Background())
+	defer stopManager()
+	mgr, err := operator.New(mctx, restCfg, mo)
+	if err != nil {
+		return err
+	}
+	mgrDone := make(chan error, 1)
+	go func() { mgrDone <- mgr.Start(mctx) }()
+	defer func() {
+		stopManager()
+		if mgrDone != nil {
+			<-mgrDone
+		}
+	}()
+
+	// Samples.
+	counts, err := apply(ctx, kube, samples, simURL)
+	if err != nil {
+		return fmt.Errorf("applying the samples: %w", err)
+	}
+
+	fmt.Fprintf(out, `
+mca-operator demo
+  Kubernetes API   %s
+  kubectl          export KUBECONFIG=%s
+                   kubectl get partnertenants,customeragreements -A -o wide
+  Partner Center   %s  (simulator; its CA certificate: %s)
+  Samples          %s from %s
+                   (PartnerTenant endpoint and authority pointed at the simulator)
+`, restCfg.Host, kubeconfig, simURL, caFile, counts, o.samplesDir)
+	switch {
+	case o.untilConverged && o.timeout > 0:
+		fmt.Fprintf(out, "Waiting up to %s for every CustomerAgreement to reach its expected state.\n", o.timeout)
+	case o.untilConverged:
+		fmt.Fprintln(out, "Waiting for every CustomerAgreement to reach its expected state.")
+	default:
+		fmt.Fprintln(out, "Press Ctrl-C to stop everything.")
+	}
+
+	w := &watcher{out: out, kube: kube, hc: sim.HTTPClient(), simURL: simURL, caFile: caFile, opts: o,
+		samples: samples, linked: map[string]bool{}, accepted: map[string]bool{}, invited: map[string]bool{}}
+	var deadline <-chan time.Time
+	if o.untilConverged && o.timeout > 0 {
+		t := time.NewTimer(o.timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	start := time.Now()
+	tick := time.NewTicker(o.refresh)
+	defer tick.Stop()
+	reported := false
+	for {
+		pending, err := w.step(ctx)
+		if err == nil && len(pending) == 0 {
+			if o.untilConverged {
+				fmt.Fprintf(out, "\nAll %d CustomerAgreements reached their expected state and Ready reason in %s.\n", w.agreementSamples(), time.Since(start).Round(time.Second))
+				return nil
+			}
+			if !reported {
+				reported = true
+				fmt.Fprintf(out, "\nAll %d CustomerAgreements reached their expected state (%s). The demo keeps running: try kubectl, or Ctrl-C to stop.\n",
+					w.agreementSamples(), time.Since(start).Round(time.Second))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(out, "\nStopping the manager, the simulator and the control plane ...")
+			if o.untilConverged {
+				return errors.New("interrupted before every sample reached its expected state")
+			}
+			return nil
+		case mErr := <-mgrDone:
+			mgrDone = nil
+			return fmt.Errorf("the manager stopped: %v", mErr)
+		case <-deadline:
+			fmt.Fprintf(out, "\nTimed out after %s. The table now:\n\n", o.timeout)
+			if w.last != nil {
+				w.last.print(out, time.Now())
+			}
+			fmt.Fprintln(out, "\nNot as expected:")
+			for _, p := range pending {
+				fmt.Fprintln(out, "  "+p)
+			}
+			if err != nil {
+				fmt.Fprintf(out, "  (reading the table failed: %v)\n", err)
+			}
+			return fmt.Errorf("%d CustomerAgreement sample(s) did not reach their expected state within %s", max(len(pending), 1), o.timeout)
+		case <-tick.C:
+		}
+	}
+}
+
+// apply creates the samples, their namespaces first, with every PartnerTenant pointed at the
+// simulator. It returns a summary such as "1 Namespace, 2 Secrets, ...".
+func apply(ctx context.Context, kube client.Client, samples []sample, simURL string) (string, error) {
+	count := map[string]int{}
+	var kinds []string
+	ensured := map[string]bool{}
+	for _, s := range samples {
+		obj := s.Object.DeepCopyObject().(client.Object)
+		if ns := obj.GetNamespace(); ns != "" && !ensured[ns] {
+			err := kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+			if err != nil && !apierrors.IsAlreadyExists(err) {
+				return "", fmt.Errorf("creating namespace %s: %w", ns, err)
+			}
+			ensured[ns] = true
+		}
+		if pt, ok := obj.(*v1alpha1.PartnerTenant); ok {
+			pt.Spec.Endpoint, pt.Spec.Authority = simURL, simURL
+		}
+		err := kube.Create(ctx, obj)
+		if _, isNS := obj.(*corev1.Namespace); isNS && apierrors.IsAlreadyExists(err) {
+			err = nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("%s: creating %s %s: %w", s.File, kindOf(obj), client.ObjectKeyFromObject(obj), err)
+		}
+		if _, isNS := obj.(*corev1.Namespace); isNS {
+			ensured[obj.GetName()] = true
+		}
+		k := kindOf(obj)
+		if count[k] == 0 {
+			kinds = append(kinds, k)
+		}
+		count[k]++
+	}
+	parts := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		n := count[k]
+		if n == 1 {
+			parts = append(parts, fmt.Sprintf("1 %s", k))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d %ss", n, k))
+		}
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+// watcher reads the table, prints it when it changes, publishes the links and checks convergence.
+type watcher struct {
+	out     io.Writer
+	kube    client.Client
+	hc      *http.Client
+	simURL  string
+	caFile  string
+	opts    options
+	samples []sample
+
+	last     *snapshot
+	lastKey  string
+	linked   map[string]bool // attestation ids whose link was printed
+	accepted map[string]bool // attestation ids accepted with --accept-links
+	invited  map[string]bool // CustomerAgreements whose invitation was printed
+}
+
+func (w *watcher) agreementSamples() int {
+	n := 0
+	for _, s := range w.samples {
+		if _, ok := s.Object.(*v1alpha1.CustomerAgreement); ok {
+			n++
+		}
+	}
+	return n
+}
+
+// step reads the table once and returns the samples not (yet) as expected, one line each.
+func (w *watcher) step(ctx context.Context) ([]string, error) {
+	var pts v1alpha1.PartnerTenantList
+	var cas v1alpha1.CustomerAgreementList
+	if err := w.kube.List(ctx, &pts); err != nil {
+		return []string{"(PartnerTenants unreadable)"}, err
+	}
+	if err := w.kube.List(ctx, &cas); err != nil {
+		return []string{"(CustomerAgreements unreadable)"}, err
+	}
+	sort.Slice(pts.Items, func(i, j int) bool { return pts.Items[i].Name < pts.Items[j].Name })
+	sort.Slice(cas.Items, func(i, j int) bool {
+		a, b := cas.Items[i], cas.Items[j]
+		return a.Namespace < b.Namespace || (a.Namespace == b.Namespace && a.Name < b.Name)
+	})
+	snap := &snapshot{Tenants: pts.Items, Agreements: cas.Items}
+	w.last = snap
+	if k := snap.key(); k != w.lastKey {
+		w.lastKey = k
+		fmt.Fprintf(w.out, "\n[%s]\n", time.Now().Format("15:04:05"))
+		snap.print(w.out, time.Now())
+	}
+
+	tenantIDs := map[string]string{}
+	for _, pt := range pts.Items {
+		tenantIDs[pt.Name] = pt.Spec.TenantID
+	}
+	live := map[client.ObjectKey]*v1alpha1.CustomerAgreement{}
+	for i := range cas.Items {
+		ca := &cas.Items[i]
+		live[client.ObjectKeyFromObject(ca)] = ca
+		w.publish(ca, tenantIDs[ca.Spec.PartnerTenantRef.Name])
+	}
+
+	var pending []string
+	for _, s := range w.samples {
+		want, ok := s.Object.(*v1alpha1.CustomerAgreement)
+		if !ok {
+			continue
+		}
+		exp, _ := expectationOf(want) // checked when loading
+		key := client.ObjectKeyFromObject(want)
+		got := live[key]
+		if got == nil {
+			pending = append(pending, fmt.Sprintf("%s: missing (want %s)", key, describe(exp.State, exp.Reason)))
+			continue
+		}
+		_, reason := readyOf(got.Status.Conditions)
+		if got.Status.ObservedGeneration != got.Generation || got.Status.State != exp.State || reason != exp.Reason {
+			pending = append(pending, fmt.Sprintf("%s: want %s, have %s", key, describe(exp.State, exp.Reason), describe(got.Status.State, reason)))
+		}
+	}
+	return pending, nil
+}
+
+func describe(state v1alpha1.AgreementState, reason string) string {
+	s := string(state)
+	if s == "" {
+		s = "no state"
+	}
+	if reason == "" {
+		reason = "no Ready reason"
+	}
+	return s + "/" + reason
+}
+
+// publish prints an acceptance link or an invitation the first time it appears and, with
+// --accept-links, accepts the link as the signatory would.
+func (w *watcher) publish(ca *v1alpha1.CustomerAgreement, partnerTenantID string) {
+	key := client.ObjectKeyFromObject(ca)
+	if a := ca.Status.Attestation; a != nil && a.AcceptanceLink != "" && a.ID != "" {
+		if !w.linked[a.ID] {
+			w.linked[a.ID] = true
+			who := "the customer's signatory"
+			if sg := ca.Spec.Signatory; sg != nil {
+				who = sg.FirstName + " " + sg.LastName
+			}
+			fmt.Fprintf(w.out, "\nAcceptance link for %s (%s, %s): status.attestation.acceptanceLink\n    %s\n", key, who, ca.Spec.CompanyName, a.AcceptanceLink)
+			if !w.opts.acceptLinks {
+				fmt.Fprintf(w.out, "  Open it in a browser (the simulator's certificate is self-signed: proceed, or trust %s),\n"+
+					"  tick the box and press Accept: %s turns Attested within a few seconds.\n", w.caFile, key.Name)
+			}
+		}
+		if w.opts.acceptLinks && !w.accepted[a.ID] && a.Status == pcsim.StatusLinkGenerated {
+			if err := acceptThroughPage(w.hc, a.AcceptanceLink); err != nil {
+				fmt.Fprintf(w.out, "  --accept-links: accepting as %s failed (retrying): %v\n", key.Name, err)
+			} else {
+				w.accepted[a.ID] = true
+				fmt.Fprintf(w.out, "  --accept-links: opened the link and pressed Accept as the signatory of %s.\n", ca.Spec.CompanyName)
+			}
+		}
+	}
+	if ca.Status.InvitationURL != "" && !w.invited[key.String()] {
+		w.invited[key.String()] = true
+		fmt.Fprintf(w.out, "\nInvitation for %s (%s): status.invitationURL\n    %s\n"+
+			"  The customer accepts in the Microsoft 365 admin center. To play the customer in the simulator:\n"+
+			"    curl --cacert %s -X POST '%s/_sim/directsigned?partner=%s&customer=%s'\n",
+			key, ca.Spec.CompanyName, ca.Status.InvitationURL, w.caFile, w.simURL, partnerTenantID, ca.Spec.CustomerTenantID)
+	}
+}

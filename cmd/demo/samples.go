@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/operator"
+)
+
+// Annotations on the CustomerAgreement samples saying what the demo expects them to settle at.
+// The operator ignores them.
+const (
+	// AnnotationExpectedState is the expected status.state ("" when the customer cannot be read).
+	AnnotationExpectedState = "demo.mca.dev/expected-state"
+	// AnnotationExpectedReason is the expected reason of the Ready condition.
+	AnnotationExpectedReason = "demo.mca.dev/expected-ready-reason"
+	// AnnotationScenario describes the sample in one line.
+	AnnotationScenario = "demo.mca.dev/scenario"
+)
+
+// kustomizationFile lists the sample resources; the demo applies exactly those.
+const kustomizationFile = "kustomization.yaml"
+
+// seedFile is the simulator's seed in the samples directory (not a Kubernetes resource).
+const seedFile = "pcsim-seed.yaml"
+
+// sample is one decoded object of a sample file.
+type sample struct {
+	File   string
+	Object client.Object
+}
+
+// expectation is what a CustomerAgreement sample should settle at.
+type expectation struct {
+	State  v1alpha1.AgreementState
+	Reason string
+}
+
+// expectationOf reads the demo annotations of a CustomerAgreement sample.
+func expectationOf(ca *v1alpha1.CustomerAgreement) (expectation, error) {
+	state, okState := ca.Annotations[AnnotationExpectedState]
+	reason, okReason := ca.Annotations[AnnotationExpectedReason]
+	if !okState || !okReason || reason == "" {
+		return expectation{}, fmt.Errorf("CustomerAgreement %s/%s lacks the annotations %s and %s", ca.Namespace, ca.Name, AnnotationExpectedState, AnnotationExpectedReason)
+	}
+	switch v1alpha1.AgreementState(state) {
+	case "", v1alpha1.StateAttested, v1alpha1.StateLegacy, v1alpha1.StateBlocked, v1alpha1.StateNoMCA:
+	default:
+		return expectation{}, fmt.Errorf("CustomerAgreement %s/%s: %s %q is not a state", ca.Namespace, ca.Name, AnnotationExpectedState, state)
+	}
+	return expectation{State: v1alpha1.AgreementState(state), Reason: reason}, nil
+}
+
+// sampleFiles returns the resource files config/samples/kustomization.yaml lists, in its order.
+func sampleFiles(dir string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, kustomizationFile))
+	if err != nil {
+		return nil, err
+	}
+	var k struct {
+		Resources []string `json:"resources"`
+	}
+	if err := yaml.Unmarshal(b, &k); err != nil {
+		return nil, fmt.Errorf("%s: %w", kustomizationFile, err)
+	}
+	if len(k.Resources) == 0 {
+		return nil, fmt.Errorf("%s lists no resources", filepath.Join(dir, kustomizationFile))
+	}
+	return k.Resources, nil
+}
+
+// scheme holds the built-in types and the operator's API.
+var scheme = operator.Scheme()
+
+var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*$`)
+
+// decodeFile decodes every YAML document of a file into a typed object of the operator's scheme.
+// Unknown fields are errors, so that a typo in a sample fails here rather than being dropped.
+func decodeFile(path string) ([]client.Object, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme, json.SerializerOptions{Strict: true})
+	var out []client.Object
+	for i, doc := range docSeparator.Split(string(b), -1) {
+		if len(bytes.TrimSpace(stripComments([]byte(doc)))) == 0 {
+			continue
+		}
+		js, err := yaml.YAMLToJSON([]byte(doc))
+		if err != nil {
+			return nil, fmt.Errorf("%s, document %d: %w", path, i+1, err)
+		}
+		obj, _, err := dec.Decode(js, nil, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s, document %d: %w", path, i+1, err)
+		}
+		co, ok := obj.(client.Object)
+		if !ok {
+			return nil, fmt.Errorf("%s, document %d: %T is not an object", path, i+1, obj)
+		}
+		out = append(out, co)
+	}
+	return out, nil
+}
+
+// stripComments drops comment-only lines, to tell an empty document from a real one.
+func stripComments(b []byte) []byte {
+	var out [][]byte
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		if t := bytes.TrimSpace(l); len(t) > 0 && t[0] != '#' {
+			out = append(out, l)
+		}
+	}
+	return bytes.Join(out, []byte("\n"))
+}
+
+// loadSamples decodes the sample resources of dir and checks the demo annotations of every
+// CustomerAgreement. The objects come back in apply order: namespaces, secrets, partner tenants,
+// customer agreements (then anything else), each group in file order.
+func loadSamples(dir string) ([]sample, error) {
+	files, err := sampleFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []sample
+	for _, f := range files {
+		objs, err := decodeFile(filepath.Join(dir, f))
+		if err != nil {
+			return nil, err
+		}
+		if len(objs) == 0 {
+			return nil, fmt.Errorf("%s holds no object", f)
+		}
+		for _, o := range objs {
+			if ca, ok := o.(*v1alpha1.CustomerAgreement); ok {
+				if _, err := expectationOf(ca); err != nil {
+					return nil, fmt.Errorf("%s: %w", f, err)
+				}
+			}
+			out = append(out, sample{File: f, Object: o})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return applyRank(out[i].Object) < applyRank(out[j].Object) })
+	return out, nil
+}
+
+func applyRank(o runtime.Object) int {
+	switch kindOf(o) {
+	case "Namespace":
+		return 0
+	case "Secret":
+		return 1
+	case "PartnerTenant":
+		return 2
+	case "CustomerAgreement":
+		return 3
+	}
+	return 4
+}
+
+// kindOf is the object's kind from its Go type (the typed decoder clears TypeMeta on some paths).
+func kindOf(o runtime.Object) string {
+	gvks, _, err := scheme.ObjectKinds(o)
+	if err != nil || len(gvks) == 0 {
+		return o.GetObjectKind().GroupVersionKind().Kind
+	}
+	return gvks[0].Kind
+}
