@@ -1,0 +1,187 @@
+// Command bench measures the operator against a local control plane (envtest) and the Partner
+// Center simulator: onboarding of N customers, the sequential loop a partner's script runs over
+// the same customers, and the steady state of M settled customers over one resync cycle.
+//
+// The manager runs as a separate process (built from ./cmd/manager, exactly as shipped), so its
+// peak RSS and CPU time are its own; the simulator and the control plane run under this process.
+//
+//	make bench                                   # N=1000 onboarding, M=10000 steady state
+//	make bench BENCH_ARGS="--customers 10000"    # onboarding of 10,000
+//	make bench BENCH_ARGS="--steady-customers 1000"  # a quick run
+//
+// It prints a table and writes bench-results.json and bench-convergence.png under --out.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+)
+
+type options struct {
+	out             string
+	customers       int
+	steadyCustomers int
+	latency         time.Duration
+	rate            int
+	burst           int
+	ptQPS, ptBurst  int
+	maxConcurrent   int
+	resync          time.Duration
+	crdDir          string
+	managerBin      string
+	skipOnboarding  bool
+	skipSequential  bool
+	skipSteady      bool
+	timeout         time.Duration
+	verbose         bool
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.out, "out", "bin", "Directory for bench-results.json, bench-convergence.png and the manager logs.")
+	flag.IntVar(&o.customers, "customers", 1000, "Onboarding: number of CustomerAgreements (50% NoMCA, 30% attested, 20% legacy needing reattestation).")
+	flag.IntVar(&o.steadyCustomers, "steady-customers", 10000, "Steady state: number of attested CustomerAgreements (shrink it for quick runs).")
+	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "Simulator latency per request.")
+	flag.IntVar(&o.rate, "rate", 100, "Requests per second per partner tenant, in the simulator and in the PartnerTenant's spec.rateLimit.")
+	flag.IntVar(&o.burst, "burst", 100, "Burst, in the simulator and in spec.rateLimit.")
+	flag.IntVar(&o.ptQPS, "client-qps", 0, "The PartnerTenant's spec.rateLimit.qps (and the sequential loop's client), default --rate.")
+	flag.IntVar(&o.ptBurst, "client-burst", 0, "The PartnerTenant's spec.rateLimit.burst (and the sequential loop's client), default --burst.")
+	flag.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 64, "The manager's --max-concurrent-reconciles.")
+	flag.DurationVar(&o.resync, "resync-interval", 0, "The manager's --resync-interval in the steady state (0: max(1m, 1.8 × M / rate), 3m for 10,000 at 100/s).")
+	flag.StringVar(&o.crdDir, "crd-dir", filepath.Join("config", "crd", "bases"), "CRD manifests.")
+	flag.StringVar(&o.managerBin, "manager-binary", "", "A prebuilt manager binary (default: go build ./cmd/manager).")
+	flag.BoolVar(&o.skipOnboarding, "skip-onboarding", false, "Skip the onboarding phase (and the sequential loop).")
+	flag.BoolVar(&o.skipSequential, "skip-sequential", false, "Skip the sequential loop.")
+	flag.BoolVar(&o.skipSteady, "skip-steady", false, "Skip the steady-state phase.")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "Give up after this long.")
+	flag.BoolVar(&o.verbose, "v", false, "Log progress of the control plane.")
+	flag.Parse()
+
+	if o.verbose {
+		ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
+	} else {
+		ctrl.SetLogger(logr.Discard()) // the control plane's own chatter is not the measurement
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		return fmt.Errorf("KUBEBUILDER_ASSETS is not set: run `make bench`")
+	}
+	if o.customers < 10 || o.steadyCustomers < 10 {
+		return fmt.Errorf("--customers and --steady-customers must be at least 10")
+	}
+	if o.ptQPS == 0 {
+		o.ptQPS = o.rate
+	}
+	if o.ptBurst == 0 {
+		o.ptBurst = o.burst
+	}
+	if o.resync == 0 {
+		o.resync = time.Duration(max(60, 1.8*float64(o.steadyCustomers)/float64(o.rate))) * time.Second
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	tmp, err := os.MkdirTemp("", "mca-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin := o.managerBin
+	if bin == "" {
+		bin = filepath.Join(tmp, "manager")
+		logf("building the manager (go build -o %s ./cmd/manager)", bin)
+		if err := goBuild(ctx, bin); err != nil {
+			return err
+		}
+	}
+
+	res := &Results{Config: ResultConfig{
+		Customers: o.customers, SteadyCustomers: o.steadyCustomers, LatencyMs: o.latency.Milliseconds(),
+		RateQPS: o.rate, RateBurst: o.burst, ClientQPS: o.ptQPS, ClientBurst: o.ptBurst, MaxConcurrentReconciles: o.maxConcurrent,
+		SteadyResyncInterval: o.resync.String(), GOMAXPROCSHost: numCPU(), StartedAt: time.Now().UTC().Format(time.RFC3339),
+	}}
+	var onbCurve, seqCurve []float64
+	if !o.skipOnboarding {
+		ob, curve, err := onboarding(ctx, o, bin, tmp)
+		if err != nil {
+			return fmt.Errorf("onboarding: %w", err)
+		}
+		res.Onboarding, onbCurve = ob, curve
+		if !o.skipSequential {
+			sq, curve, err := sequential(ctx, o)
+			if err != nil {
+				return fmt.Errorf("sequential loop: %w", err)
+			}
+			sq.Ratio = round(sq.Seconds/ob.Seconds, 2)
+			res.Sequential, seqCurve = sq, curve
+		}
+	}
+	if !o.skipSteady {
+		ss, err := steadyState(ctx, o, bin, tmp)
+		if err != nil {
+			return fmt.Errorf("steady state: %w", err)
+		}
+		res.SteadyState = ss
+	}
+	res.Targets = targets(res)
+
+	if onbCurve != nil {
+		png := filepath.Join(o.out, "bench-convergence.png")
+		if err := plotConvergence(png, onbCurve, seqCurve, res); err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+		res.Plot = png
+	}
+	path := filepath.Join(o.out, "bench-results.json")
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	printTable(os.Stdout, res)
+	fmt.Printf("\nwrote %s", path)
+	if res.Plot != "" {
+		fmt.Printf(" and %s", res.Plot)
+	}
+	fmt.Println()
+	return nil
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s bench: %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+func round(v float64, digits int) float64 {
+	p := 1.0
+	for range digits {
+		p *= 10
+	}
+	if v < 0 {
+		return -float64(int64(-v*p+0.5)) / p
+	}
+	return float64(int64(v*p+0.5)) / p
+}
