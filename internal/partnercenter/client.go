@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,10 +52,12 @@ type Config struct {
 	QPS           float64      // default 10
 	Burst         int          // default max(1, ceil(QPS))
 	MaxRetries    int          // transport retries for one operation, default 4; negative → 0
+	// MaxInlineWait is the longest Retry-After waited in-process (default
+	// 2s; negative: never wait, always return KindThrottled).
 	MaxInlineWait time.Duration
 	MetadataTTL   time.Duration // default 1h
 	Logger        logr.Logger
-	Observer      Observer // optional: called once per HTTP attempt
+	Observer      Observer // optional: called once per HTTP attempt (token requests too, as "AcquireToken")
 
 	// AttemptTimeout bounds one HTTP attempt (default 30s).
 	AttemptTimeout time.Duration
@@ -491,4 +494,20 @@ func (c *Client) redact(s string) string {
 		}
 	}
 	return s
+}
+
+// HTTPClientWithCA returns an HTTP client that trusts the system roots plus
+// the PEM certificates given (e.g. the simulator's CA for a demo). TLS
+// verification stays on.
+func HTTPClientWithCA(pemCerts []byte) (*http.Client, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if len(pemCerts) > 0 && !pool.AppendCertsFromPEM(pemCerts) {
+		return nil, errors.New("partnercenter: no certificate found in the CA bundle")
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr}, nil
 }

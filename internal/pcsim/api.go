@@ -34,6 +34,9 @@ const (
 	simCodeAttestationConsumed = 600064
 )
 
+// maxRequestLog bounds the request log; the older half is dropped when full.
+const maxRequestLog = 200000
+
 type response struct {
 	status      int
 	body        []byte
@@ -142,6 +145,9 @@ func (s *Server) record(r *http.Request, status int, info *reqInfo, start time.T
 		rec.Status = 0
 	}
 	s.mu.Lock()
+	if len(s.requests) >= maxRequestLog {
+		s.requests = append(s.requests[:0:0], s.requests[len(s.requests)-maxRequestLog/2:]...)
+	}
 	s.requests = append(s.requests, rec)
 	logf := s.opts.Logf
 	s.mu.Unlock()
