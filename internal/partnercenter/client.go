@@ -44,14 +44,14 @@ const (
 // Config configures a Client. One Client serves one partner tenant and is
 // shared by all reconciles (its rate limiter and token cache are per Client).
 type Config struct {
-	TenantID      string // partner tenant GUID
-	BaseURL       string // default "https://api.partnercenter.microsoft.com"
-	AuthorityURL  string // default "https://login.microsoftonline.com"
-	Credentials   CredentialStore
-	HTTPClient    *http.Client // nil → default with TLS verification; tests pass one with RootCAs
-	QPS           float64      // default 10
-	Burst         int          // default max(1, ceil(QPS))
-	MaxRetries    int          // transport retries for one operation, default 4; negative → 0
+	TenantID     string // partner tenant GUID
+	BaseURL      string // default "https://api.partnercenter.microsoft.com"
+	AuthorityURL string // default "https://login.microsoftonline.com"
+	Credentials  CredentialStore
+	HTTPClient   *http.Client // nil → default with TLS verification; tests pass one with RootCAs
+	QPS          float64      // default 10
+	Burst        int          // default max(1, ceil(QPS))
+	MaxRetries   int          // transport retries for one operation, default 4; negative → 0
 	// MaxInlineWait is the longest Retry-After waited in-process (default
 	// 2s; negative: never wait, always return KindThrottled).
 	MaxInlineWait time.Duration
