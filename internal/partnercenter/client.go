@@ -118,10 +118,6 @@ type callOptions struct {
 // business error) use a new one.
 func WithRequestID(id string) CallOption { return func(o *callOptions) { o.requestID = id } }
 
-// RequestIDOf returns the MS-RequestId that opts carry ("" if none), e.g.
-// for fakes of the Client in controller tests.
-func RequestIDOf(opts ...CallOption) string { return applyOptions(opts).requestID }
-
 // WithCorrelationID sets the operation's MS-CorrelationId.
 func WithCorrelationID(id string) CallOption { return func(o *callOptions) { o.correlationID = id } }
 
