@@ -289,18 +289,23 @@ mca-operator demo
 	start := time.Now()
 	tick := time.NewTicker(o.refresh)
 	defer tick.Stop()
-	reported := false
+	reported, reportedWaiting := false, ""
 	for {
 		pending, err := w.step(ctx)
 		if err == nil && len(pending) == 0 {
+			waiting := ""
+			if len(w.waiting) > 0 {
+				waiting = fmt.Sprintf("\n%s still wait(s) for a person: open the acceptance link above.", strings.Join(w.waiting, ", "))
+			}
 			if o.untilConverged {
-				fmt.Fprintf(out, "\nAll %d CustomerAgreements reached their expected state and Ready reason in %s.\n", w.agreementSamples(), time.Since(start).Round(time.Second))
+				fmt.Fprintf(out, "\nAll %d CustomerAgreements reached their expected state and Ready reason in %s.%s\n",
+					w.agreementSamples(), time.Since(start).Round(time.Second), waiting)
 				return nil
 			}
-			if !reported {
-				reported = true
-				fmt.Fprintf(out, "\nAll %d CustomerAgreements reached their expected state (%s). The demo keeps running: try kubectl, or Ctrl-C to stop.\n",
-					w.agreementSamples(), time.Since(start).Round(time.Second))
+			if msg := strings.Join(w.waiting, ","); !reported || msg != reportedWaiting {
+				reported, reportedWaiting = true, msg
+				fmt.Fprintf(out, "\nAll %d CustomerAgreements reached their expected state (%s).%s\nThe demo keeps running: try kubectl, or press Ctrl-C to stop.\n",
+					w.agreementSamples(), time.Since(start).Round(time.Second), waiting)
 			}
 		}
 		select {
@@ -392,6 +397,7 @@ type watcher struct {
 	linked   map[string]bool // attestation ids whose link was printed
 	accepted map[string]bool // attestation ids accepted with --accept-links
 	invited  map[string]bool // CustomerAgreements whose invitation was printed
+	waiting  []string        // CustomerAgreements settled short of their final state, waiting for a person
 }
 
 func (w *watcher) agreementSamples() int {
@@ -438,6 +444,9 @@ func (w *watcher) step(ctx context.Context) ([]string, error) {
 		w.publish(ca, tenantIDs[ca.Spec.PartnerTenantRef.Name])
 	}
 
+	// Without --accept-links a sample waiting for a person counts as settled while it waits.
+	awaitingCounts := !w.opts.acceptLinks
+	w.waiting = nil
 	var pending []string
 	for _, s := range w.samples {
 		want, ok := s.Object.(*v1alpha1.CustomerAgreement)
@@ -447,27 +456,22 @@ func (w *watcher) step(ctx context.Context) ([]string, error) {
 		exp, _ := expectationOf(want) // checked when loading
 		key := client.ObjectKeyFromObject(want)
 		got := live[key]
-		if got == nil {
-			pending = append(pending, fmt.Sprintf("%s: missing (want %s)", key, describe(exp.State, exp.Reason)))
-			continue
-		}
-		_, reason := readyOf(got.Status.Conditions)
-		if got.Status.ObservedGeneration != got.Generation || got.Status.State != exp.State || reason != exp.Reason {
-			pending = append(pending, fmt.Sprintf("%s: want %s, have %s", key, describe(exp.State, exp.Reason), describe(got.Status.State, reason)))
+		switch {
+		case got == nil:
+			pending = append(pending, fmt.Sprintf("%s: missing (want %s)", key, exp))
+		case exp.met(got, false):
+		case exp.met(got, awaitingCounts):
+			w.waiting = append(w.waiting, key.String())
+		default:
+			_, reason := readyOf(got.Status.Conditions)
+			have := outcome{State: got.Status.State, Reason: reason}.String()
+			if got.Status.ObservedGeneration != got.Generation {
+				have += fmt.Sprintf(" for generation %d of %d", got.Status.ObservedGeneration, got.Generation)
+			}
+			pending = append(pending, fmt.Sprintf("%s: want %s, have %s", key, exp, have))
 		}
 	}
 	return pending, nil
-}
-
-func describe(state v1alpha1.AgreementState, reason string) string {
-	s := string(state)
-	if s == "" {
-		s = "no state"
-	}
-	if reason == "" {
-		reason = "no Ready reason"
-	}
-	return s + "/" + reason
 }
 
 // publish prints an acceptance link or an invitation the first time it appears and, with

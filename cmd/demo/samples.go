@@ -20,10 +20,16 @@ import (
 // Annotations on the CustomerAgreement samples saying what the demo expects them to settle at.
 // The operator ignores them.
 const (
-	// AnnotationExpectedState is the expected status.state ("" when the customer cannot be read).
+	// AnnotationExpectedState is the status.state the sample settles at, once any person it waits
+	// for has acted ("" when Partner Center cannot be read for the customer at all).
 	AnnotationExpectedState = "demo.mca.dev/expected-state"
-	// AnnotationExpectedReason is the expected reason of the Ready condition.
+	// AnnotationExpectedReason is the reason of the Ready condition it settles at.
 	AnnotationExpectedReason = "demo.mca.dev/expected-ready-reason"
+	// AnnotationAwaitingState and AnnotationAwaitingReason (optional, both or neither) are what a
+	// sample that waits for a person shows until they act: the PartnerAttestation sample until its
+	// signatory presses Accept. Without --accept-links, --until-converged accepts either.
+	AnnotationAwaitingState  = "demo.mca.dev/awaiting-state"
+	AnnotationAwaitingReason = "demo.mca.dev/awaiting-ready-reason"
 	// AnnotationScenario describes the sample in one line.
 	AnnotationScenario = "demo.mca.dev/scenario"
 )
@@ -40,25 +46,83 @@ type sample struct {
 	Object client.Object
 }
 
-// expectation is what a CustomerAgreement sample should settle at.
-type expectation struct {
+// outcome is a state and a Ready reason.
+type outcome struct {
 	State  v1alpha1.AgreementState
 	Reason string
 }
 
+func (o outcome) String() string {
+	s := string(o.State)
+	if s == "" {
+		s = "no state"
+	}
+	r := o.Reason
+	if r == "" {
+		r = "no Ready reason"
+	}
+	return s + "/" + r
+}
+
+// expectation is what a CustomerAgreement sample should settle at.
+type expectation struct {
+	// Final is where it settles once any person it waits for has acted.
+	Final outcome
+	// Awaiting, when set, is what it shows while it waits for a person.
+	Awaiting *outcome
+}
+
+// met reports whether a CustomerAgreement's status meets the expectation: the status describes the
+// current spec, and state and Ready reason are the final ones (or, with awaitingCounts, the
+// awaiting ones).
+func (e expectation) met(ca *v1alpha1.CustomerAgreement, awaitingCounts bool) bool {
+	if ca.Status.ObservedGeneration != ca.Generation {
+		return false
+	}
+	_, reason := readyOf(ca.Status.Conditions)
+	have := outcome{State: ca.Status.State, Reason: reason}
+	return have == e.Final || (awaitingCounts && e.Awaiting != nil && have == *e.Awaiting)
+}
+
+func (e expectation) String() string {
+	if e.Awaiting == nil {
+		return e.Final.String()
+	}
+	return fmt.Sprintf("%s (%s until a person acts)", e.Final, e.Awaiting)
+}
+
+func validState(s string) bool {
+	switch v1alpha1.AgreementState(s) {
+	case "", v1alpha1.StateAttested, v1alpha1.StateLegacy, v1alpha1.StateBlocked, v1alpha1.StateNoMCA:
+		return true
+	}
+	return false
+}
+
 // expectationOf reads the demo annotations of a CustomerAgreement sample.
 func expectationOf(ca *v1alpha1.CustomerAgreement) (expectation, error) {
-	state, okState := ca.Annotations[AnnotationExpectedState]
-	reason, okReason := ca.Annotations[AnnotationExpectedReason]
-	if !okState || !okReason || reason == "" {
+	a := ca.Annotations
+	state, okState := a[AnnotationExpectedState]
+	reason := a[AnnotationExpectedReason]
+	if !okState || reason == "" {
 		return expectation{}, fmt.Errorf("CustomerAgreement %s/%s lacks the annotations %s and %s", ca.Namespace, ca.Name, AnnotationExpectedState, AnnotationExpectedReason)
 	}
-	switch v1alpha1.AgreementState(state) {
-	case "", v1alpha1.StateAttested, v1alpha1.StateLegacy, v1alpha1.StateBlocked, v1alpha1.StateNoMCA:
-	default:
+	if !validState(state) {
 		return expectation{}, fmt.Errorf("CustomerAgreement %s/%s: %s %q is not a state", ca.Namespace, ca.Name, AnnotationExpectedState, state)
 	}
-	return expectation{State: v1alpha1.AgreementState(state), Reason: reason}, nil
+	e := expectation{Final: outcome{State: v1alpha1.AgreementState(state), Reason: reason}}
+	aState, okAState := a[AnnotationAwaitingState]
+	aReason, okAReason := a[AnnotationAwaitingReason]
+	switch {
+	case !okAState && !okAReason:
+	case !okAState || aReason == "":
+		return expectation{}, fmt.Errorf("CustomerAgreement %s/%s: set both %s and %s, or neither", ca.Namespace, ca.Name, AnnotationAwaitingState, AnnotationAwaitingReason)
+	case !validState(aState):
+		return expectation{}, fmt.Errorf("CustomerAgreement %s/%s: %s %q is not a state", ca.Namespace, ca.Name, AnnotationAwaitingState, aState)
+	default:
+		e.Awaiting = &outcome{State: v1alpha1.AgreementState(aState), Reason: aReason}
+	}
+	return e, nil
 }
 
 // sampleFiles returns the resource files config/samples/kustomization.yaml lists, in its order.
