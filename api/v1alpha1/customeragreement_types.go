@@ -170,6 +170,10 @@ type AttestationStatus struct {
 	// startedAt is when the operator started this attestation.
 	// +optional
 	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// refusedCreates counts the create calls Partner Center refused because the customer had not
+	// accepted yet (600062); each later create is a new request.
+	// +optional
+	RefusedCreates int32 `json:"refusedCreates,omitempty"`
 	// renewals counts the expired links replaced so far for the current spec.
 	// +optional
 	Renewals int32 `json:"renewals,omitempty"`

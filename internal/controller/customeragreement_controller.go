@@ -392,9 +392,12 @@ func (s *scope) act(ctx context.Context, d mca.Decision, standing mca.Standing) 
 
 	case mca.ActCreateFromAttestation:
 		a := st.Attestation
-		reqID := s.requestID("create/" + a.ID)
+		// A lost answer repeats the same request; a definitive "not accepted yet" (600062) is
+		// answered again for the same request id, so the next create after it is a new request.
+		reqID := s.requestID(fmt.Sprintf("create/%s/%d", a.ID, a.RefusedCreates))
 		ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, a.ID, s.templateID, pc.WithRequestID(reqID))
 		if pc.KindOf(err) == pc.KindAttestationNotAccepted {
+			a.RefusedCreates++
 			s.awaitingAttestation()
 			return s.pollAfter(), nil
 		}

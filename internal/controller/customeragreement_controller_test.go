@@ -277,8 +277,13 @@ func TestReconcileCreateIsIdempotentAndWaitsForAcceptance(t *testing.T) {
 	if _, err := h.reconcile(); err != nil {
 		t.Fatal(err)
 	}
-	// Partner Center says accepted, but the create still answers 600062 once (not yet): wait.
 	h.pc.attestation.Status = mca.AttestationCustomerAccepted
+	// The answer of the first create is lost: the repeat must carry the same MS-RequestId.
+	h.pc.errs[pc.OpCreateAgreementFromAttestation] = &pc.Error{Kind: pc.KindTransient, Message: "connection reset"}
+	if _, err := h.reconcile(); err == nil {
+		t.Fatal("a transient error should go to the controller's backoff")
+	}
+	// Partner Center says accepted, but the create answers 600062 (not yet): wait.
 	h.pc.errs[pc.OpCreateAgreementFromAttestation] = &pc.Error{Kind: pc.KindAttestationNotAccepted, StatusCode: 400, Code: "600062"}
 	res, err := h.reconcile()
 	if err != nil || res.RequeueAfter != time.Minute || h.cond(v1alpha1.ConditionReady) != "False/"+v1alpha1.ReasonAwaitingCustomer {
@@ -289,8 +294,11 @@ func TestReconcileCreateIsIdempotentAndWaitsForAcceptance(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := h.pc.requestIDs[pc.OpCreateAgreementFromAttestation]
-	if len(ids) != 2 || ids[0] != ids[1] {
-		t.Fatalf("creates for one attestation must share one MS-RequestId, got %v", ids)
+	if len(ids) != 3 || ids[0] != ids[1] {
+		t.Fatalf("a repeated create after a lost answer must keep its MS-RequestId, got %v", ids)
+	}
+	if ids[2] == ids[1] {
+		t.Fatalf("a create after a definitive 600062 must be a new request (Partner Center replays answers by MS-RequestId), got %v", ids)
 	}
 	ca := h.get()
 	if ca.Status.State != v1alpha1.StateAttested || ca.Status.CreatedAgreement == nil || ca.Status.CustomerNoticeExpectedBy == nil {
