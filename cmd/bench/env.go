@@ -525,3 +525,92 @@ func callStats(reqs []pcsim.RequestRecord, customers int) CallStats {
 	cs.PerCust = round(float64(cs.Total)/float64(customers), 3)
 	return cs
 }
+
+// ---- TCP connections to the simulator ----------------------------------
+
+// connCounter samples /proc/net/tcp{,6} and collects the client ports of every connection to the
+// simulator's port it sees (open or in TIME_WAIT): the number of TCP (and so TLS) connections the
+// manager opened. TIME_WAIT lasts 60s, so sampling every second misses none.
+type connCounter struct {
+	port  int
+	mu    sync.Mutex
+	ports map[int]bool
+	open  int
+}
+
+func newConnCounter(ctx context.Context, simURL string) *connCounter {
+	c := &connCounter{ports: map[int]bool{}}
+	if i := strings.LastIndexByte(simURL, ':'); i >= 0 {
+		c.port, _ = strconv.Atoi(simURL[i+1:])
+	}
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			c.sample()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return c
+}
+
+func (c *connCounter) sample() {
+	open := 0
+	seen := map[int]bool{}
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			fs := strings.Fields(line)
+			if len(fs) < 4 {
+				continue
+			}
+			lp, rp := hexPort(fs[1]), hexPort(fs[2])
+			var client int
+			switch {
+			case rp == c.port:
+				client = lp
+			case lp == c.port && rp != 0:
+				client = rp
+			default:
+				continue
+			}
+			seen[client] = true
+			if fs[3] == "01" && rp == c.port { // ESTABLISHED, client side
+				open++
+			}
+		}
+	}
+	c.mu.Lock()
+	for p := range seen {
+		c.ports[p] = true
+	}
+	c.open = open
+	c.mu.Unlock()
+}
+
+// counts returns the connections seen so far and those open now.
+func (c *connCounter) counts() (total, open int) {
+	c.sample()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.ports), c.open
+}
+
+func hexPort(addr string) int {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return -1
+	}
+	v, err := strconv.ParseInt(addr[i+1:], 16, 32)
+	if err != nil {
+		return -1
+	}
+	return int(v)
+}

@@ -146,7 +146,9 @@ type Onboarding struct {
 	PeakRSSMiB              float64        `json:"peakRssMiB"`
 	CPUSeconds              float64        `json:"cpuSeconds"`
 	CreateSeconds           float64        `json:"createSeconds"`
-	ManagerLog              string         `json:"managerLog"`
+	// TCPConnections: TCP+TLS connections the manager opened to the simulator (HTTP/1.1).
+	TCPConnections int    `json:"tcpConnections"`
+	ManagerLog     string `json:"managerLog"`
 }
 
 func onboarding(ctx context.Context, o options, bin, tmp string) (*Onboarding, []float64, error) {
@@ -198,6 +200,7 @@ func onboarding(ctx context.Context, o options, bin, tmp string) (*Onboarding, [
 	}
 	sim.ResetRequests()
 
+	conns := newConnCounter(wctx, url)
 	res.ManagerLog = filepath.Join(o.out, "bench-manager-onboarding.log")
 	// The onboarding manager resyncs hourly: nothing settles again within the measurement.
 	mgr, err := startManager(ctx, bin, managerArgs(cp, caFile, time.Hour, o.maxConcurrent), res.ManagerLog)
@@ -220,6 +223,7 @@ func onboarding(ctx context.Context, o options, bin, tmp string) (*Onboarding, [
 	if err != nil {
 		return nil, nil, err
 	}
+	res.TCPConnections, _ = conns.counts()
 	mgr.stop()
 	reqs := sim.Requests()
 

@@ -83,6 +83,7 @@ func printTable(w io.Writer, r *Results) {
 			row("  "+op, fmt.Sprintf("%d = %.3f per customer", ob.Calls.ByOp[op], ob.Calls.PerCustOp[op]))
 		}
 		row("429s received", ob.Throttled)
+		row("TCP+TLS connections opened to Partner Center", ob.TCPConnections)
 		row("status writes per customer", fmt.Sprintf("%.3f (max %d; histogram %s)", ob.StatusWritesPerCustomer, ob.StatusWritesMax, hist(ob.StatusWritesHistogram)))
 		row("all API-server writes by the manager", fmt.Sprintf("%.3f per customer (%s)", ob.APIWritesPerCustomer, kv(ob.APIWrites)))
 		row("manager peak RSS", fmt.Sprintf("%.1f MiB", ob.PeakRSSMiB))
@@ -139,7 +140,8 @@ func plotConvergence(path string, operator, seq []float64, r *Results) error {
 	p.Title.Text = fmt.Sprintf("Onboarding %d customers at %d req/s, %dms latency", r.Config.Customers, r.Config.RateQPS, r.Config.LatencyMs)
 	p.X.Label.Text = "seconds"
 	p.Y.Label.Text = "customers in their final state"
-	p.Legend.Top, p.Legend.Left = true, false
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(10), vg.Points(10)
 	p.Add(plotter.NewGrid())
 	add := func(times []float64, name string, c color.Color) error {
 		pts := make(plotter.XYs, 0, len(times)+1)
