@@ -152,24 +152,33 @@ func (cp *controlPlane) createAll(ctx context.Context, cas []*v1alpha1.CustomerA
 // ---- the manager process ------------------------------------------------
 
 type managerProc struct {
-	cmd     *exec.Cmd
-	started time.Time
-	done    chan struct{}
-	logPath string
+	pprofAddr string
+	cmd       *exec.Cmd
+	started   time.Time
+	done      chan struct{}
+	logPath   string
 	// After exit.
 	peakRSSKiB int64
 	cpu        time.Duration
 }
 
-func startManager(ctx context.Context, bin string, args []string, logPath string) (*managerProc, error) {
+func startManager(ctx context.Context, o options, bin string, args []string, logPath string) (*managerProc, error) {
 	lf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
+	var pprofAddr string
+	if o.pprof {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append([]string{managerMode, "--pprof-address=" + pprofAddr}, args...)
+	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(runtime.NumCPU()))
-	m := &managerProc{cmd: cmd, done: make(chan struct{}), logPath: logPath}
+	cmd.Env = append(cmd.Env, o.managerEnv...)
+	m := &managerProc{cmd: cmd, done: make(chan struct{}), logPath: logPath, pprofAddr: pprofAddr}
 	m.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		lf.Close()
@@ -499,6 +508,8 @@ type CallStats struct {
 	PerCust   float64            `json:"perCustomer"`
 	PerCustOp map[string]float64 `json:"perCustomerByOperation"`
 	FirstCall time.Time          `json:"-"`
+	// ThrottledAt: when the 429s came, in seconds after the first call.
+	ThrottledAt []float64 `json:"throttledAt,omitempty"`
 }
 
 func callStats(reqs []pcsim.RequestRecord, customers int) CallStats {
@@ -518,6 +529,11 @@ func callStats(reqs []pcsim.RequestRecord, customers int) CallStats {
 			op += " (429)"
 		}
 		cs.ByOp[op]++
+	}
+	for _, r := range reqs {
+		if opOf(r) != "Token" && (r.Status == 429 || r.RateLimited) {
+			cs.ThrottledAt = append(cs.ThrottledAt, round(r.Time.Sub(cs.FirstCall).Seconds(), 2))
+		}
 	}
 	for op, n := range cs.ByOp {
 		cs.PerCustOp[op] = round(float64(n)/float64(customers), 3)
@@ -613,4 +629,16 @@ func hexPort(addr string) int {
 		return -1
 	}
 	return int(v)
+}
+
+// profile saves a profile of the manager under dir, when it runs with pprof.
+func (m *managerProc) profile(what, path string) {
+	if m.pprofAddr == "" {
+		return
+	}
+	if err := fetchProfile(m.pprofAddr, what, path); err != nil {
+		logf("profile %s: %v", what, err)
+		return
+	}
+	logf("saved %s", path)
 }

@@ -45,9 +45,20 @@ type options struct {
 	skipSteady      bool
 	timeout         time.Duration
 	verbose         bool
+	pprof           bool
+	managerEnv      multiFlag
 }
 
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return fmt.Sprint([]string(*m)) }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == managerMode {
+		runAsManager(os.Args[2:])
+		return
+	}
 	var o options
 	flag.StringVar(&o.out, "out", "bin", "Directory for bench-results.json, bench-convergence.png and the manager logs.")
 	flag.IntVar(&o.customers, "customers", 1000, "Onboarding: number of CustomerAgreements (50% NoMCA, 30% attested, 20% legacy needing reattestation).")
@@ -65,6 +76,8 @@ func main() {
 	flag.BoolVar(&o.skipSequential, "skip-sequential", false, "Skip the sequential loop.")
 	flag.BoolVar(&o.skipSteady, "skip-steady", false, "Skip the steady-state phase.")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "Give up after this long.")
+	flag.BoolVar(&o.pprof, "pprof", false, "Run the manager with a pprof endpoint (this binary in manager mode, same wiring as cmd/manager) and save CPU and heap profiles under --out.")
+	flag.Var(&o.managerEnv, "manager-env", "KEY=VALUE added to the manager's environment (repeatable), e.g. GOMEMLIMIT=100MiB.")
 	flag.BoolVar(&o.verbose, "v", false, "Log progress of the control plane.")
 	flag.Parse()
 
@@ -109,7 +122,11 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(tmp)
 	bin := o.managerBin
-	if bin == "" {
+	if o.pprof {
+		if bin, err = os.Executable(); err != nil {
+			return err
+		}
+	} else if bin == "" {
 		bin = filepath.Join(tmp, "manager")
 		logf("building the manager (go build -o %s ./cmd/manager)", bin)
 		if err := goBuild(ctx, bin); err != nil {
@@ -120,7 +137,7 @@ func run(o options) error {
 	res := &Results{Config: ResultConfig{
 		Customers: o.customers, SteadyCustomers: o.steadyCustomers, LatencyMs: o.latency.Milliseconds(),
 		RateQPS: o.rate, RateBurst: o.burst, ClientQPS: o.ptQPS, ClientBurst: o.ptBurst, MaxConcurrentReconciles: o.maxConcurrent,
-		SteadyResyncInterval: o.resync.String(), GOMAXPROCSHost: numCPU(), StartedAt: time.Now().UTC().Format(time.RFC3339),
+		SteadyResyncInterval: o.resync.String(), ManagerEnv: o.managerEnv, GOMAXPROCSHost: numCPU(), StartedAt: time.Now().UTC().Format(time.RFC3339),
 	}}
 	var onbCurve, seqCurve []float64
 	if !o.skipOnboarding {

@@ -203,13 +203,19 @@ func onboarding(ctx context.Context, o options, bin, tmp string) (*Onboarding, [
 	conns := newConnCounter(wctx, url)
 	res.ManagerLog = filepath.Join(o.out, "bench-manager-onboarding.log")
 	// The onboarding manager resyncs hourly: nothing settles again within the measurement.
-	mgr, err := startManager(ctx, bin, managerArgs(cp, caFile, time.Hour, o.maxConcurrent), res.ManagerLog)
+	mgr, err := startManager(ctx, o, bin, managerArgs(cp, caFile, time.Hour, o.maxConcurrent), res.ManagerLog)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer mgr.stop()
 	tr.setStart(mgr.started)
 	logf("onboarding: manager started (pid %d)", mgr.cmd.Process.Pid)
+	if o.pprof {
+		go func() {
+			time.Sleep(2 * time.Second)
+			mgr.profile("profile?seconds=15", filepath.Join(o.out, "bench-onboarding-cpu.pprof"))
+		}()
+	}
 
 	if err := waitAll(ctx, tr, mgr, "onboarding"); err != nil {
 		return nil, nil, err
@@ -224,6 +230,7 @@ func onboarding(ctx context.Context, o options, bin, tmp string) (*Onboarding, [
 		return nil, nil, err
 	}
 	res.TCPConnections, _ = conns.counts()
+	mgr.profile("heap", filepath.Join(o.out, "bench-onboarding-heap.pprof"))
 	mgr.stop()
 	reqs := sim.Requests()
 
@@ -369,7 +376,9 @@ type SteadyState struct {
 	CPUSecondsCycle float64 `json:"cpuSecondsPerCycle"`
 	CPUSecondsTotal float64 `json:"cpuSecondsTotal"`
 	CreateSeconds   float64 `json:"createSeconds"`
-	ManagerLog      string  `json:"managerLog"`
+	// TCPConnections: new TCP+TLS connections to the simulator during the cycle (approximate).
+	TCPConnections int    `json:"tcpConnections"`
+	ManagerLog     string `json:"managerLog"`
 }
 
 func steadyState(ctx context.Context, o options, bin, tmp string) (*SteadyState, error) {
@@ -407,7 +416,7 @@ func steadyState(ctx context.Context, o options, bin, tmp string) (*SteadyState,
 		return nil, err
 	}
 	res.ManagerLog = filepath.Join(o.out, "bench-manager-steady.log")
-	mgr, err := startManager(ctx, bin, managerArgs(cp, caFile, o.resync, o.maxConcurrent), res.ManagerLog)
+	mgr, err := startManager(ctx, o, bin, managerArgs(cp, caFile, o.resync, o.maxConcurrent), res.ManagerLog)
 	if err != nil {
 		return nil, err
 	}
@@ -441,6 +450,9 @@ func steadyState(ctx context.Context, o options, bin, tmp string) (*SteadyState,
 	}
 	seen := map[string]bool{}
 	seenIdx := 0
+	profiling := false
+	conns := newConnCounter(wctx, url)
+	conns0, _ := conns.counts()
 	lastLog := time.Now()
 	for len(seen) < len(want) && time.Now().Before(deadline) {
 		select {
@@ -457,6 +469,10 @@ func steadyState(ctx context.Context, o options, bin, tmp string) (*SteadyState,
 					seen[id] = true
 				}
 			}
+		}
+		if o.pprof && !profiling && len(seen) > 0 {
+			profiling = true
+			go mgr.profile("profile?seconds=60", filepath.Join(o.out, "bench-steady-cpu.pprof"))
 		}
 		if time.Since(lastLog) > 15*time.Second {
 			logf("steady state: %d/%d customers resynced, %.0fs into the cycle", len(seen), len(want), time.Since(cycleStart).Seconds())
@@ -476,6 +492,9 @@ func steadyState(ctx context.Context, o options, bin, tmp string) (*SteadyState,
 	if err != nil {
 		return nil, err
 	}
+	conns1, _ := conns.counts()
+	res.TCPConnections = conns1 - conns0
+	mgr.profile("heap", filepath.Join(o.out, "bench-steady-heap.pprof"))
 	mgr.stop()
 
 	res.Calls = callStats(reqs, len(cs))

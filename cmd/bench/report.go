@@ -24,17 +24,18 @@ type Results struct {
 
 // ResultConfig records what was run.
 type ResultConfig struct {
-	Customers               int    `json:"customers"`
-	SteadyCustomers         int    `json:"steadyCustomers"`
-	LatencyMs               int64  `json:"latencyMs"`
-	RateQPS                 int    `json:"rateQps"`
-	RateBurst               int    `json:"rateBurst"`
-	ClientQPS               int    `json:"clientQps"`
-	ClientBurst             int    `json:"clientBurst"`
-	MaxConcurrentReconciles int    `json:"maxConcurrentReconciles"`
-	SteadyResyncInterval    string `json:"steadyResyncInterval"`
-	GOMAXPROCSHost          int    `json:"cpus"`
-	StartedAt               string `json:"startedAt"`
+	Customers               int      `json:"customers"`
+	SteadyCustomers         int      `json:"steadyCustomers"`
+	LatencyMs               int64    `json:"latencyMs"`
+	RateQPS                 int      `json:"rateQps"`
+	RateBurst               int      `json:"rateBurst"`
+	ClientQPS               int      `json:"clientQps"`
+	ClientBurst             int      `json:"clientBurst"`
+	MaxConcurrentReconciles int      `json:"maxConcurrentReconciles"`
+	SteadyResyncInterval    string   `json:"steadyResyncInterval"`
+	GOMAXPROCSHost          int      `json:"cpus"`
+	ManagerEnv              []string `json:"managerEnv,omitempty"`
+	StartedAt               string   `json:"startedAt"`
 }
 
 // Target is one of the issue's targets with the measurement.
@@ -68,6 +69,9 @@ func printTable(w io.Writer, r *Results) {
 	c := r.Config
 	fmt.Fprintf(w, "\nmca-operator benchmark — simulator latency %dms, %d req/s burst %d per partner tenant (PartnerTenant rateLimit qps %d burst %d), --max-concurrent-reconciles=%d, %d CPUs\n",
 		c.LatencyMs, c.RateQPS, c.RateBurst, c.ClientQPS, c.ClientBurst, c.MaxConcurrentReconciles, c.GOMAXPROCSHost)
+	if len(c.ManagerEnv) > 0 {
+		fmt.Fprintf(w, "manager environment: %s\n", strings.Join(c.ManagerEnv, " "))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k string, v ...any) { fmt.Fprintf(tw, "  %s\t%s\n", k, fmt.Sprint(v...)) }
 	if ob := r.Onboarding; ob != nil {
@@ -82,7 +86,7 @@ func printTable(w io.Writer, r *Results) {
 		for _, op := range sortedKeys(ob.Calls.ByOp) {
 			row("  "+op, fmt.Sprintf("%d = %.3f per customer", ob.Calls.ByOp[op], ob.Calls.PerCustOp[op]))
 		}
-		row("429s received", ob.Throttled)
+		row("429s received", fmt.Sprintf("%d (at %v s after the first call)", ob.Throttled, ob.Calls.ThrottledAt))
 		row("TCP+TLS connections opened to Partner Center", ob.TCPConnections)
 		row("status writes per customer", fmt.Sprintf("%.3f (max %d; histogram %s)", ob.StatusWritesPerCustomer, ob.StatusWritesMax, hist(ob.StatusWritesHistogram)))
 		row("all API-server writes by the manager", fmt.Sprintf("%.3f per customer (%s)", ob.APIWritesPerCustomer, kv(ob.APIWrites)))
@@ -101,6 +105,7 @@ func printTable(w io.Writer, r *Results) {
 		row("cycle measured", fmt.Sprintf("%.1f s, %d/%d customers read again", ss.CycleSeconds, ss.CustomersResynced, ss.Customers))
 		row("PC calls per customer per cycle", fmt.Sprintf("%.3f (%s; +%d token requests; %d 429s)", ss.CallsPerCustomer, kv(ss.Calls.ByOp), ss.Calls.Token, ss.Calls.Throttled))
 		row("API-server writes per customer per cycle", fmt.Sprintf("%.4f (%d status writes; %s)", ss.WritesPerCustomer, ss.StatusWrites, kv(ss.APIWrites)))
+		row("TCP+TLS connections opened in the cycle", ss.TCPConnections)
 		row("manager peak RSS / at cycle end", fmt.Sprintf("%.1f MiB / %.1f MiB", ss.RSSMiB, ss.RSSEndMiB))
 		row("manager CPU per cycle", fmt.Sprintf("%.2f s (%.2f s over the whole run)", ss.CPUSecondsCycle, ss.CPUSecondsTotal))
 	}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"time"
+
+	// As cmd/manager: client auth plugins.
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/mca-operator/mca-operator/internal/operator"
+)
+
+// managerMode is the argument that makes this binary run the manager exactly as cmd/manager
+// does, plus a pprof endpoint (--pprof-address): `bench --pprof` profiles the manager this way.
+const managerMode = "as-manager"
+
+func runAsManager(args []string) {
+	fs := flag.NewFlagSet(managerMode, flag.ExitOnError)
+	opts := operator.Defaults()
+	opts.Flags(fs)
+	pprofAddr := fs.String("pprof-address", "", "Serve net/http/pprof here.")
+	kubeconfig := fs.String("kubeconfig", "", "Path to a kubeconfig.")
+	zapOpts := zap.Options{Development: false}
+	zapOpts.BindFlags(fs)
+	_ = fs.Parse(args)
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	opts.Logger = ctrl.Log
+	if *kubeconfig != "" {
+		_ = os.Setenv("KUBECONFIG", *kubeconfig)
+	}
+	if *pprofAddr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		go func() { _ = http.ListenAndServe(*pprofAddr, mux) }()
+	}
+	ctx := ctrl.SetupSignalHandler()
+	mgr, err := operator.New(ctx, ctrl.GetConfigOrDie(), opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "unable to set up the manager:", err)
+		os.Exit(1)
+	}
+	if err := mgr.Start(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "problem running manager:", err)
+		os.Exit(1)
+	}
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// fetchProfile saves a pprof endpoint's answer to path.
+func fetchProfile(addr, what, path string) error {
+	c := &http.Client{Timeout: 5 * time.Minute}
+	resp, err := c.Get("http://" + addr + "/debug/pprof/" + what)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("pprof %s: %s", what, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
+}
