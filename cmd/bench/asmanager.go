@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
@@ -28,6 +30,7 @@ func runAsManager(args []string) {
 	opts.Flags(fs)
 	pprofAddr := fs.String("pprof-address", "", "Serve net/http/pprof here.")
 	kubeconfig := fs.String("kubeconfig", "", "Path to a kubeconfig.")
+	idle := fs.Int("pc-max-idle-conns-per-host", 0, "Experiment: the Partner Center HTTP client keeps this many idle connections per host (the operator's client keeps net/http's default, 2).")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(fs)
 	_ = fs.Parse(args)
@@ -42,6 +45,14 @@ func runAsManager(args []string) {
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		go func() { _ = http.ListenAndServe(*pprofAddr, mux) }()
 	}
+	if *idle > 0 {
+		hc, err := httpClientTrusting(opts.CAFile, *idle)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		opts.HTTPClient = hc
+	}
 	ctx := ctrl.SetupSignalHandler()
 	mgr, err := operator.New(ctx, ctrl.GetConfigOrDie(), opts)
 	if err != nil {
@@ -52,6 +63,26 @@ func runAsManager(args []string) {
 		fmt.Fprintln(os.Stderr, "problem running manager:", err)
 		os.Exit(1)
 	}
+}
+
+// httpClientTrusting is internal/operator's client for --partner-center-ca-file, with
+// MaxIdleConnsPerHost set.
+func httpClientTrusting(caFile string, idle int) (*http.Client, error) {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", caFile)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	tr.MaxIdleConnsPerHost = idle
+	return &http.Client{Transport: tr}, nil
 }
 
 func freeAddr() (string, error) {

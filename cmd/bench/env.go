@@ -172,7 +172,13 @@ func startManager(ctx context.Context, o options, bin string, args []string, log
 		if pprofAddr, err = freeAddr(); err != nil {
 			return nil, err
 		}
-		args = append([]string{managerMode, "--pprof-address=" + pprofAddr}, args...)
+		args = append([]string{"--pprof-address=" + pprofAddr}, args...)
+	}
+	if o.idleConns > 0 {
+		args = append([]string{"--pc-max-idle-conns-per-host=" + strconv.Itoa(o.idleConns)}, args...)
+	}
+	if o.pprof || o.idleConns > 0 {
+		args = append([]string{managerMode}, args...)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = lf, lf

@@ -46,6 +46,7 @@ type options struct {
 	timeout         time.Duration
 	verbose         bool
 	pprof           bool
+	idleConns       int
 	managerEnv      multiFlag
 }
 
@@ -77,6 +78,7 @@ func main() {
 	flag.BoolVar(&o.skipSteady, "skip-steady", false, "Skip the steady-state phase.")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "Give up after this long.")
 	flag.BoolVar(&o.pprof, "pprof", false, "Run the manager with a pprof endpoint (this binary in manager mode, same wiring as cmd/manager) and save CPU and heap profiles under --out.")
+	flag.IntVar(&o.idleConns, "pc-max-idle-conns-per-host", 0, "Experiment: run the manager (this binary in manager mode) with a Partner Center HTTP client keeping this many idle connections per host.")
 	flag.Var(&o.managerEnv, "manager-env", "KEY=VALUE added to the manager's environment (repeatable), e.g. GOMEMLIMIT=100MiB.")
 	flag.BoolVar(&o.verbose, "v", false, "Log progress of the control plane.")
 	flag.Parse()
@@ -122,7 +124,7 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(tmp)
 	bin := o.managerBin
-	if o.pprof {
+	if o.pprof || o.idleConns > 0 {
 		if bin, err = os.Executable(); err != nil {
 			return err
 		}
@@ -137,7 +139,7 @@ func run(o options) error {
 	res := &Results{Config: ResultConfig{
 		Customers: o.customers, SteadyCustomers: o.steadyCustomers, LatencyMs: o.latency.Milliseconds(),
 		RateQPS: o.rate, RateBurst: o.burst, ClientQPS: o.ptQPS, ClientBurst: o.ptBurst, MaxConcurrentReconciles: o.maxConcurrent,
-		SteadyResyncInterval: o.resync.String(), ManagerEnv: o.managerEnv, GOMAXPROCSHost: numCPU(), StartedAt: time.Now().UTC().Format(time.RFC3339),
+		SteadyResyncInterval: o.resync.String(), ManagerEnv: o.managerEnv, PCMaxIdleConnsPerHost: o.idleConns, GOMAXPROCSHost: numCPU(), StartedAt: time.Now().UTC().Format(time.RFC3339),
 	}}
 	var onbCurve, seqCurve []float64
 	if !o.skipOnboarding {

@@ -35,6 +35,7 @@ type ResultConfig struct {
 	SteadyResyncInterval    string   `json:"steadyResyncInterval"`
 	GOMAXPROCSHost          int      `json:"cpus"`
 	ManagerEnv              []string `json:"managerEnv,omitempty"`
+	PCMaxIdleConnsPerHost   int      `json:"pcMaxIdleConnsPerHost,omitempty"`
 	StartedAt               string   `json:"startedAt"`
 }
 
@@ -69,6 +70,9 @@ func printTable(w io.Writer, r *Results) {
 	c := r.Config
 	fmt.Fprintf(w, "\nmca-operator benchmark — simulator latency %dms, %d req/s burst %d per partner tenant (PartnerTenant rateLimit qps %d burst %d), --max-concurrent-reconciles=%d, %d CPUs\n",
 		c.LatencyMs, c.RateQPS, c.RateBurst, c.ClientQPS, c.ClientBurst, c.MaxConcurrentReconciles, c.GOMAXPROCSHost)
+	if c.PCMaxIdleConnsPerHost > 0 {
+		fmt.Fprintf(w, "experiment: the manager's Partner Center client keeps %d idle connections per host\n", c.PCMaxIdleConnsPerHost)
+	}
 	if len(c.ManagerEnv) > 0 {
 		fmt.Fprintf(w, "manager environment: %s\n", strings.Join(c.ManagerEnv, " "))
 	}
