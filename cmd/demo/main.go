@@ -175,6 +175,16 @@ func run(ctx context.Context, args []string, out io.Writer) (err error) {
 	}
 	logf.SetLogger(logger)
 
+	// stopping is what an interrupt returns: nothing went wrong, unless the caller waited for
+	// convergence.
+	stopping := func() error {
+		fmt.Fprintln(out, "\nStopping the manager, the simulator and the control plane ...")
+		if o.untilConverged {
+			return errors.New("interrupted before every sample reached its expected state")
+		}
+		return nil
+	}
+
 	tmp, err := os.MkdirTemp("", "mca-operator-demo-")
 	if err != nil {
 		return err
@@ -256,6 +266,9 @@ func run(ctx context.Context, args []string, out io.Writer) (err error) {
 
 	// Samples.
 	counts, err := apply(ctx, kube, samples, simURL)
+	if ctx.Err() != nil {
+		return stopping()
+	}
 	if err != nil {
 		return fmt.Errorf("applying the samples: %w", err)
 	}
@@ -310,11 +323,7 @@ mca-operator demo
 		}
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(out, "\nStopping the manager, the simulator and the control plane ...")
-			if o.untilConverged {
-				return errors.New("interrupted before every sample reached its expected state")
-			}
-			return nil
+			return stopping()
 		case mErr := <-mgrDone:
 			mgrDone = nil
 			return fmt.Errorf("the manager stopped: %v", mErr)
