@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/pcsim"
@@ -287,5 +289,32 @@ metadata: {name: b}
 	}
 	if _, ok := objs[0].(*corev1.Namespace); !ok {
 		t.Fatalf("decoded %T, want *v1.Namespace", objs[0])
+	}
+}
+
+// TestKustomizeBuildsTheSamples is `kubectl apply -k config/samples` on a real cluster: the
+// kustomization renders every object the demo applies, and nothing else.
+func TestKustomizeBuildsTheSamples(t *testing.T) {
+	dir := samplesDir(t)
+	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		t.Fatalf("kustomize build config/samples: %v", err)
+	}
+	var rendered []string
+	for _, r := range m.Resources() {
+		rendered = append(rendered, r.GetKind()+" "+r.GetNamespace()+"/"+r.GetName())
+	}
+	samples, err := loadSamples(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loaded []string
+	for _, s := range samples {
+		loaded = append(loaded, kindOf(s.Object)+" "+s.Object.GetNamespace()+"/"+s.Object.GetName())
+	}
+	sort.Strings(rendered)
+	sort.Strings(loaded)
+	if strings.Join(rendered, "\n") != strings.Join(loaded, "\n") {
+		t.Errorf("kustomize renders:\n%s\nthe demo applies:\n%s", strings.Join(rendered, "\n"), strings.Join(loaded, "\n"))
 	}
 }
