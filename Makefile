@@ -65,8 +65,9 @@ build: manifests generate fmt vet ## Build the manager and the simulator binarie
 	go build -o bin/pcsim ./cmd/pcsim
 
 .PHONY: demo
-demo: envtest-bins setup-envtest ## Run the local demo: control plane, simulator, manager, samples.
-	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go run ./cmd/demo $(DEMO_ARGS)
+demo: envtest-bins setup-envtest ## Run the local demo: control plane, simulator, manager, samples (DEMO_ARGS=--until-converged).
+	go build -o $(LOCALBIN)/demo ./cmd/demo
+	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" $(LOCALBIN)/demo $(DEMO_ARGS)
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager from your host against the current kubeconfig.
