@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -64,7 +65,7 @@ func TestDemoConverges(t *testing.T) {
 		"Acceptance link for customers/wide-world-partner-attestation",
 		"--accept-links: opened the link and pressed Accept",
 		"Invitation for customers/coho-winery-customer-direct",
-		"All 10 CustomerAgreements reached their expected state",
+		fmt.Sprintf("All %d CustomerAgreements reached their expected state", countAgreementSamples(t)),
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the output lacks %q", want)
@@ -158,7 +159,7 @@ func TestDemoUntilConvergedAlone(t *testing.T) {
 	for _, want := range []string{
 		"Open it in a browser",
 		"customers/wide-world-partner-attestation still wait(s) for a person",
-		"All 10 CustomerAgreements reached their expected state",
+		fmt.Sprintf("All %d CustomerAgreements reached their expected state", countAgreementSamples(t)),
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the output lacks %q", want)
@@ -274,4 +275,20 @@ func TestFlags(t *testing.T) {
 	if err := run(context.Background(), nil, &out); err == nil || !strings.Contains(err.Error(), "make demo") {
 		t.Errorf("without KUBEBUILDER_ASSETS: %v", err)
 	}
+}
+
+// countAgreementSamples is the number of CustomerAgreement samples the demo applies.
+func countAgreementSamples(t *testing.T) int {
+	t.Helper()
+	samples, err := loadSamples(filepath.Join("..", "..", "config", "samples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range samples {
+		if _, ok := s.Object.(*v1alpha1.CustomerAgreement); ok {
+			n++
+		}
+	}
+	return n
 }
