@@ -501,7 +501,7 @@ func (w *watcher) publish(ca *v1alpha1.CustomerAgreement, partnerTenantID string
 			}
 		}
 		if w.opts.acceptLinks && !w.accepted[a.ID] && a.Status == pcsim.StatusLinkGenerated {
-			if err := acceptThroughPage(w.hc, a.AcceptanceLink); err != nil {
+			if err := pcsim.AcceptThroughPage(w.hc, a.AcceptanceLink); err != nil {
 				fmt.Fprintf(w.out, "  --accept-links: accepting as %s failed (retrying): %v\n", key.Name, err)
 			} else {
 				w.accepted[a.ID] = true

@@ -1,16 +1,11 @@
 package integration
 
 import (
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"golang.org/x/net/html"
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -154,50 +149,5 @@ func events(ca *v1alpha1.CustomerAgreement) []string {
 // with its Accept button, and submit it, as a browser would.
 func acceptThroughPage(link string) {
 	GinkgoHelper()
-	hc := sim.HTTPClient()
-	resp, err := hc.Get(link)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	Expect(resp.StatusCode).To(Equal(http.StatusOK))
-	doc, err := html.Parse(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-
-	var action, method string
-	form := url.Values{}
-	var walk func(n *html.Node, inForm bool)
-	walk = func(n *html.Node, inForm bool) {
-		if n.Type == html.ElementNode {
-			attr := func(k string) string {
-				for _, a := range n.Attr {
-					if a.Key == k {
-						return a.Val
-					}
-				}
-				return ""
-			}
-			switch n.Data {
-			case "form":
-				action, method, inForm = attr("action"), strings.ToUpper(attr("method")), true
-			case "input", "button":
-				if inForm && attr("name") != "" && (n.Data == "input" || strings.EqualFold(attr("value"), "accept")) {
-					form.Set(attr("name"), attr("value"))
-				}
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, inForm)
-		}
-	}
-	walk(doc, false)
-	Expect(action).NotTo(BeEmpty(), "the acceptance page has no form")
-	Expect(method).To(Equal(http.MethodPost))
-	target, err := url.Parse(link)
-	Expect(err).NotTo(HaveOccurred())
-	target, err = target.Parse(action)
-	Expect(err).NotTo(HaveOccurred())
-	post, err := hc.PostForm(target.String(), form)
-	Expect(err).NotTo(HaveOccurred())
-	defer post.Body.Close()
-	body, _ := io.ReadAll(post.Body)
-	Expect(post.StatusCode).To(BeNumerically("<", 400), fmt.Sprintf("accepting failed: %s", body))
+	Expect(pcsim.AcceptThroughPage(sim.HTTPClient(), link)).To(Succeed())
 }

@@ -1,4 +1,4 @@
-package main
+package pcsim
 
 import (
 	"fmt"
@@ -10,9 +10,10 @@ import (
 	"golang.org/x/net/html"
 )
 
-// acceptThroughPage plays the customer's signatory the way a browser would: open the acceptance
-// link, find the form, tick its checkbox, press its Accept button and submit it.
-func acceptThroughPage(hc *http.Client, link string) error {
+// AcceptThroughPage plays the customer's signatory the way a browser would: open the acceptance
+// link, find the form, tick its checkbox, press its Accept button and submit it. The demo and the
+// tests use it; a person does the same in a browser.
+func AcceptThroughPage(hc *http.Client, link string) error {
 	resp, err := hc.Get(link)
 	if err != nil {
 		return err
