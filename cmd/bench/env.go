@@ -236,8 +236,9 @@ func (m *managerProc) stop() {
 
 // procStats reads the running manager's memory (KiB) and CPU time from /proc.
 type procStats struct {
-	rssKiB, hwmKiB int64
-	cpu            time.Duration
+	rssKiB, hwmKiB   int64
+	anonKiB, fileKiB int64
+	cpu              time.Duration
 }
 
 func (m *managerProc) stats() (procStats, error) {
@@ -259,6 +260,10 @@ func (m *managerProc) stats() (procStats, error) {
 			ps.rssKiB = v
 		case "VmHWM:":
 			ps.hwmKiB = v
+		case "RssAnon:":
+			ps.anonKiB = v
+		case "RssFile:":
+			ps.fileKiB = v
 		}
 	}
 	f.Close()

@@ -371,8 +371,11 @@ type SteadyState struct {
 	WritesPerCustomer float64 `json:"writesPerCustomer"`
 	// RSSMiB: the manager's peak RSS over the whole run (initial sync included); RSSEndMiB: at
 	// the end of the cycle.
-	RSSMiB          float64 `json:"rssMiB"`
-	RSSEndMiB       float64 `json:"rssEndMiB"`
+	RSSMiB    float64 `json:"rssMiB"`
+	RSSEndMiB float64 `json:"rssEndMiB"`
+	// RSSAnonEndMiB (heap, stacks) and RSSFileEndMiB (the binary's mapped pages) split RSSEndMiB.
+	RSSAnonEndMiB   float64 `json:"rssAnonEndMiB"`
+	RSSFileEndMiB   float64 `json:"rssFileEndMiB"`
 	CPUSecondsCycle float64 `json:"cpuSecondsPerCycle"`
 	CPUSecondsTotal float64 `json:"cpuSecondsTotal"`
 	CreateSeconds   float64 `json:"createSeconds"`
@@ -504,6 +507,8 @@ func steadyState(ctx context.Context, o options, bin, tmp string) (*SteadyState,
 	res.WritesPerCustomer = round(float64(managerWrites(res.APIWrites))/float64(len(cs)), 4)
 	res.RSSMiB = round(float64(max(st1.hwmKiB, mgr.peakRSSKiB))/1024, 1)
 	res.RSSEndMiB = round(float64(st1.rssKiB)/1024, 1)
+	res.RSSAnonEndMiB = round(float64(st1.anonKiB)/1024, 1)
+	res.RSSFileEndMiB = round(float64(st1.fileKiB)/1024, 1)
 	res.CPUSecondsCycle = round((st1.cpu - st0.cpu).Seconds(), 2)
 	res.CPUSecondsTotal = round(mgr.cpu.Seconds(), 2)
 	if res.CustomersResynced < len(cs) {

@@ -110,7 +110,7 @@ func printTable(w io.Writer, r *Results) {
 		row("PC calls per customer per cycle", fmt.Sprintf("%.3f (%s; +%d token requests; %d 429s)", ss.CallsPerCustomer, kv(ss.Calls.ByOp), ss.Calls.Token, ss.Calls.Throttled))
 		row("API-server writes per customer per cycle", fmt.Sprintf("%.4f (%d status writes; %s)", ss.WritesPerCustomer, ss.StatusWrites, kv(ss.APIWrites)))
 		row("TCP+TLS connections opened in the cycle", ss.TCPConnections)
-		row("manager peak RSS / at cycle end", fmt.Sprintf("%.1f MiB / %.1f MiB", ss.RSSMiB, ss.RSSEndMiB))
+		row("manager peak RSS / at cycle end", fmt.Sprintf("%.1f MiB / %.1f MiB (anonymous %.1f MiB, file-backed %.1f MiB)", ss.RSSMiB, ss.RSSEndMiB, ss.RSSAnonEndMiB, ss.RSSFileEndMiB))
 		row("manager CPU per cycle", fmt.Sprintf("%.2f s (%.2f s over the whole run)", ss.CPUSecondsCycle, ss.CPUSecondsTotal))
 	}
 	fmt.Fprintf(tw, "\nTARGETS\n")
