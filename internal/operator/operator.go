@@ -5,7 +5,6 @@ package operator
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -221,14 +220,9 @@ func httpClientTrusting(caFile string) (*http.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading --partner-center-ca-file: %w", err)
 	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
+	hc, err := pc.HTTPClientWithCA(pem)
+	if err != nil {
+		return nil, fmt.Errorf("--partner-center-ca-file %s: %w", caFile, err)
 	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--partner-center-ca-file %s holds no PEM certificate", caFile)
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return &http.Client{Transport: tr}, nil
+	return hc, nil
 }

@@ -208,9 +208,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		hc = &http.Client{Transport: tr}
+		hc = &http.Client{Transport: newTransport(nil)}
 	} else if tr, ok := hc.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
 		return nil, errors.New("partnercenter: Config.HTTPClient disables TLS verification; trust a CA through RootCAs instead")
 	}
@@ -507,7 +505,20 @@ func HTTPClientWithCA(pemCerts []byte) (*http.Client, error) {
 	if len(pemCerts) > 0 && !pool.AppendCertsFromPEM(pemCerts) {
 		return nil, errors.New("partnercenter: no certificate found in the CA bundle")
 	}
+	return &http.Client{Transport: newTransport(pool)}, nil
+}
+
+// maxIdleConnsPerHost keeps enough connections to Partner Center (one host) open for the
+// reconciles in flight: net/http keeps only 2 by default, so a busy manager would open a new TLS
+// connection for nearly every request.
+const maxIdleConnsPerHost = 128
+
+// newTransport is the transport of the client: TLS verification on (roots: the system's, or
+// pool), and connections kept for reuse.
+func newTransport(pool *x509.CertPool) *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return &http.Client{Transport: tr}, nil
+	tr.MaxIdleConns = 2 * maxIdleConnsPerHost
+	tr.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	return tr
 }
