@@ -76,7 +76,8 @@ type PartnerTenantSpec struct {
 	CredentialsSecretRef SecretReference `json:"credentialsSecretRef"`
 
 	// rateLimit caps the requests sent to Partner Center for this tenant. Partner Center throttles
-	// per partner; set this at or below the limit Microsoft grants the tenant.
+	// per partner; set it to the limit Microsoft grants the tenant. The operator sends at most half
+	// the burst at once, so that requests in flight do not overrun Partner Center's own bucket.
 	// +optional
 	RateLimit *RateLimit `json:"rateLimit,omitempty"`
 }

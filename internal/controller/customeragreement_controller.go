@@ -567,13 +567,12 @@ func stateMessage(s v1alpha1.AgreementState) string {
 	}
 }
 
-// recordTransitions emits an event when the state changes.
+// recordTransitions emits an event when the state changes. The first observation of a customer
+// is not a transition: it would cost an event per customer at install, for nothing the status
+// does not already say.
 func (r *CustomerAgreementReconciler) recordTransitions(before, after *v1alpha1.CustomerAgreement) {
-	if before.Status.State != after.Status.State && after.Status.State != "" {
+	if before.Status.State != after.Status.State && before.Status.State != "" && after.Status.State != "" {
 		from := string(before.Status.State)
-		if from == "" {
-			from = "unknown"
-		}
 		typ := corev1.EventTypeNormal
 		if after.Status.State == v1alpha1.StateBlocked || after.Status.State == v1alpha1.StateLegacy {
 			typ = corev1.EventTypeWarning
