@@ -73,7 +73,7 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 		return reconcile.Result{}, nil
 	}
 	before := ca.DeepCopy()
-	s := &scope{r: r, ca: ca, now: r.now(), log: logf.FromContext(ctx)}
+	s := &scope{r: r, ca: ca, now: r.now()}
 	result, err := s.reconcile(ctx)
 
 	ca.Status.ObservedGeneration = ca.Generation
@@ -93,16 +93,12 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 
 // scope carries one reconcile.
 type scope struct {
-	r   *CustomerAgreementReconciler
-	ca  *v1alpha1.CustomerAgreement
-	pt  *v1alpha1.PartnerTenant
-	pc  PartnerCenter
-	now time.Time
-	log interface {
-		Info(msg string, kv ...any)
-	}
+	r          *CustomerAgreementReconciler
+	ca         *v1alpha1.CustomerAgreement
+	pt         *v1alpha1.PartnerTenant
+	pc         PartnerCenter
+	now        time.Time
 	templateID string
-	records    []pc.Agreement
 }
 
 func (s *scope) reconcile(ctx context.Context) (reconcile.Result, error) {
@@ -202,7 +198,6 @@ func (s *scope) observe(ctx context.Context) (mca.Standing, error) {
 	if err != nil {
 		return mca.Standing{}, err
 	}
-	s.records = records
 	obs := mca.Observation{}
 	current := false
 	for _, a := range records {

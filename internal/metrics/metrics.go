@@ -134,17 +134,6 @@ func (t *CustomerTracker) Describe(ch chan<- *prometheus.Desc) {
 
 type pair struct{ a, b string }
 
-// Counts returns the number of customers per (partner tenant, state).
-func (t *CustomerTracker) Counts() map[[2]string]int {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	out := map[[2]string]int{}
-	for _, c := range t.customers {
-		out[[2]string{c.PartnerTenant, c.State}]++
-	}
-	return out
-}
-
 // Collect implements prometheus.Collector.
 func (t *CustomerTracker) Collect(ch chan<- prometheus.Metric) {
 	states, stalled, conds := map[pair]int{}, map[pair]int{}, map[pair]int{}
