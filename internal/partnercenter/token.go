@@ -144,6 +144,15 @@ func (c *Client) acquireAppUser(ctx context.Context, tc *tokenCache) (string, er
 	if rt == "" {
 		return "", credentialsError(OpAcquireToken, "no refresh token in the credentials (key "+SecretKeyRefreshToken+")", nil)
 	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	// The refresh grant and the write-back of a rotated token belong together: once the request is
+	// sent, the token endpoint may have rotated the refresh token, and abandoning the answer (a
+	// cancelled reconcile, a manager shutting down) would lose the only one that still works. So
+	// they finish even when ctx is cancelled, bounded by their own timeout.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rotationTimeout)
+	defer cancel()
 	ta, lifetime, err := c.refreshGrant(ctx, creds, rt)
 	if KindOf(err) == KindInvalidGrant {
 		// Someone else (another replica, a person) may have rotated or
@@ -179,6 +188,9 @@ func (c *Client) acquireAppUser(ctx context.Context, tc *tokenCache) (string, er
 	c.log.V(1).Info("acquired partner center token", "kind", tokenAppUser.String(), "expiresIn", lifetime, "refreshTokenRotated", false)
 	return ta.AccessToken, nil
 }
+
+// rotationTimeout bounds a refresh grant and the write-back of its rotated token.
+const rotationTimeout = time.Minute
 
 // currentRefreshToken prefers the newest token we know when the store shows
 // one we already rotated away from.
