@@ -233,7 +233,8 @@ type CustomerAgreementStatus struct {
 	// +optional
 	CustomerNoticeExpectedBy *metav1.Time `json:"customerNoticeExpectedBy,omitempty"`
 
-	// lastSyncTime is when Partner Center was last read for this customer.
+	// lastSyncTime is when a read of Partner Center last changed this status. A resync that finds
+	// nothing new writes nothing, so it does not move.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
 

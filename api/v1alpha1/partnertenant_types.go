@@ -92,7 +92,8 @@ type PartnerTenantStatus struct {
 	// +optional
 	TemplateID string `json:"templateId,omitempty"`
 
-	// lastSyncTime is when the operator last reached Partner Center for this tenant.
+	// lastSyncTime is when a check of Partner Center last changed this status (an unchanged
+	// check writes nothing).
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
 
