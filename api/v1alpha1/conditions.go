@@ -24,7 +24,14 @@ const (
 	ConditionAwaitingCustomerAcceptance = "AwaitingCustomerAcceptance"
 	// ConditionAttestationNotPermitted is True when the partner may not attest (an indirect reseller).
 	ConditionAttestationNotPermitted = "AttestationNotPermitted"
+	// ConditionPaused is True while the object carries the annotation
+	// partnercenter.mca.dev/paused: "true"; the operator then neither reads nor writes Partner Center.
+	ConditionPaused = "Paused"
 )
+
+// AnnotationPaused pauses a CustomerAgreement: with the value "true" the operator leaves it alone
+// (no Partner Center calls, no writes) until the annotation is removed or set to anything else.
+const AnnotationPaused = "partnercenter.mca.dev/paused"
 
 // Condition reasons. They are part of the API: alerts, dashboards and scripts match on them.
 const (
@@ -85,6 +92,8 @@ const (
 	ReasonRequestRejected = "RequestRejected"
 	// ReasonConnected (PartnerTenant Ready=True): a token was obtained and the MCA metadata read.
 	ReasonConnected = "Connected"
+	// ReasonReconcilePaused (Paused=True): the paused annotation is set.
+	ReasonReconcilePaused = "ReconcilePaused"
 	// ReasonProgressing (Reconciling=True): work towards Ready is under way.
 	ReasonProgressing = "Progressing"
 )

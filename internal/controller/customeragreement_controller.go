@@ -74,7 +74,15 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 	}
 	before := ca.DeepCopy()
 	s := &scope{r: r, ca: ca, now: r.now()}
-	result, err := s.reconcile(ctx)
+	var result reconcile.Result
+	var err error
+	if ca.Annotations[v1alpha1.AnnotationPaused] == "true" {
+		setCondition(&ca.Status.Conditions, v1alpha1.ConditionPaused, metav1.ConditionTrue, v1alpha1.ReasonReconcilePaused,
+			"The annotation "+v1alpha1.AnnotationPaused+"=true pauses this customer: the operator neither reads nor writes Partner Center until it is removed.")
+	} else {
+		meta.RemoveStatusCondition(&ca.Status.Conditions, v1alpha1.ConditionPaused)
+		result, err = s.reconcile(ctx)
+	}
 
 	ca.Status.ObservedGeneration = ca.Generation
 	for i := range ca.Status.Conditions {

@@ -410,3 +410,30 @@ func TestClientRateLimitLeavesHeadroom(t *testing.T) {
 		}
 	}
 }
+
+func TestReconcilePausedLeavesPartnerCenterAlone(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) {
+		ca.Annotations = map[string]string{v1alpha1.AnnotationPaused: "true"}
+	})
+	res, err := h.reconcile()
+	if err != nil || res.RequeueAfter != 0 {
+		t.Fatalf("paused: %v %v", res, err)
+	}
+	if len(h.pc.calls) != 0 {
+		t.Fatalf("a paused customer called Partner Center: %v", h.pc.calls)
+	}
+	if got := h.cond(v1alpha1.ConditionPaused); got != "True/"+v1alpha1.ReasonReconcilePaused {
+		t.Fatalf("Paused = %q", got)
+	}
+	ca := h.get()
+	delete(ca.Annotations, v1alpha1.AnnotationPaused)
+	if err := h.kube.Update(context.Background(), ca); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if h.pc.calls[pc.OpStartEnhancedAttestation] != 1 || h.cond(v1alpha1.ConditionPaused) != "" {
+		t.Fatalf("not resumed after the annotation was removed: calls=%v Paused=%q", h.pc.calls, h.cond(v1alpha1.ConditionPaused))
+	}
+}
