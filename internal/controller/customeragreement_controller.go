@@ -300,7 +300,21 @@ func (s *scope) attestationInFlight(ctx context.Context, standing mca.Standing) 
 	if !got.ExpiresAt.IsZero() {
 		a.ExpiresAt = statusTime(got.ExpiresAt)
 	}
-	return &mca.InFlight{Status: got.Status, ExpiresAt: got.ExpiresAt}, nil
+	return &mca.InFlight{Phase: attestationPhase(got.Status), ExpiresAt: got.ExpiresAt}, nil
+}
+
+// attestationPhase maps Partner Center's (modeled) attestation status to what the rules need. An
+// attestation whose agreement was already created is Accepted: creating again with the same
+// request id is answered idempotently.
+func attestationPhase(status string) mca.AttestationPhase {
+	switch status {
+	case pc.StatusCustomerAccepted, pc.StatusAgreementCreated:
+		return mca.PhaseAccepted
+	case pc.StatusExpired:
+		return mca.PhaseExpired
+	default:
+		return mca.PhaseAwaitingCustomer
+	}
 }
 
 func (s *scope) attestationRequest() pc.EnhancedAttestationRequest {

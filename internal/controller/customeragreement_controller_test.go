@@ -65,7 +65,7 @@ func (f *fakePC) StartEnhancedAttestation(_ context.Context, req pc.EnhancedAtte
 		return pc.EnhancedAttestation{}, err
 	}
 	f.startCounter++
-	f.attestation = pc.EnhancedAttestation{AttestationID: "att-" + string(rune('0'+f.startCounter)), Status: mca.AttestationLinkGenerated,
+	f.attestation = pc.EnhancedAttestation{AttestationID: "att-" + string(rune('0'+f.startCounter)), Status: pc.StatusLinkGenerated,
 		AcceptanceLink: "https://example/attest", ExpiresAt: time.Now().Add(time.Hour), EnhancedAttestationRequest: req}
 	return f.attestation, nil
 }
@@ -255,7 +255,7 @@ func TestReconcileRenewsAnExpiredLink(t *testing.T) {
 		t.Fatalf("poll: %v %v calls=%v", res, err, h.pc.calls)
 	}
 	h.events()
-	h.pc.attestation.Status = mca.AttestationExpired
+	h.pc.attestation.Status = pc.StatusExpired
 	if _, err := h.reconcile(); err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestReconcileCreateIsIdempotentAndWaitsForAcceptance(t *testing.T) {
 	if _, err := h.reconcile(); err != nil {
 		t.Fatal(err)
 	}
-	h.pc.attestation.Status = mca.AttestationCustomerAccepted
+	h.pc.attestation.Status = pc.StatusCustomerAccepted
 	// The answer of the first create is lost: the repeat must carry the same MS-RequestId.
 	h.pc.errs[pc.OpCreateAgreementFromAttestation] = &pc.Error{Kind: pc.KindTransient, Message: "connection reset"}
 	if _, err := h.reconcile(); err == nil {
@@ -435,5 +435,19 @@ func TestReconcilePausedLeavesPartnerCenterAlone(t *testing.T) {
 	}
 	if h.pc.calls[pc.OpStartEnhancedAttestation] != 1 || h.cond(v1alpha1.ConditionPaused) != "" {
 		t.Fatalf("not resumed after the annotation was removed: calls=%v Paused=%q", h.pc.calls, h.cond(v1alpha1.ConditionPaused))
+	}
+}
+
+func TestAttestationPhase(t *testing.T) {
+	for status, want := range map[string]mca.AttestationPhase{
+		pc.StatusLinkGenerated:    mca.PhaseAwaitingCustomer,
+		pc.StatusCustomerAccepted: mca.PhaseAccepted,
+		pc.StatusAgreementCreated: mca.PhaseAccepted,
+		pc.StatusExpired:          mca.PhaseExpired,
+		"SomethingNew":            mca.PhaseAwaitingCustomer,
+	} {
+		if got := attestationPhase(status); got != want {
+			t.Errorf("attestationPhase(%q) = %v, want %v", status, got, want)
+		}
 	}
 }

@@ -35,17 +35,22 @@ const (
 	ActCreateFromAttestation Action = "CreateFromAttestation"
 )
 
-// Enhanced attestation statuses (Partner Center's words).
+// AttestationPhase is where an enhanced attestation stands, as far as the rules care. Partner
+// Center's own status words are modeled in the client; the controller maps them to a phase.
+type AttestationPhase int
+
 const (
-	AttestationLinkGenerated    = "LinkGenerated"
-	AttestationCustomerAccepted = "CustomerAccepted"
-	AttestationExpired          = "Expired"
-	AttestationAgreementCreated = "AgreementCreated"
+	// PhaseAwaitingCustomer: the acceptance link is out and the signatory has not accepted.
+	PhaseAwaitingCustomer AttestationPhase = iota
+	// PhaseAccepted: the signatory accepted (or the agreement was already created from it).
+	PhaseAccepted
+	// PhaseExpired: the link expired before the signatory accepted.
+	PhaseExpired
 )
 
 // InFlight is an enhanced attestation started for the current spec.
 type InFlight struct {
-	Status    string
+	Phase     AttestationPhase
 	ExpiresAt time.Time
 }
 
@@ -114,10 +119,10 @@ func (p Policy) Decide(s Situation) Decision {
 		if a == nil {
 			return Decision{Action: ActStartAttestation}
 		}
-		switch a.Status {
-		case AttestationCustomerAccepted, AttestationAgreementCreated:
+		switch a.Phase {
+		case PhaseAccepted:
 			return Decision{Action: ActCreateFromAttestation}
-		case AttestationExpired:
+		case PhaseExpired:
 			return Decision{Action: ActRenewAttestation}
 		default:
 			if !a.ExpiresAt.IsZero() && !s.Now.Before(a.ExpiresAt) {

@@ -84,10 +84,6 @@ func LatestAgreement(list []Agreement) (latest Agreement, ok bool) {
 	return latest, ok
 }
 
-// CurrentTermsDate is the date from which attestations count under the
-// current MCA terms (1 April 2023, UTC).
-var CurrentTermsDate = time.Date(2023, time.April, 1, 0, 0, 0, 0, time.UTC)
-
 func sortAgreements(list []Agreement) {
 	sort.SliceStable(list, func(i, j int) bool { return list[i].DateAgreed.Before(list[j].DateAgreed) })
 }
