@@ -58,14 +58,10 @@ const (
 	ReasonAttestationStarted = "AttestationStarted"
 	// ReasonLinkExpired: the acceptance link expired; a new attestation is started.
 	ReasonLinkExpired = "AcceptanceLinkExpired"
-	// ReasonCreatingAgreement: the customer accepted and the agreement is being created.
-	ReasonCreatingAgreement = "CreatingAgreement"
 	// ReasonDuplicateSignatory: Partner Center refused the attestation with code 600061.
 	ReasonDuplicateSignatory = "DuplicateSignatory"
 	// ReasonNotPermitted: indirect resellers may not attest; their indirect provider must.
 	ReasonNotPermitted = "AttestationNotPermitted"
-	// ReasonObserveOnly: managementPolicy is Observe, so nothing is written.
-	ReasonObserveOnly = "ObserveOnly"
 	// ReasonCustomerNotFound: Partner Center does not know the customer tenant (404).
 	ReasonCustomerNotFound = "CustomerNotFound"
 	// ReasonNoRelationship: the partner has no reseller relationship with the customer (403 / 20002).
@@ -92,8 +88,18 @@ const (
 	ReasonRequestRejected = "RequestRejected"
 	// ReasonConnected (PartnerTenant Ready=True): a token was obtained and the MCA metadata read.
 	ReasonConnected = "Connected"
+	// ReasonNamespaceNotAllowed (Stalled=True): the CustomerAgreement's namespace is not in the
+	// PartnerTenant's spec.allowedNamespaces; no Partner Center call is made.
+	ReasonNamespaceNotAllowed = "NamespaceNotAllowed"
+	// ReasonCustomerClaimed (Stalled=True): an older CustomerAgreement names the same customer under
+	// the same partner tenant and owns it; this one makes no write to Partner Center.
+	ReasonCustomerClaimed = "CustomerClaimed"
+	// ReasonAgreementNotVisible (Stalled=True): the operator created an agreement, but Partner
+	// Center's reads have not shown it within 24 hours. The operator does not attest again.
+	ReasonAgreementNotVisible = "AgreementNotVisible"
+	// ReasonTooManyAttestations (Reconciling=True): too many attestations whose links may still be
+	// accepted are out for this customer; a new one starts once some expire.
+	ReasonTooManyAttestations = "TooManyAttestationsInFlight"
 	// ReasonReconcilePaused (Paused=True): the paused annotation is set.
 	ReasonReconcilePaused = "ReconcilePaused"
-	// ReasonProgressing (Reconciling=True): work towards Ready is under way.
-	ReasonProgressing = "Progressing"
 )

@@ -152,37 +152,69 @@ type CustomerAgreementSpec struct {
 	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
 }
 
-// AttestationStatus follows an enhanced partner attestation while it is in flight.
+// RecordedContact is a signatory as Partner Center returned it. It is stored as given (only cut to
+// its length bound): Partner Center's data does not follow spec.signatory's validation.
+type RecordedContact struct {
+	// firstName on record.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	FirstName string `json:"firstName,omitempty"`
+	// lastName on record.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	LastName string `json:"lastName,omitempty"`
+	// email on record.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	Email string `json:"email,omitempty"`
+	// phoneNumber on record.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	PhoneNumber string `json:"phoneNumber,omitempty"`
+}
+
+// AttestationStatus follows one enhanced partner attestation the operator started.
 type AttestationStatus struct {
 	// id of the attestation in Partner Center.
+	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	ID string `json:"id,omitempty"`
-	// status as Partner Center reports it: LinkGenerated, CustomerAccepted, Expired or AgreementCreated.
+	// status as Partner Center last reported it (LinkGenerated, CustomerAccepted, Expired or
+	// AgreementCreated), as given.
+	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	Status string `json:"status,omitempty"`
 	// acceptanceLink is the page where the customer's signatory reviews and accepts the MCA. Send it
 	// to the signatory.
+	// +kubebuilder:validation:MaxLength=4096
 	// +optional
 	AcceptanceLink string `json:"acceptanceLink,omitempty"`
-	// expiresAt is when the acceptance link stops working; the operator then starts a new attestation.
+	// expiresAt is when the acceptance link stops working, as Partner Center said.
 	// +optional
 	ExpiresAt *metav1.Time `json:"expiresAt,omitempty"`
 	// startedAt is when the operator started this attestation.
 	// +optional
 	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// intent identifies what the attestation was started for (a hash of the partner, the customer,
+	// the company, country, language and the signatory), so that a spec change is recognised
+	// without comparing Partner Center's answer with the spec.
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	Intent string `json:"intent,omitempty"`
 	// refusedCreates counts the create calls Partner Center refused because the customer had not
 	// accepted yet (600062); each later create is a new request.
 	// +optional
 	RefusedCreates int32 `json:"refusedCreates,omitempty"`
-	// renewals counts the expired links replaced so far for the current spec.
+	// renewals counts the expired links replaced so far for this intent.
 	// +optional
 	Renewals int32 `json:"renewals,omitempty"`
 }
 
 // CreatedAgreement records an agreement this operator created, so that it is trusted while Partner
-// Center's eventually consistent reads do not show it yet.
+// Center's eventually consistent reads do not show it yet (for at most 24 hours).
 type CreatedAgreement struct {
 	// requestId is the MS-RequestId of the create call.
+	// +kubebuilder:validation:MaxLength=64
 	RequestID string `json:"requestId"`
 	// dateAgreed of the created agreement.
 	DateAgreed metav1.Time `json:"dateAgreed"`
@@ -190,8 +222,10 @@ type CreatedAgreement struct {
 	CreatedAt metav1.Time `json:"createdAt"`
 	// method used for the create call.
 	Method AcceptanceMethod `json:"method"`
-	// specHash identifies the signatory and method the agreement was created for.
-	SpecHash string `json:"specHash"`
+	// attestationId the agreement was created from (PartnerAttestation).
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	AttestationID string `json:"attestationId,omitempty"`
 }
 
 // CustomerAgreementStatus is what the operator last observed and did.
@@ -204,9 +238,9 @@ type CustomerAgreementStatus struct {
 	// +optional
 	AcceptedBy AcceptedBy `json:"acceptedBy,omitempty"`
 
-	// signatory on record in the partner attestation in force.
+	// signatory on record in the partner attestation in force, as Partner Center holds it.
 	// +optional
-	Signatory *Signatory `json:"signatory,omitempty"`
+	Signatory *RecordedContact `json:"signatory,omitempty"`
 
 	// dateAgreed of the partner attestation in force.
 	// +optional
@@ -216,9 +250,24 @@ type CustomerAgreementStatus struct {
 	// +optional
 	TemplateID string `json:"templateId,omitempty"`
 
-	// attestation is the enhanced partner attestation in flight, if any.
+	// attestation is the enhanced partner attestation in flight for the current spec, if any.
 	// +optional
 	Attestation *AttestationStatus `json:"attestation,omitempty"`
+
+	// earlierAttestations are attestations started for an earlier spec (or replaced) whose links
+	// may still be accepted. The operator follows each until Partner Center says it expired or an
+	// agreement exists, and turns an accepted one into the agreement, so that no acceptance the
+	// signatory gave is lost.
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=atomic
+	// +optional
+	EarlierAttestations []AttestationStatus `json:"earlierAttestations,omitempty"`
+
+	// refusedSignatory identifies (as a hash) the signatory and method Partner Center refused as a
+	// duplicate (600061). The operator does not try them again; a change of spec.signatory does.
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	RefusedSignatory string `json:"refusedSignatory,omitempty"`
 
 	// createdAgreement is the agreement this operator created last, if any.
 	// +optional
@@ -238,12 +287,13 @@ type CustomerAgreementStatus struct {
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
 
-	// observedGeneration is the generation of the spec this status describes.
+	// observedGeneration is the generation of the spec this status describes. It advances only
+	// when the operator evaluated that spec in full (not while paused or waiting for a dependency).
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// conditions: Ready, Reconciling, Stalled, DuplicateSignatory, ReattestationRequired,
-	// AwaitingCustomerAcceptance, AttestationNotPermitted.
+	// AwaitingCustomerAcceptance, AttestationNotPermitted, Paused.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

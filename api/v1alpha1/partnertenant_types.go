@@ -44,6 +44,30 @@ type RateLimit struct {
 	Burst int32 `json:"burst,omitempty"`
 }
 
+// NamespacesFrom says which namespaces an AllowedNamespaces admits.
+// +kubebuilder:validation:Enum=All;Selector
+type NamespacesFrom string
+
+const (
+	// NamespacesFromAll admits CustomerAgreements of every namespace.
+	NamespacesFromAll NamespacesFrom = "All"
+	// NamespacesFromSelector admits the namespaces whose labels match the selector.
+	NamespacesFromSelector NamespacesFrom = "Selector"
+)
+
+// AllowedNamespaces says which namespaces' CustomerAgreements may act in a partner's name.
+// +kubebuilder:validation:XValidation:rule="self.from != 'Selector' || has(self.selector)",message="allowedNamespaces.selector is required when from is Selector"
+// +kubebuilder:validation:XValidation:rule="self.from == 'Selector' || !has(self.selector)",message="allowedNamespaces.selector is only used when from is Selector"
+type AllowedNamespaces struct {
+	// from is All (every namespace) or Selector (the namespaces whose labels match selector).
+	// +required
+	From NamespacesFrom `json:"from"`
+	// selector matches the labels of the allowed namespaces (from: Selector). A change of a
+	// namespace's labels takes effect without any other edit.
+	// +optional
+	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+}
+
 // PartnerTenantSpec describes one partner tenant and how to reach Partner Center for it.
 type PartnerTenantSpec struct {
 	// tenantId is the partner's Microsoft Entra tenant id (a GUID).
@@ -80,6 +104,13 @@ type PartnerTenantSpec struct {
 	// the burst at once, so that requests in flight do not overrun Partner Center's own bucket.
 	// +optional
 	RateLimit *RateLimit `json:"rateLimit,omitempty"`
+
+	// allowedNamespaces says which namespaces may hold CustomerAgreements that use this
+	// PartnerTenant: every write to Partner Center is a legal act in the partner's name. Absent
+	// means no namespace may use it. A CustomerAgreement in another namespace makes no Partner
+	// Center call and reports Stalled with reason NamespaceNotAllowed.
+	// +optional
+	AllowedNamespaces *AllowedNamespaces `json:"allowedNamespaces,omitempty"`
 }
 
 // PartnerTenantStatus is what the operator last observed for the tenant.

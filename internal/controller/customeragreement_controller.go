@@ -222,7 +222,7 @@ func (s *scope) observe(ctx context.Context) (mca.Standing, error) {
 			// Trust our create's answer while the eventually consistent reads do not show it.
 			rec := mca.Record{DateAgreed: created.DateAgreed.Time}
 			if st.Signatory != nil {
-				rec.Contact = contactOf(st.Signatory)
+				rec.Contact = mca.Contact(*st.Signatory)
 			}
 			obs.Records = append(obs.Records, rec)
 			current = current || s.r.Policy.Current(rec)
@@ -244,7 +244,7 @@ func (s *scope) report(standing mca.Standing) {
 	st.TemplateID = s.templateID
 	st.Signatory, st.DateAgreed = nil, nil
 	if r := standing.InForce; r != nil && standing.AcceptedBy != v1alpha1.AcceptedByCustomer {
-		st.Signatory = &v1alpha1.Signatory{FirstName: r.Contact.FirstName, LastName: r.Contact.LastName, Email: r.Contact.Email, PhoneNumber: r.Contact.PhoneNumber}
+		st.Signatory = &v1alpha1.RecordedContact{FirstName: r.Contact.FirstName, LastName: r.Contact.LastName, Email: r.Contact.Email, PhoneNumber: r.Contact.PhoneNumber}
 		if st.Signatory.FirstName == "" && st.Signatory.Email == "" {
 			st.Signatory = nil
 		}
@@ -444,7 +444,7 @@ func (s *scope) created(ag pc.Agreement, reqID string, method v1alpha1.Acceptanc
 	}
 	st.CreatedAgreement = &v1alpha1.CreatedAgreement{RequestID: reqID, DateAgreed: *statusTime(date), CreatedAt: *statusTime(s.now), Method: method}
 	st.State, st.AcceptedBy = v1alpha1.StateAttested, v1alpha1.AcceptedByPartner
-	st.Signatory = &v1alpha1.Signatory{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PhoneNumber: c.PhoneNumber}
+	st.Signatory = &v1alpha1.RecordedContact{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PhoneNumber: c.PhoneNumber}
 	st.DateAgreed = statusTime(date)
 	st.InvitationURL = ""
 	st.CustomerNoticeExpectedBy = statusTime(s.now.Add(mca.CustomerNoticeDelay))
