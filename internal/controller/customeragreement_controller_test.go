@@ -99,7 +99,8 @@ func newHarness(t *testing.T, ptType v1alpha1.PartnerType, mutate func(*v1alpha1
 	t.Helper()
 	pt := &v1alpha1.PartnerTenant{
 		ObjectMeta: metav1.ObjectMeta{Name: "pt"},
-		Spec:       v1alpha1.PartnerTenantSpec{TenantID: "5d9b1a3e-2c4f-4e6a-9b8c-7d6e5f4a3b2c", PartnerType: ptType},
+		Spec: v1alpha1.PartnerTenantSpec{TenantID: "5d9b1a3e-2c4f-4e6a-9b8c-7d6e5f4a3b2c", PartnerType: ptType,
+			AllowedNamespaces: &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll}},
 		Status: v1alpha1.PartnerTenantStatus{Conditions: []metav1.Condition{{
 			Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonConnected, LastTransitionTime: metav1.Now()}}},
 	}
@@ -115,7 +116,11 @@ func newHarness(t *testing.T, ptType v1alpha1.PartnerType, mutate func(*v1alpha1
 		mutate(ca)
 	}
 	s := newScheme(t)
-	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(pt, ca).WithStatusSubresource(pt, ca).Build()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ns"}}
+	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(ns, pt, ca).WithStatusSubresource(pt, ca).
+		WithIndex(&v1alpha1.CustomerAgreement{}, customerTenantIDField, func(o client.Object) []string {
+			return []string{norm(o.(*v1alpha1.CustomerAgreement).Spec.CustomerTenantID)}
+		}).Build()
 	f := newFakePC()
 	h := &harness{t: t, kube: kube, pc: f, rec: events.NewFakeRecorder(100), checks: make(chan event.GenericEvent, 1), key: client.ObjectKeyFromObject(ca)}
 	h.r = &CustomerAgreementReconciler{

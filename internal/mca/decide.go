@@ -33,7 +33,17 @@ const (
 	ActAwaitCustomer Action = "AwaitCustomer"
 	// ActCreateFromAttestation: the signatory accepted; relay it and create the agreement.
 	ActCreateFromAttestation Action = "CreateFromAttestation"
+	// ActWaitForAttestations: too many links that may still be accepted are out; start no other.
+	ActWaitForAttestations Action = "WaitForAttestations"
 )
+
+// RenewalGrace is how long past its expiresAt an attestation that Partner Center still calls
+// pending is given before a new one is started. Partner Center saying Expired renews at once; the
+// grace covers a clock far off the server's, and the old attestation stays followed either way.
+const RenewalGrace = 24 * time.Hour
+
+// MaxAttestationsInFlight bounds the attestations followed for one customer.
+const MaxAttestationsInFlight = 16
 
 // AttestationPhase is where an enhanced attestation stands, as far as the rules care. Partner
 // Center's own status words are modeled in the client; the controller maps them to a phase.
@@ -65,7 +75,12 @@ type Situation struct {
 	DateAgreed *time.Time
 	// Attestation is the enhanced attestation in flight for the current spec, if any.
 	Attestation *InFlight
-	// DuplicateRefused is true when Partner Center refused the current spec with 600061.
+	// AcceptedAttestation is true when any attestation the operator follows (for this spec or an
+	// earlier one) was accepted by the signatory: it is turned into the agreement.
+	AcceptedAttestation bool
+	// AttestationsInFlight counts the attestations followed whose links may still be accepted.
+	AttestationsInFlight int
+	// DuplicateRefused is true when Partner Center refused the current signatory with 600061.
 	DuplicateRefused bool
 	Now              time.Time
 }
@@ -77,10 +92,14 @@ type Decision struct {
 }
 
 // Decide picks the next action. It writes to Partner Center only under Manage, only when the
-// customer is not Attested, and only when the partner may attest.
+// customer is not Attested, and only when the partner may attest. An acceptance the signatory
+// gave is always completed, whatever the spec says now.
 func (p Policy) Decide(s Situation) Decision {
 	if s.Standing.State == v1alpha1.StateAttested {
 		return Decision{Action: ActNone}
+	}
+	if s.AcceptedAttestation && s.ManagementPolicy == v1alpha1.ManagementPolicyManage && MayAttest(s.PartnerType) {
+		return Decision{Action: ActCreateFromAttestation}
 	}
 	if s.Method == v1alpha1.MethodCustomerDirect {
 		return Decision{Action: ActInviteCustomer, Message: fmt.Sprintf(
@@ -116,19 +135,18 @@ func (p Policy) Decide(s Situation) Decision {
 		return Decision{Action: ActConfirmLegacy}
 	default: // PartnerAttestation
 		a := s.Attestation
-		if a == nil {
-			return Decision{Action: ActStartAttestation}
-		}
-		switch a.Phase {
-		case PhaseAccepted:
+		switch {
+		case a != nil && a.Phase == PhaseAccepted:
 			return Decision{Action: ActCreateFromAttestation}
-		case PhaseExpired:
-			return Decision{Action: ActRenewAttestation}
-		default:
-			if !a.ExpiresAt.IsZero() && !s.Now.Before(a.ExpiresAt) {
-				return Decision{Action: ActRenewAttestation}
-			}
+		case a != nil && a.Phase == PhaseAwaitingCustomer && (a.ExpiresAt.IsZero() || s.Now.Before(a.ExpiresAt.Add(RenewalGrace))):
 			return Decision{Action: ActAwaitCustomer}
+		case s.AttestationsInFlight >= MaxAttestationsInFlight:
+			return Decision{Action: ActWaitForAttestations, Message: fmt.Sprintf(
+				"%d acceptance links for this customer may still be accepted; the operator starts no other until some expire or one is accepted.", s.AttestationsInFlight)}
+		case a == nil:
+			return Decision{Action: ActStartAttestation}
+		default:
+			return Decision{Action: ActRenewAttestation}
 		}
 	}
 }

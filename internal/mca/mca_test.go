@@ -141,7 +141,30 @@ func TestDecide(t *testing.T) {
 		{"duplicate refused: wait for a spec change", with(func(s *Situation) { s.DuplicateRefused = true }), ActWaitDuplicate},
 		{"no signatory", with(func(s *Situation) { s.HasSignatory = false }), ActInvalidSpec},
 		{"link pending", with(func(s *Situation) { s.Attestation = &InFlight{Phase: PhaseAwaitingCustomer, ExpiresAt: future} }), ActAwaitCustomer},
-		{"link past its expiry", with(func(s *Situation) { s.Attestation = &InFlight{Phase: PhaseAwaitingCustomer, ExpiresAt: past} }), ActRenewAttestation},
+		{"link past its expiry but not said expired: wait (the manager's clock may be ahead)", with(func(s *Situation) {
+			s.Attestation = &InFlight{Phase: PhaseAwaitingCustomer, ExpiresAt: now.Add(-61 * time.Minute)}
+		}), ActAwaitCustomer},
+		{"link a day past its expiry and still pending: renew", with(func(s *Situation) {
+			s.Attestation = &InFlight{Phase: PhaseAwaitingCustomer, ExpiresAt: past}
+		}), ActRenewAttestation},
+		{"an earlier link accepted: create, even though the spec changed", with(func(s *Situation) { s.AcceptedAttestation = true }), ActCreateFromAttestation},
+		{"an earlier link accepted under a refused signatory: create", with(func(s *Situation) {
+			s.AcceptedAttestation = true
+			s.DuplicateRefused = true
+		}), ActCreateFromAttestation},
+		{"an earlier link accepted after a switch to CustomerDirect: create", with(func(s *Situation) {
+			s.AcceptedAttestation = true
+			s.Method = v1alpha1.MethodCustomerDirect
+		}), ActCreateFromAttestation},
+		{"an earlier link accepted under Observe: write nothing", with(func(s *Situation) {
+			s.AcceptedAttestation = true
+			s.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+		}), ActObserveOnly},
+		{"too many links out: start no other", with(func(s *Situation) { s.AttestationsInFlight = MaxAttestationsInFlight }), ActWaitForAttestations},
+		{"too many links out but the current one pending: wait for it", with(func(s *Situation) {
+			s.AttestationsInFlight = MaxAttestationsInFlight
+			s.Attestation = &InFlight{Phase: PhaseAwaitingCustomer, ExpiresAt: future}
+		}), ActAwaitCustomer},
 		{"link expired", with(func(s *Situation) { s.Attestation = &InFlight{Phase: PhaseExpired} }), ActRenewAttestation},
 		{"customer accepted", with(func(s *Situation) { s.Attestation = &InFlight{Phase: PhaseAccepted, ExpiresAt: past} }), ActCreateFromAttestation},
 		{"legacy confirmation", with(func(s *Situation) { s.Method = v1alpha1.MethodLegacyConfirmation; s.DateAgreed = &past }), ActConfirmLegacy},
@@ -156,7 +179,7 @@ func TestDecide(t *testing.T) {
 			if got.Action != c.want {
 				t.Fatalf("Decide = %s (%s), want %s", got.Action, got.Message, c.want)
 			}
-			stops := map[Action]bool{ActObserveOnly: true, ActNotPermitted: true, ActInviteCustomer: true, ActWaitDuplicate: true, ActInvalidSpec: true}
+			stops := map[Action]bool{ActObserveOnly: true, ActNotPermitted: true, ActInviteCustomer: true, ActWaitDuplicate: true, ActInvalidSpec: true, ActWaitForAttestations: true}
 			if stops[got.Action] && got.Message == "" {
 				t.Fatalf("%s comes without a message for the user", got.Action)
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/utils/ptr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -45,6 +46,8 @@ type Options struct {
 	ResyncInterval       time.Duration
 	PollInterval         time.Duration
 	TenantRetryInterval  time.Duration
+	MinReadInterval      time.Duration
+	ReconcileTimeout     time.Duration
 	MaxConcurrent        int
 	Policy               mca.Policy
 	// CAFile is an extra PEM bundle to trust for Partner Center and the token endpoint (for the
@@ -59,6 +62,12 @@ type Options struct {
 	Tune               func(*pc.Config)
 	Logger             logr.Logger
 }
+
+// GracefulShutdownTimeout is how long the manager lets reconciles finish when it stops. It holds
+// a reconcile's status write and the write-back of a rotated refresh token (at most
+// partnercenter.MaxRotationWriteBack); the Deployment's terminationGracePeriodSeconds (45) is
+// longer still, so that a shutdown cannot lose a rotated token.
+const GracefulShutdownTimeout = 30 * time.Second
 
 // DefaultCredentialsNamespace is POD_NAMESPACE, else mca-operator-system.
 func DefaultCredentialsNamespace() string {
@@ -79,6 +88,8 @@ func Defaults() Options {
 		ResyncInterval:       6 * time.Hour,
 		PollInterval:         time.Minute,
 		TenantRetryInterval:  2 * time.Minute,
+		MinReadInterval:      10 * time.Second,
+		ReconcileTimeout:     time.Minute,
 		MaxConcurrent:        16,
 		Policy:               mca.DefaultPolicy(),
 	}
@@ -113,6 +124,8 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.ResyncInterval, "resync-interval", o.ResyncInterval, "How often a settled customer is re-read from Partner Center (plus up to 10% jitter).")
 	fs.DurationVar(&o.PollInterval, "attestation-poll-interval", o.PollInterval, "How often an attestation awaiting the customer is checked.")
 	fs.DurationVar(&o.TenantRetryInterval, "partner-tenant-retry-interval", o.TenantRetryInterval, "How often a PartnerTenant whose credentials fail is re-checked.")
+	fs.DurationVar(&o.MinReadInterval, "min-read-interval", o.MinReadInterval, "The least time between two Partner Center reads for one CustomerAgreement whose spec did not change (the reconcile-now annotation cannot bypass it).")
+	fs.DurationVar(&o.ReconcileTimeout, "reconcile-timeout", o.ReconcileTimeout, "The deadline of one reconcile, so that a slow partner tenant cannot hold the shared workers.")
 	fs.IntVar(&o.MaxConcurrent, "max-concurrent-reconciles", o.MaxConcurrent, "CustomerAgreements reconciled at once (Partner Center calls are paced by each PartnerTenant's rateLimit).")
 	fs.Var(dateFlag{&o.Policy.ReattestationCutoff}, "reattestation-cutoff", "Partner attestations from this date on count as acceptance of the current MCA terms (YYYY-MM-DD).")
 	fs.Var(dateFlag{&o.Policy.EnforcementDate}, "enforcement-date", "From this date customers with only older attestations are blocked (YYYY-MM-DD).")
@@ -133,8 +146,11 @@ func Scheme() *runtime.Scheme {
 
 // New builds the manager with both controllers registered.
 func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
-	if o.ResyncInterval <= 0 || o.PollInterval <= 0 || o.TenantRetryInterval <= 0 {
-		return nil, errors.New("--resync-interval, --attestation-poll-interval and --partner-tenant-retry-interval must be positive")
+	if o.ResyncInterval <= 0 || o.PollInterval <= 0 || o.TenantRetryInterval <= 0 || o.ReconcileTimeout <= 0 {
+		return nil, errors.New("--resync-interval, --attestation-poll-interval, --partner-tenant-retry-interval and --reconcile-timeout must be positive")
+	}
+	if o.MinReadInterval < 0 || o.MinReadInterval > o.PollInterval {
+		return nil, errors.New("--min-read-interval must lie between 0 and --attestation-poll-interval")
 	}
 	if !o.Policy.ReattestationCutoff.Before(o.Policy.EnforcementDate) {
 		return nil, errors.New("--reattestation-cutoff must lie before --enforcement-date")
@@ -163,6 +179,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              o.LeaderElectionID,
 		LeaderElectionReleaseOnCancel: true,
+		GracefulShutdownTimeout:       ptr.To(GracefulShutdownTimeout),
 		Logger:                        o.Logger,
 		Client: client.Options{Cache: &client.CacheOptions{
 			// Secrets are read directly: the operator may only get and update them, in one namespace.
@@ -200,6 +217,8 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		Policy:                  o.Policy,
 		ResyncInterval:          o.ResyncInterval,
 		PollInterval:            o.PollInterval,
+		MinReadInterval:         o.MinReadInterval,
+		ReconcileTimeout:        o.ReconcileTimeout,
 		Now:                     o.Now,
 		PartnerTenantChecks:     checks,
 		MaxConcurrentReconciles: o.MaxConcurrent,

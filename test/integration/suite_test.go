@@ -119,6 +119,7 @@ func startManager() func() {
 	o.ResyncInterval = time.Hour
 	o.PollInterval = 300 * time.Millisecond
 	o.TenantRetryInterval = 2 * time.Second
+	o.MinReadInterval = 200 * time.Millisecond
 	o.MaxConcurrent = 8
 	o.SkipNameValidation = true
 	o.HTTPClient = sim.HTTPClient()
@@ -224,6 +225,7 @@ func createPartnerTenant(p testPartner) {
 			TenantID: p.tenantID, PartnerType: p.typ, Endpoint: simURL, Authority: simURL,
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: p.secret},
 			RateLimit:            &v1alpha1.RateLimit{QPS: 200, Burst: 200},
+			AllowedNamespaces:    &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll},
 		},
 	})).To(Succeed())
 }
