@@ -384,7 +384,8 @@ var _ = Describe("Partner tenants", func() {
 		pt := &v1alpha1.PartnerTenant{
 			ObjectMeta: metav1.ObjectMeta{Name: "no-secret"},
 			Spec: v1alpha1.PartnerTenantSpec{TenantID: partnerB.tenantID, PartnerType: v1alpha1.PartnerTypeIndirectProvider,
-				Endpoint: simURL, Authority: simURL, CredentialsSecretRef: v1alpha1.SecretReference{Name: "does-not-exist"}},
+				Endpoint: simURL, Authority: simURL, CredentialsSecretRef: v1alpha1.SecretReference{Name: "does-not-exist"},
+				AllowedNamespaces: &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll}},
 		}
 		Expect(k8sClient.Create(ctx, pt)).To(Succeed())
 		Eventually(func(g Gomega) {

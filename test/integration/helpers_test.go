@@ -48,6 +48,9 @@ func createAgreement(ns, customer string, p testPartner, mutate ...func(*v1alpha
 		m(ca)
 	}
 	Expect(k8sClient.Create(ctx, ca)).To(Succeed())
+	// Each spec's objects go with it: a CustomerAgreement left behind would own its customer (the
+	// oldest claim wins) and stall the next spec's object for the same customer.
+	DeferCleanup(func() { Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, ca))).To(Succeed()) })
 	return ca
 }
 

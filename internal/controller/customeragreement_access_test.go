@@ -1,0 +1,127 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+func TestNamespaceAllowed(t *testing.T) {
+	team := map[string]string{"team": "billing"}
+	sel := func(ls metav1.LabelSelector) *v1alpha1.AllowedNamespaces {
+		return &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector, Selector: &ls}
+	}
+	cases := []struct {
+		name   string
+		an     *v1alpha1.AllowedNamespaces
+		labels map[string]string
+		want   bool
+	}{
+		{"absent allows none", nil, team, false},
+		{"All allows any", &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll}, nil, true},
+		{"matching labels", sel(metav1.LabelSelector{MatchLabels: team}), team, true},
+		{"other labels", sel(metav1.LabelSelector{MatchLabels: team}), map[string]string{"team": "sales"}, false},
+		{"no labels", sel(metav1.LabelSelector{MatchLabels: team}), nil, false},
+		{"expression In", sel(metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "team", Operator: metav1.LabelSelectorOpIn, Values: []string{"billing", "sales"}}}}), team, true},
+		{"invalid selector allows none", sel(metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "team", Operator: "Bogus"}}}), team, false},
+		{"Selector without a selector allows none", &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector}, team, false},
+		{"unknown from allows none", &v1alpha1.AllowedNamespaces{From: "Everyone"}, team, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := namespaceAllowed(c.an, c.labels); got != c.want {
+				t.Fatalf("namespaceAllowed = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestClaimOwner(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		in   []claimant
+		want claimant
+	}{
+		{"alone", []claimant{{t0, "a", "x"}}, claimant{t0, "a", "x"}},
+		{"oldest wins", []claimant{{t0.Add(time.Second), "a", "x"}, {t0, "z", "z"}}, claimant{t0, "z", "z"}},
+		{"same second: namespace decides", []claimant{{t0, "team-b", "a"}, {t0, "team-a", "z"}}, claimant{t0, "team-a", "z"}},
+		{"same namespace: name decides", []claimant{{t0, "ns", "b"}, {t0, "ns", "a"}}, claimant{t0, "ns", "a"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := claimOwner(c.in); got != c.want {
+				t.Fatalf("claimOwner = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestReadBudget(t *testing.T) {
+	var b readBudget
+	ca := &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{UID: "u", Generation: 1}}
+	t0 := time.Now()
+	if w := b.take(ca, t0, 10*time.Second); w != 0 {
+		t.Fatalf("first read waits %s", w)
+	}
+	if w := b.take(ca, t0.Add(time.Second), 10*time.Second); w != 9*time.Second {
+		t.Fatalf("second read within the interval waits %s, want 9s", w)
+	}
+	ca.Generation = 2
+	if w := b.take(ca, t0.Add(2*time.Second), 10*time.Second); w != 0 {
+		t.Fatalf("a spec change waits %s", w)
+	}
+	if w := b.take(ca, t0.Add(12*time.Second), 10*time.Second); w != 0 {
+		t.Fatalf("a read after the interval waits %s", w)
+	}
+}
+
+// blockingPC answers nothing until the caller gives up.
+type blockingPC struct{ *fakePC }
+
+func (blockingPC) ListCustomerAgreements(ctx context.Context, _ string) ([]pc.Agreement, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestReconcileHasADeadline(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	h.r.Clients = &Clients{New: func(*v1alpha1.PartnerTenant) (PartnerCenter, error) { return blockingPC{h.pc}, nil }}
+	h.r.ReconcileTimeout = 200 * time.Millisecond
+	start := time.Now()
+	_, err := h.reconcile()
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("a reconcile against a tenant that never answers took %s", took)
+	}
+	if err == nil {
+		t.Fatal("a reconcile that ran out of time reports no error for the backoff")
+	}
+	if got := h.cond(v1alpha1.ConditionReconciling); got == "" {
+		t.Fatal("the timed-out reconcile left no Reconciling condition")
+	}
+}
+
+func TestCreatedAgreementIsTrustedButReportedAfterTheBound(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	ca := h.get()
+	now := time.Now()
+	ca.Status.CreatedAgreement = &v1alpha1.CreatedAgreement{RequestID: "rid", DateAgreed: metav1.NewTime(now.Add(-25 * time.Hour)),
+		CreatedAt: metav1.NewTime(now.Add(-25 * time.Hour)), Method: v1alpha1.MethodPartnerAttestation}
+	if err := h.kube.Status().Update(context.Background(), ca); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonAgreementNotVisible {
+		t.Fatalf("Stalled = %q", got)
+	}
+	if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 0 {
+		t.Fatalf("%d attestations started for a customer whose agreement the operator created", n)
+	}
+}
