@@ -2,7 +2,7 @@
 // functions: which state a customer is in, given what Partner Center holds, and what the operator
 // may and should do about it. Nothing here does I/O; the clock is passed in.
 //
-// Rules (from Microsoft's partner documentation, see ../shared/seed/mca-attestation.txt):
+// Rules (from Microsoft's partner documentation on confirming customer acceptance of the MCA):
 //   - Acceptance is in place when a partner attestation dated on or after the reattestation cutoff
 //     (1 April 2023) exists, or the customer accepted directly in the Microsoft 365 admin center.
 //   - A customer whose only attestations predate the cutoff needs reattestation; from the

@@ -124,7 +124,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.ResyncInterval, "resync-interval", o.ResyncInterval, "How often a settled customer is re-read from Partner Center (plus up to 10% jitter).")
 	fs.DurationVar(&o.PollInterval, "attestation-poll-interval", o.PollInterval, "How often an attestation awaiting the customer is checked.")
 	fs.DurationVar(&o.TenantRetryInterval, "partner-tenant-retry-interval", o.TenantRetryInterval, "How often a PartnerTenant whose credentials fail is re-checked.")
-	fs.DurationVar(&o.MinReadInterval, "min-read-interval", o.MinReadInterval, "The least time between two Partner Center reads for one CustomerAgreement whose spec did not change (the reconcile-now annotation cannot bypass it).")
+	fs.DurationVar(&o.MinReadInterval, "min-read-interval", o.MinReadInterval, "The least time between two Partner Center reads for one CustomerAgreement whose spec did not change (the reconcile-now annotation cannot bypass it; at most --attestation-poll-interval).")
 	fs.DurationVar(&o.ReconcileTimeout, "reconcile-timeout", o.ReconcileTimeout, "The deadline of one reconcile, so that a slow partner tenant cannot hold the shared workers.")
 	fs.IntVar(&o.MaxConcurrent, "max-concurrent-reconciles", o.MaxConcurrent, "CustomerAgreements reconciled at once (Partner Center calls are paced by each PartnerTenant's rateLimit).")
 	fs.Var(dateFlag{&o.Policy.ReattestationCutoff}, "reattestation-cutoff", "Partner attestations from this date on count as acceptance of the current MCA terms (YYYY-MM-DD).")
@@ -149,9 +149,11 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if o.ResyncInterval <= 0 || o.PollInterval <= 0 || o.TenantRetryInterval <= 0 || o.ReconcileTimeout <= 0 {
 		return nil, errors.New("--resync-interval, --attestation-poll-interval, --partner-tenant-retry-interval and --reconcile-timeout must be positive")
 	}
-	if o.MinReadInterval < 0 || o.MinReadInterval > o.PollInterval {
-		return nil, errors.New("--min-read-interval must lie between 0 and --attestation-poll-interval")
+	if o.MinReadInterval < 0 {
+		return nil, errors.New("--min-read-interval must not be negative")
 	}
+	// A poll is never held back by the read budget: the budget is at most the poll interval.
+	o.MinReadInterval = min(o.MinReadInterval, o.PollInterval)
 	if !o.Policy.ReattestationCutoff.Before(o.Policy.EnforcementDate) {
 		return nil, errors.New("--reattestation-cutoff must lie before --enforcement-date")
 	}
