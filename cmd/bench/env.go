@@ -104,7 +104,8 @@ func (cp *controlPlane) stop() {
 	}
 }
 
-// createPartnerTenant creates the credentials Secret and the PartnerTenant with the rate limit.
+// createPartnerTenant creates the credentials Secret and the PartnerTenant with the rate limit,
+// open to CustomerAgreements of every namespace.
 func (cp *controlPlane) createPartnerTenant(ctx context.Context, simURL string, qps, burst int) error {
 	if err := cp.cl.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: partnerSecretName},
@@ -119,6 +120,8 @@ func (cp *controlPlane) createPartnerTenant(ctx context.Context, simURL string, 
 			Endpoint: simURL, Authority: simURL,
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: partnerSecretName},
 			RateLimit:            &v1alpha1.RateLimit{QPS: int32(qps), Burst: int32(burst)},
+			// The benchmark's one customers namespace may use it (absent, none may).
+			AllowedNamespaces: &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll},
 		},
 	})
 }

@@ -7,10 +7,12 @@
 // It starts a local control plane (envtest: kube-apiserver and etcd from KUBEBUILDER_ASSETS, with
 // the CRDs of config/crd/bases), the Partner Center simulator over HTTPS seeded from
 // config/samples/pcsim-seed.yaml, and the manager in-process with the same wiring as cmd/manager
-// (internal/operator). It then applies the samples that config/samples/kustomization.yaml lists,
-// pointing each PartnerTenant's endpoint and authority at the simulator, and prints a table of the
-// PartnerTenants and CustomerAgreements whenever it changes, the KUBECONFIG to use with kubectl,
-// the simulator's URL and every acceptance link a signatory has to open.
+// (internal/operator). It then applies the samples that config/samples/kustomization.yaml lists
+// (among them the namespace "customers", labelled so that the sample PartnerTenants'
+// spec.allowedNamespaces admits it), pointing each PartnerTenant's endpoint and authority at the
+// simulator, and prints a table of the PartnerTenants and CustomerAgreements whenever it changes,
+// the KUBECONFIG to use with kubectl, the simulator's URL and every acceptance link a signatory
+// has to open.
 //
 // Every CustomerAgreement sample carries the annotations demo.mca.dev/expected-state and
 // demo.mca.dev/expected-ready-reason; --until-converged waits until all of them match, and fails
@@ -346,7 +348,9 @@ mca-operator demo
 }
 
 // apply creates the samples, their namespaces first, with every PartnerTenant pointed at the
-// simulator. It returns a summary such as "1 Namespace, 2 Secrets, ...".
+// simulator. It returns a summary such as "1 Namespace, 2 Secrets, ...". A Namespace sample is
+// created with its labels, which decide whether a PartnerTenant's spec.allowedNamespaces admits
+// it; a namespace no sample declares (the credentials namespace) is created without labels.
 func apply(ctx context.Context, kube client.Client, samples []sample, simURL string) (string, error) {
 	count := map[string]int{}
 	var kinds []string

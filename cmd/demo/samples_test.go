@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
@@ -164,6 +166,102 @@ func TestSamplesDecodeAndCoverEveryCase(t *testing.T) {
 		v1alpha1.ReasonAwaitingDirectAcceptance, v1alpha1.ReasonAwaitingCustomer, v1alpha1.ReasonNoRelationship, v1alpha1.ReasonCustomerNotFound} {
 		if !reasons[r] {
 			t.Errorf("no sample is expected to settle with Ready reason %s", r)
+		}
+	}
+}
+
+// TestSamplesAdmitTheirNamespaces checks that every CustomerAgreement sample may use its
+// PartnerTenant: every PartnerTenant sample sets spec.allowedNamespaces (absent, no namespace may
+// use it), and the labels the samples give each CustomerAgreement's namespace match it. Only a
+// sample expected to stop with NamespaceNotAllowed may live in a namespace it does not admit.
+func TestSamplesAdmitTheirNamespaces(t *testing.T) {
+	samples, err := loadSamples(samplesDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	namespaces := map[string]*corev1.Namespace{}
+	tenants := map[string]*v1alpha1.PartnerTenant{}
+	var agreements []*v1alpha1.CustomerAgreement
+	for _, s := range samples {
+		switch o := s.Object.(type) {
+		case *corev1.Namespace:
+			namespaces[o.Name] = o
+		case *v1alpha1.PartnerTenant:
+			tenants[o.Name] = o
+		case *v1alpha1.CustomerAgreement:
+			agreements = append(agreements, o)
+		}
+	}
+	for name, pt := range tenants {
+		if pt.Spec.AllowedNamespaces == nil {
+			t.Errorf("PartnerTenant %s has no spec.allowedNamespaces: no CustomerAgreement could use it", name)
+		}
+	}
+	if namespaces[credentialsNamespace] != nil {
+		t.Errorf("the samples create the credentials namespace %s themselves; config/default does", credentialsNamespace)
+	}
+	for _, ca := range agreements {
+		ns := namespaces[ca.Namespace]
+		if ns == nil {
+			t.Errorf("CustomerAgreement %s/%s: its namespace is no sample (kubectl apply -k would not create it)", ca.Namespace, ca.Name)
+			continue
+		}
+		pt := tenants[ca.Spec.PartnerTenantRef.Name]
+		if pt == nil || pt.Spec.AllowedNamespaces == nil {
+			continue // reported above or by TestSamplesDecodeAndCoverEveryCase
+		}
+		ok, err := admits(pt.Spec.AllowedNamespaces, ns.Labels)
+		if err != nil {
+			t.Errorf("PartnerTenant %s: %v", pt.Name, err)
+			continue
+		}
+		exp, _ := expectationOf(ca)
+		switch notAllowed := exp.Final.Reason == v1alpha1.ReasonNamespaceNotAllowed; {
+		case !ok && !notAllowed:
+			t.Errorf("CustomerAgreement %s/%s: PartnerTenant %s does not admit namespace %s (labels %v); label it or widen spec.allowedNamespaces",
+				ca.Namespace, ca.Name, pt.Name, ns.Name, ns.Labels)
+		case ok && notAllowed:
+			t.Errorf("CustomerAgreement %s/%s is expected NamespaceNotAllowed, but PartnerTenant %s admits namespace %s", ca.Namespace, ca.Name, pt.Name, ns.Name)
+		}
+	}
+}
+
+// admits is the rule of spec.allowedNamespaces as the API documents it: All admits every
+// namespace, Selector the namespaces whose labels match.
+func admits(a *v1alpha1.AllowedNamespaces, nsLabels map[string]string) (bool, error) {
+	switch a.From {
+	case v1alpha1.NamespacesFromAll:
+		return true, nil
+	case v1alpha1.NamespacesFromSelector:
+		if a.Selector == nil {
+			return false, nil
+		}
+		sel, err := metav1.LabelSelectorAsSelector(a.Selector)
+		if err != nil {
+			return false, err
+		}
+		return sel.Matches(labels.Set(nsLabels)), nil
+	}
+	return false, nil
+}
+
+func TestAdmits(t *testing.T) {
+	sel := &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector,
+		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"partnercenter.mca.dev/customers": "true"}}}
+	for _, c := range []struct {
+		a      *v1alpha1.AllowedNamespaces
+		labels map[string]string
+		want   bool
+	}{
+		{&v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll}, nil, true},
+		{sel, map[string]string{"partnercenter.mca.dev/customers": "true"}, true},
+		{sel, map[string]string{"partnercenter.mca.dev/customers": "false"}, false},
+		{sel, nil, false},
+		{&v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector}, nil, false},
+	} {
+		got, err := admits(c.a, c.labels)
+		if err != nil || got != c.want {
+			t.Errorf("admits(%+v, %v) = %v, %v; want %v", c.a, c.labels, got, err, c.want)
 		}
 	}
 }
