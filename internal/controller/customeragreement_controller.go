@@ -134,7 +134,8 @@ func (s *scope) reconcile(ctx context.Context) *outcome {
 	if o := s.claim(ctx); o != nil {
 		return o
 	}
-	if wait := s.r.reads.take(s.ca, s.now, s.r.MinReadInterval); wait > 0 {
+	// The budget counts real time, not the rules' clock (which tests and flags may move).
+	if wait := s.r.reads.take(s.ca, time.Now(), s.r.MinReadInterval); wait > 0 {
 		return &outcome{kind: kindUnchanged, retryAfter: wait}
 	}
 	cl, err := s.r.Clients.For(s.pt)

@@ -28,7 +28,7 @@ var _ = Describe("Observing every state", func() {
 		ca := createAgreement(ns, custAttested, partnerA)
 		got := eventually(ca, hasState(v1alpha1.StateAttested, "True/"+v1alpha1.ReasonAttested))
 		Expect(got.Status.AcceptedBy).To(Equal(v1alpha1.AcceptedByPartner))
-		Expect(got.Status.Signatory).To(Equal(signatory(ada)))
+		Expect(*got.Status.Signatory).To(Equal(v1alpha1.RecordedContact(*signatory(ada))))
 		Expect(got.Status.DateAgreed.UTC().Format("2006-01-02")).To(Equal("2024-01-10"))
 		Expect(got.Status.TemplateID).To(Equal(pcsim.TemplateMCA))
 		Expect(cond(got, v1alpha1.ConditionReady).ObservedGeneration).To(Equal(got.Generation))
