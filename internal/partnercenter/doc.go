@@ -43,7 +43,9 @@
 //
 // Failures are *Error values classified by Partner Center code first and
 // HTTP status second (KindOf, (*Error).Retryable, RetryAfter). No error text
-// or log line holds a token, a secret or a refresh token.
+// or log line holds a token, a secret or a refresh token, plain or
+// URL-encoded: server text is redacted before it is cut, and the token
+// endpoint's text is not kept at all (only its OAuth error code).
 //
 // # Modeled shapes
 //

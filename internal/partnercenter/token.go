@@ -267,7 +267,6 @@ func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer
 		c.observe(OpAcquireToken, outcome, resp.StatusCode, d)
 		eb, _ := decodeErrorBody(body)
 		e := classifyTokenError(OpAcquireToken, resp.StatusCode, eb)
-		e.Message = c.redact(e.Message)
 		if e.Kind == KindThrottled {
 			e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 		}
@@ -277,7 +276,7 @@ func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer
 	c.observe(OpAcquireToken, OutcomeSuccess, resp.StatusCode, d)
 	ta, lifetime, err := decodeTokenAnswer(body)
 	if err != nil {
-		return tokenAnswer{}, 0, &Error{Kind: KindUnknown, Operation: OpAcquireToken, StatusCode: resp.StatusCode, Message: err.Error()}
+		return tokenAnswer{}, 0, &Error{Kind: KindUnknown, Operation: OpAcquireToken, StatusCode: resp.StatusCode, Message: c.clean(err.Error(), 200)}
 	}
 	return ta, lifetime, nil
 }
