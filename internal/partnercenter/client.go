@@ -69,9 +69,6 @@ type Config struct {
 	// TokenExpirySkew: tokens are renewed this long before they expire
 	// (default 2m; at most half the token's lifetime).
 	TokenExpirySkew time.Duration
-	// AllowPlainHTTP permits http:// URLs (the simulator's demo mode). TLS
-	// verification cannot be turned off.
-	AllowPlainHTTP bool
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 }
@@ -162,12 +159,8 @@ func New(cfg Config) (*Client, error) {
 		cfg.AuthorityURL = DefaultAuthorityURL
 	}
 	for name, raw := range map[string]string{"BaseURL": cfg.BaseURL, "AuthorityURL": cfg.AuthorityURL} {
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("partnercenter: Config.%s %q is not an absolute URL", name, raw)
-		}
-		if u.Scheme != "https" && !(u.Scheme == "http" && cfg.AllowPlainHTTP) {
-			return nil, fmt.Errorf("partnercenter: Config.%s must use https", name)
+		if err := validateEndpoint(raw); err != nil {
+			return nil, fmt.Errorf("partnercenter: Config.%s: %w", name, err)
 		}
 	}
 	if cfg.QPS <= 0 {
@@ -208,15 +201,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Transport: newTransport(nil)}
-	} else if tr, ok := hc.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
+	if tr, ok := transportOf(cfg.HTTPClient).(*http.Transport); ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
 		return nil, errors.New("partnercenter: Config.HTTPClient disables TLS verification; trust a CA through RootCAs instead")
 	}
 	c := &Client{
 		cfg:     cfg,
-		http:    hc,
+		http:    guardedHTTPClient(cfg.HTTPClient),
 		limiter: rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst),
 		log:     cfg.Logger,
 		now:     cfg.Now,
@@ -314,6 +304,9 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		}
 		if status >= 200 && status < 300 {
 			return respBody, nil
+		}
+		if isRedirect(status) {
+			return nil, c.redirectError(r.op, status, hdr.Get("Location"))
 		}
 		eb, _ := decodeErrorBody(respBody)
 		e := classify(r.op, status, eb, r.customerScoped)

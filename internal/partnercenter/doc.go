@@ -30,7 +30,10 @@
 //
 // # Transport behaviour
 //
-// Every call sends MS-RequestId and MS-CorrelationId. One operation keeps its
+// The client only talks https to BaseURL and AuthorityURL (New refuses
+// anything but https://host[:port][/path]). It follows no redirect: a 3xx
+// answer fails with KindRedirected, because every request carries a
+// credential. Every call sends MS-RequestId and MS-CorrelationId. One operation keeps its
 // request id across retries (WithRequestID lets the caller choose it, e.g. to
 // make a create idempotent across restarts). Timeouts, connection resets and
 // 5xx are retried with exponential backoff and jitter within the caller's

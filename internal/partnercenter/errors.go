@@ -44,6 +44,10 @@ const (
 	KindForbidden ErrorKind = "Forbidden"
 	// KindBadRequest: 400/409/422 without a more specific code.
 	KindBadRequest ErrorKind = "BadRequest"
+	// KindRedirected: Partner Center or the token endpoint answered with a
+	// redirect (3xx). The client never follows one: a redirect would carry
+	// the credentials elsewhere. Final until the configuration changes.
+	KindRedirected ErrorKind = "Redirected"
 	// KindCredentials: the credentials Secret is missing or incomplete.
 	KindCredentials ErrorKind = "Credentials"
 	// KindUnknown: anything else.

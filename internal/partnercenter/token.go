@@ -259,6 +259,10 @@ func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer
 		c.observe(OpAcquireToken, OutcomeTransportError, 0, d)
 		return tokenAnswer{}, 0, transientError(OpAcquireToken, "token request failed: "+c.redact(sanitizeText(err.Error())), err)
 	}
+	if isRedirect(resp.StatusCode) {
+		c.observe(OpAcquireToken, OutcomeError, resp.StatusCode, d)
+		return tokenAnswer{}, 0, c.redirectError(OpAcquireToken, resp.StatusCode, resp.Header.Get("Location"))
+	}
 	if resp.StatusCode != http.StatusOK {
 		outcome := OutcomeError
 		if resp.StatusCode == http.StatusTooManyRequests {
