@@ -26,7 +26,9 @@
 // clientSecret and refreshToken of a Kubernetes Secret). Tokens are cached
 // until shortly before they expire. A rotated refresh token is written back
 // to the store before the new access token is used; if that write fails the
-// new refresh token is kept in memory and written first thing next time.
+// new refresh token is kept in memory and written first thing next time. A
+// grant and its write-back finish even when the caller is cancelled, within
+// MaxRotationWriteBack.
 //
 // # Transport behaviour
 //

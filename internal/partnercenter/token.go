@@ -150,8 +150,8 @@ func (c *Client) acquireAppUser(ctx context.Context, tc *tokenCache) (string, er
 	// The refresh grant and the write-back of a rotated token belong together: once the request is
 	// sent, the token endpoint may have rotated the refresh token, and abandoning the answer (a
 	// cancelled reconcile, a manager shutting down) would lose the only one that still works. So
-	// they finish even when ctx is cancelled, bounded by their own timeout.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rotationTimeout)
+	// they finish even when ctx is cancelled, bounded by MaxRotationWriteBack.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), MaxRotationWriteBack)
 	defer cancel()
 	ta, lifetime, err := c.refreshGrant(ctx, creds, rt)
 	if KindOf(err) == KindInvalidGrant {
@@ -189,8 +189,10 @@ func (c *Client) acquireAppUser(ctx context.Context, tc *tokenCache) (string, er
 	return ta.AccessToken, nil
 }
 
-// rotationTimeout bounds a refresh grant and the write-back of its rotated token.
-const rotationTimeout = time.Minute
+// MaxRotationWriteBack bounds a refresh grant together with the write-back of the refresh token
+// it rotated. Both finish even when the caller is cancelled, so a manager's graceful shutdown
+// must last longer than this.
+const MaxRotationWriteBack = 20 * time.Second
 
 // currentRefreshToken prefers the newest token we know when the store shows
 // one we already rotated away from.
