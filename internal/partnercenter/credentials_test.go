@@ -135,7 +135,7 @@ func (s *laggingStore) Load(context.Context) (pc.Credentials, error) {
 	return s.creds, nil
 }
 
-func (s *laggingStore) SaveRefreshToken(_ context.Context, rt string) error {
+func (s *laggingStore) SaveRefreshToken(_ context.Context, _, rt string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.saved = append(s.saved, rt)

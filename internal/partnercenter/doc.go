@@ -26,9 +26,10 @@
 // clientSecret and refreshToken of a Kubernetes Secret). Tokens are cached
 // until shortly before they expire. A rotated refresh token is written back
 // to the store before the new access token is used; if that write fails the
-// new refresh token is kept in memory and written first thing next time. A
-// grant and its write-back finish even when the caller is cancelled, within
-// MaxRotationWriteBack.
+// new refresh token is kept in memory and written first thing next time. The
+// write replaces only the token that was redeemed: a token a person stored
+// meanwhile wins and is used from then on. A grant and its write-back finish
+// even when the caller is cancelled, within MaxRotationWriteBack.
 //
 // # Transport behaviour
 //
