@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,9 +69,6 @@ type Config struct {
 	// TokenExpirySkew: tokens are renewed this long before they expire
 	// (default 2m; at most half the token's lifetime).
 	TokenExpirySkew time.Duration
-	// AllowPlainHTTP permits http:// URLs (the simulator's demo mode). TLS
-	// verification cannot be turned off.
-	AllowPlainHTTP bool
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 }
@@ -142,7 +140,8 @@ type Client struct {
 	metaGroup  singleflight.Group
 
 	secretsMu sync.Mutex
-	secrets   []string // recent secret values, for redaction only
+	secrets   []string          // recent secret values, for redaction only
+	redactor  *strings.Replacer // replaces every form of secrets
 }
 
 // New validates cfg and returns a Client.
@@ -160,12 +159,8 @@ func New(cfg Config) (*Client, error) {
 		cfg.AuthorityURL = DefaultAuthorityURL
 	}
 	for name, raw := range map[string]string{"BaseURL": cfg.BaseURL, "AuthorityURL": cfg.AuthorityURL} {
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("partnercenter: Config.%s %q is not an absolute URL", name, raw)
-		}
-		if u.Scheme != "https" && !(u.Scheme == "http" && cfg.AllowPlainHTTP) {
-			return nil, fmt.Errorf("partnercenter: Config.%s must use https", name)
+		if err := validateEndpoint(raw); err != nil {
+			return nil, fmt.Errorf("partnercenter: Config.%s: %w", name, err)
 		}
 	}
 	if cfg.QPS <= 0 {
@@ -206,15 +201,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Transport: newTransport(nil)}
-	} else if tr, ok := hc.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
+	if tr, ok := transportOf(cfg.HTTPClient).(*http.Transport); ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
 		return nil, errors.New("partnercenter: Config.HTTPClient disables TLS verification; trust a CA through RootCAs instead")
 	}
 	c := &Client{
 		cfg:     cfg,
-		http:    hc,
+		http:    guardedHTTPClient(cfg.HTTPClient),
 		limiter: rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst),
 		log:     cfg.Logger,
 		now:     cfg.Now,
@@ -313,9 +305,12 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		if status >= 200 && status < 300 {
 			return respBody, nil
 		}
+		if isRedirect(status) {
+			return nil, c.redirectError(r.op, status, hdr.Get("Location"))
+		}
 		eb, _ := decodeErrorBody(respBody)
 		e := classify(r.op, status, eb, r.customerScoped)
-		e.Message = c.redact(e.Message)
+		c.scrub(e)
 		switch {
 		case e.Kind == KindThrottled:
 			e.RetryAfter = parseRetryAfter(hdr.Get("Retry-After"), c.now())
@@ -465,7 +460,8 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return time.Second
 }
 
-// rememberSecret records a secret value so that no error text can echo it.
+// rememberSecret records a secret value so that no error text can echo it,
+// verbatim or URL-encoded.
 func (c *Client) rememberSecret(s string) {
 	if len(s) < 6 {
 		return
@@ -478,20 +474,53 @@ func (c *Client) rememberSecret(s string) {
 		}
 	}
 	c.secrets = append(c.secrets, s)
-	if len(c.secrets) > 32 {
-		c.secrets = c.secrets[len(c.secrets)-32:]
+	if len(c.secrets) > maxRememberedSecrets {
+		c.secrets = c.secrets[len(c.secrets)-maxRememberedSecrets:]
 	}
+	c.redactor = newSecretReplacer(c.secrets)
 }
 
+const maxRememberedSecrets = 32
+
+// newSecretReplacer replaces every secret in its plain, query-escaped and
+// path-escaped forms, longest first.
+func newSecretReplacer(secrets []string) *strings.Replacer {
+	var forms []string
+	for _, s := range secrets {
+		forms = append(forms, s, url.QueryEscape(s), url.PathEscape(s))
+	}
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	forms = slices.Compact(forms)
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, "[redacted]")
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// redact replaces the secrets the client knows. Call it on whole texts:
+// before any truncation, which could leave a secret's prefix unrecognised.
 func (c *Client) redact(s string) string {
 	c.secretsMu.Lock()
-	defer c.secretsMu.Unlock()
-	for _, x := range c.secrets {
-		if strings.Contains(s, x) {
-			s = strings.ReplaceAll(s, x, "[redacted]")
-		}
+	r := c.redactor
+	c.secretsMu.Unlock()
+	if r == nil {
+		return s
 	}
-	return s
+	return r.Replace(s)
+}
+
+// clean makes server-provided text safe for an error: control characters
+// and token-like words dropped, known secrets redacted, then cut to n bytes.
+func (c *Client) clean(s string, n int) string {
+	return truncate(c.redact(sanitizeText(s)), n)
+}
+
+// scrub cleans the server-provided fields of a classified API error.
+func (c *Client) scrub(e *Error) {
+	e.Code = c.clean(e.Code, 40)
+	e.ErrorName = c.clean(e.ErrorName, 80)
+	e.Message = c.clean(e.Message, 300)
 }
 
 // HTTPClientWithCA returns an HTTP client that trusts the system roots plus

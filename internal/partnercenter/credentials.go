@@ -2,7 +2,9 @@ package partnercenter
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -36,16 +38,26 @@ func (c Credentials) GoString() string { return c.String() }
 // rotated refresh token back.
 type CredentialStore interface {
 	Load(ctx context.Context) (Credentials, error)
-	SaveRefreshToken(ctx context.Context, newToken string) error
+	// SaveRefreshToken replaces the refresh token redeemed (the one the grant
+	// used) with newToken. If the store holds neither any more, someone (a
+	// person) stored another token meanwhile: it writes nothing and returns an
+	// error matching ErrRefreshTokenReplaced, and the client adopts the
+	// stored token.
+	SaveRefreshToken(ctx context.Context, redeemed, newToken string) error
 }
+
+// ErrRefreshTokenReplaced: the store holds a refresh token other than the one
+// redeemed, so the rotated token was not written.
+var ErrRefreshTokenReplaced = errors.New("the stored refresh token was replaced while it was being redeemed")
 
 // NewSecretCredentialStore reads credentials from the Secret key (keys
 // clientId, clientSecret, refreshToken) and writes rotated refresh tokens
-// back to it, re-reading and retrying on conflict.
+// back to it. A write replaces only the token that was redeemed: it carries
+// the resourceVersion last read, and after a conflict it re-reads the Secret
+// and gives way to a token a person stored meanwhile.
 //
-// c may read from the manager's cache: the Client remembers the refresh
-// tokens it rotated away from and does not reuse one that a stale cache
-// still shows.
+// c should read from the API server, not from a cache: a stale read only
+// makes writes conflict until the cache catches up.
 func NewSecretCredentialStore(c client.Client, key types.NamespacedName) CredentialStore {
 	return &secretStore{c: c, key: key}
 }
@@ -53,23 +65,52 @@ func NewSecretCredentialStore(c client.Client, key types.NamespacedName) Credent
 type secretStore struct {
 	c   client.Client
 	key types.NamespacedName
+
+	mu     sync.Mutex
+	loaded *corev1.Secret // as of the last Load
+}
+
+func secretValue(sec *corev1.Secret, k string) string {
+	if v, ok := sec.Data[k]; ok {
+		return string(v)
+	}
+	return sec.StringData[k]
+}
+
+func (s *secretStore) get(ctx context.Context) (*corev1.Secret, error) {
+	var sec corev1.Secret
+	if err := s.c.Get(ctx, s.key, &sec); err != nil {
+		return nil, err
+	}
+	return &sec, nil
+}
+
+func (s *secretStore) remember(sec *corev1.Secret) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loaded = sec.DeepCopy()
+}
+
+// lastLoaded is the Secret of the last Load if it still shows token.
+func (s *secretStore) lastLoaded(token string) *corev1.Secret {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loaded == nil || secretValue(s.loaded, SecretKeyRefreshToken) != token {
+		return nil
+	}
+	return s.loaded.DeepCopy()
 }
 
 func (s *secretStore) Load(ctx context.Context) (Credentials, error) {
-	var sec corev1.Secret
-	if err := s.c.Get(ctx, s.key, &sec); err != nil {
+	sec, err := s.get(ctx)
+	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return Credentials{}, credentialsError("LoadCredentials", fmt.Sprintf("credentials Secret %s not found", s.key), nil)
 		}
 		return Credentials{}, transientError("LoadCredentials", fmt.Sprintf("reading credentials Secret %s: %s", s.key, safeAPIErr(err)), err)
 	}
-	get := func(k string) string {
-		if v, ok := sec.Data[k]; ok {
-			return string(v)
-		}
-		return sec.StringData[k]
-	}
-	creds := Credentials{ClientID: get(SecretKeyClientID), ClientSecret: get(SecretKeyClientSecret), RefreshToken: get(SecretKeyRefreshToken)}
+	s.remember(sec)
+	creds := Credentials{ClientID: secretValue(sec, SecretKeyClientID), ClientSecret: secretValue(sec, SecretKeyClientSecret), RefreshToken: secretValue(sec, SecretKeyRefreshToken)}
 	if creds.ClientID == "" {
 		return Credentials{}, credentialsError("LoadCredentials", fmt.Sprintf("credentials Secret %s has no (or an empty) key %q", s.key, SecretKeyClientID), nil)
 	}
@@ -79,27 +120,52 @@ func (s *secretStore) Load(ctx context.Context) (Credentials, error) {
 	return creds, nil
 }
 
-func (s *secretStore) SaveRefreshToken(ctx context.Context, newToken string) error {
+func (s *secretStore) SaveRefreshToken(ctx context.Context, redeemed, newToken string) error {
+	sec := s.lastLoaded(redeemed)
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		var sec corev1.Secret
-		if err := s.c.Get(ctx, s.key, &sec); err != nil {
-			return err
+		if sec == nil {
+			fresh, err := s.get(ctx)
+			if err != nil {
+				return err
+			}
+			sec = fresh
 		}
-		if string(sec.Data[SecretKeyRefreshToken]) == newToken {
-			return nil
-		}
-		if sec.Data == nil {
-			sec.Data = map[string][]byte{}
-		}
-		sec.Data[SecretKeyRefreshToken] = []byte(newToken)
-		return s.c.Update(ctx, &sec)
+		err := s.replaceToken(ctx, sec, redeemed, newToken)
+		sec = nil // after a conflict, read again
+		return err
 	})
-	if err != nil {
-		if apierrors.IsNotFound(err) {
-			return credentialsError("SaveRefreshToken", fmt.Sprintf("credentials Secret %s not found while saving the rotated %s", s.key, SecretKeyRefreshToken), nil)
-		}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrRefreshTokenReplaced):
+		return err
+	case apierrors.IsNotFound(err):
+		return credentialsError("SaveRefreshToken", fmt.Sprintf("credentials Secret %s not found while saving the rotated %s", s.key, SecretKeyRefreshToken), nil)
+	default:
 		return transientError("SaveRefreshToken", fmt.Sprintf("saving the rotated %s to Secret %s: %s", SecretKeyRefreshToken, s.key, safeAPIErr(err)), err)
 	}
+}
+
+// replaceToken writes newToken into sec if it still holds redeemed. The
+// Update carries sec's resourceVersion, so the API server refuses it if the
+// Secret changed since sec was read.
+func (s *secretStore) replaceToken(ctx context.Context, sec *corev1.Secret, redeemed, newToken string) error {
+	switch secretValue(sec, SecretKeyRefreshToken) {
+	case newToken:
+		s.remember(sec)
+		return nil
+	case redeemed:
+	default:
+		return fmt.Errorf("credentials Secret %s: %w", s.key, ErrRefreshTokenReplaced)
+	}
+	if sec.Data == nil {
+		sec.Data = map[string][]byte{}
+	}
+	sec.Data[SecretKeyRefreshToken] = []byte(newToken)
+	if err := s.c.Update(ctx, sec); err != nil {
+		return err
+	}
+	s.remember(sec)
 	return nil
 }
 
@@ -130,9 +196,13 @@ func (s *StaticCredentialStore) Load(ctx context.Context) (Credentials, error) {
 	return s.creds, nil
 }
 
-func (s *StaticCredentialStore) SaveRefreshToken(ctx context.Context, newToken string) error {
+// SaveRefreshToken replaces redeemed with newToken.
+func (s *StaticCredentialStore) SaveRefreshToken(ctx context.Context, redeemed, newToken string) error {
 	s.mu <- struct{}{}
 	defer func() { <-s.mu }()
+	if s.creds.RefreshToken != redeemed && s.creds.RefreshToken != newToken {
+		return ErrRefreshTokenReplaced
+	}
 	s.creds.RefreshToken = newToken
 	return nil
 }

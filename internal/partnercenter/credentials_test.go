@@ -135,7 +135,7 @@ func (s *laggingStore) Load(context.Context) (pc.Credentials, error) {
 	return s.creds, nil
 }
 
-func (s *laggingStore) SaveRefreshToken(_ context.Context, rt string) error {
+func (s *laggingStore) SaveRefreshToken(_ context.Context, _, rt string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.saved = append(s.saved, rt)
@@ -251,7 +251,7 @@ func TestTLSVerificationAlwaysOn(t *testing.T) {
 	if _, err := pc.New(cfg); err == nil {
 		t.Fatal("New accepted an HTTP client without TLS verification")
 	}
-	// Plain http URLs need the explicit demo switch.
+	// Plain http URLs are refused.
 	cfg = e.cfg
 	cfg.BaseURL = "http://127.0.0.1:1"
 	if _, err := pc.New(cfg); err == nil {

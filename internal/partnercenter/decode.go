@@ -33,7 +33,11 @@ func parseWireTime(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("unrecognised timestamp %q", truncate(s, 40))
+	if len(s) > 40 {
+		// Not cut: the caller redacts whole texts only.
+		return time.Time{}, fmt.Errorf("unrecognised timestamp of %d characters", len(s))
+	}
+	return time.Time{}, fmt.Errorf("unrecognised timestamp %q", s)
 }
 
 func (w *wireTime) UnmarshalJSON(b []byte) error {
@@ -319,7 +323,7 @@ func decodeTokenAnswer(b []byte) (tokenAnswer, time.Duration, error) {
 		return tokenAnswer{}, 0, errors.New("token answer has no access_token")
 	}
 	if ta.TokenType != "" && !strings.EqualFold(ta.TokenType, "Bearer") {
-		return tokenAnswer{}, 0, fmt.Errorf("token answer has unsupported token_type %q", truncate(ta.TokenType, 20))
+		return tokenAnswer{}, 0, errors.New("token answer has an unsupported token_type")
 	}
 	lifetime := defaultTokenLifetime
 	if ta.ExpiresIn != "" {

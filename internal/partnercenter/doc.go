@@ -26,11 +26,17 @@
 // clientSecret and refreshToken of a Kubernetes Secret). Tokens are cached
 // until shortly before they expire. A rotated refresh token is written back
 // to the store before the new access token is used; if that write fails the
-// new refresh token is kept in memory and written first thing next time.
+// new refresh token is kept in memory and written first thing next time. The
+// write replaces only the token that was redeemed: a token a person stored
+// meanwhile wins and is used from then on. A grant and its write-back finish
+// even when the caller is cancelled, within MaxRotationWriteBack.
 //
 // # Transport behaviour
 //
-// Every call sends MS-RequestId and MS-CorrelationId. One operation keeps its
+// The client only talks https to BaseURL and AuthorityURL (New refuses
+// anything but https://host[:port][/path]). It follows no redirect: a 3xx
+// answer fails with KindRedirected, because every request carries a
+// credential. Every call sends MS-RequestId and MS-CorrelationId. One operation keeps its
 // request id across retries (WithRequestID lets the caller choose it, e.g. to
 // make a create idempotent across restarts). Timeouts, connection resets and
 // 5xx are retried with exponential backoff and jitter within the caller's
@@ -43,7 +49,9 @@
 //
 // Failures are *Error values classified by Partner Center code first and
 // HTTP status second (KindOf, (*Error).Retryable, RetryAfter). No error text
-// or log line holds a token, a secret or a refresh token.
+// or log line holds a token, a secret or a refresh token, plain or
+// URL-encoded: server text is redacted before it is cut, and the token
+// endpoint's text is not kept at all (only its OAuth error code).
 //
 // # Modeled shapes
 //

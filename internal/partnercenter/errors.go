@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -43,6 +44,10 @@ const (
 	KindForbidden ErrorKind = "Forbidden"
 	// KindBadRequest: 400/409/422 without a more specific code.
 	KindBadRequest ErrorKind = "BadRequest"
+	// KindRedirected: Partner Center or the token endpoint answered with a
+	// redirect (3xx). The client never follows one: a redirect would carry
+	// the credentials elsewhere. Final until the configuration changes.
+	KindRedirected ErrorKind = "Redirected"
 	// KindCredentials: the credentials Secret is missing or incomplete.
 	KindCredentials ErrorKind = "Credentials"
 	// KindUnknown: anything else.
@@ -142,9 +147,11 @@ func RetryAfter(err error) (time.Duration, bool) {
 }
 
 // classify maps an HTTP answer to an Error. It looks at the code (and
-// errorName) first and at the status only when the code says nothing.
+// errorName) first and at the status only when the code says nothing. Code,
+// ErrorName and Message are the server's text, sanitized but neither
+// redacted nor cut: the caller redacts the secrets it knows, then cuts.
 func classify(op string, status int, eb errorBody, customerScoped bool) *Error {
-	e := &Error{Operation: op, StatusCode: status, Code: string(eb.Code), ErrorName: eb.ErrorName, Message: truncate(sanitizeText(eb.text()), 300)}
+	e := &Error{Operation: op, StatusCode: status, Code: sanitizeText(string(eb.Code)), ErrorName: sanitizeText(eb.ErrorName), Message: sanitizeText(eb.text())}
 	if e.Code == "" && len(eb.OAuthErrorCodes) > 0 {
 		e.Code = string(eb.OAuthErrorCodes[0])
 	}
@@ -179,9 +186,15 @@ func classify(op string, status int, eb errorBody, customerScoped bool) *Error {
 	return e
 }
 
-// classifyTokenError maps a token endpoint failure.
+// classifyTokenError maps a token endpoint failure. The endpoint's own text
+// (error_description) is never kept: it may echo the request, and these
+// errors end up in conditions anyone can read. Code is the OAuth error code
+// when it looks like one; Message is a fixed explanation.
 func classifyTokenError(op string, status int, eb errorBody) *Error {
-	e := &Error{Operation: op, StatusCode: status, Code: eb.OAuthError, Message: truncate(sanitizeText(firstLine(eb.OAuthDescription)), 200)}
+	e := &Error{Operation: op, StatusCode: status}
+	if oauthErrorCode.MatchString(eb.OAuthError) {
+		e.Code = eb.OAuthError
+	}
 	codes := make([]string, 0, len(eb.OAuthErrorCodes))
 	for _, c := range eb.OAuthErrorCodes {
 		codes = append(codes, string(c))
@@ -215,14 +228,39 @@ func classifyTokenError(op string, status int, eb errorBody) *Error {
 	default:
 		e.Kind = KindUnknown
 	}
+	e.Message = tokenErrorExplanation[e.Kind]
+	if e.Message == "" {
+		e.Message = "the token endpoint refused the request"
+	}
+	if aadsts := numericCodes(codes); aadsts != "" {
+		e.Message += " (AADSTS" + aadsts + ")"
+	}
 	return e
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return s[:i]
+// oauthErrorCode: OAuth 2.0 error codes are short lower-case words.
+var oauthErrorCode = regexp.MustCompile(`^[a-z_]{1,64}$`)
+
+var tokenErrorExplanation = map[ErrorKind]string{
+	KindThrottled:    "the token endpoint is throttling",
+	KindTransient:    "the token endpoint failed or timed out",
+	KindMFARequired:  "the token endpoint requires multi-factor authentication for the user behind the refresh token",
+	KindInvalidGrant: "the refresh token was refused: expired, revoked or issued for another application",
+	KindCredentials:  "the token endpoint refused the client credentials (clientId, clientSecret)",
+	KindUnauthorized: "the token endpoint refused the client",
+}
+
+// numericCodes joins up to three all-digit AADSTS codes ("" if any is not).
+func numericCodes(codes []string) string {
+	if len(codes) > 3 {
+		codes = codes[:3]
 	}
-	return s
+	for _, c := range codes {
+		if c == "" || len(c) > 10 || strings.Trim(c, "0123456789") != "" {
+			return ""
+		}
+	}
+	return strings.Join(codes, ", AADSTS")
 }
 
 // sanitizeText drops control characters and anything that looks like a

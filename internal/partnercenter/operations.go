@@ -22,8 +22,8 @@ func requireArg(op, name, v string) error {
 	return nil
 }
 
-func decodeFailure(op string, err error) error {
-	return &Error{Kind: KindUnknown, Operation: op, StatusCode: http.StatusOK, Message: "unexpected answer: " + truncate(sanitizeText(err.Error()), 200)}
+func (c *Client) decodeFailure(op string, err error) error {
+	return &Error{Kind: KindUnknown, Operation: op, StatusCode: http.StatusOK, Message: "unexpected answer: " + c.clean(err.Error(), 200)}
 }
 
 // GetAgreementMetadata returns the current MCA metadata (template id). The
@@ -92,7 +92,7 @@ func (c *Client) fetchMetadata(ctx context.Context) (AgreementMetadata, error) {
 	}
 	items, err := decodeMetadata(b)
 	if err != nil {
-		return AgreementMetadata{}, decodeFailure(OpGetAgreementMetadata, err)
+		return AgreementMetadata{}, c.decodeFailure(OpGetAgreementMetadata, err)
 	}
 	for _, m := range items {
 		if strings.EqualFold(m.AgreementType, AgreementTypeMCA) && m.TemplateID != "" {
@@ -116,7 +116,7 @@ func (c *Client) ListCustomerAgreements(ctx context.Context, customerTenantID st
 	}
 	all, err := decodeAgreements(b)
 	if err != nil {
-		return nil, decodeFailure(OpListCustomerAgreements, err)
+		return nil, c.decodeFailure(OpListCustomerAgreements, err)
 	}
 	out := make([]Agreement, 0, len(all))
 	for _, a := range all {
@@ -142,7 +142,7 @@ func (c *Client) GetDirectSignedStatus(ctx context.Context, customerTenantID str
 		IsSigned *bool `json:"isSigned"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
-		return false, decodeFailure(OpGetDirectSignedStatus, err)
+		return false, c.decodeFailure(OpGetDirectSignedStatus, err)
 	}
 	if w.IsSigned == nil {
 		return false, &Error{Kind: KindUnknown, Operation: OpGetDirectSignedStatus, StatusCode: http.StatusOK, Message: "the answer has no isSigned field"}
@@ -169,7 +169,7 @@ func (c *Client) GetAgreementDocument(ctx context.Context, templateID, language,
 	}
 	var w documentWire
 	if err := json.Unmarshal(b, &w); err != nil {
-		return AgreementDocument{}, decodeFailure(OpGetAgreementDocument, err)
+		return AgreementDocument{}, c.decodeFailure(OpGetAgreementDocument, err)
 	}
 	return AgreementDocument(w), nil
 }
@@ -195,7 +195,7 @@ func (c *Client) StartEnhancedAttestation(ctx context.Context, req EnhancedAttes
 	}
 	a, err := decodeEnhancedAttestation(b)
 	if err != nil {
-		return EnhancedAttestation{}, decodeFailure(OpStartEnhancedAttestation, err)
+		return EnhancedAttestation{}, c.decodeFailure(OpStartEnhancedAttestation, err)
 	}
 	if a.AttestationID == "" {
 		return EnhancedAttestation{}, &Error{Kind: KindUnknown, Operation: OpStartEnhancedAttestation, Message: "the answer has no attestationId"}
@@ -214,7 +214,7 @@ func (c *Client) GetEnhancedAttestation(ctx context.Context, attestationID strin
 	}
 	a, err := decodeEnhancedAttestation(b)
 	if err != nil {
-		return EnhancedAttestation{}, decodeFailure(OpGetEnhancedAttestation, err)
+		return EnhancedAttestation{}, c.decodeFailure(OpGetEnhancedAttestation, err)
 	}
 	return a, nil
 }
@@ -235,7 +235,7 @@ func (c *Client) CreateAgreementFromAttestation(ctx context.Context, customerTen
 	}
 	a, err := decodeAgreement(b)
 	if err != nil {
-		return Agreement{}, decodeFailure(OpCreateAgreementFromAttestation, err)
+		return Agreement{}, c.decodeFailure(OpCreateAgreementFromAttestation, err)
 	}
 	return a, nil
 }
@@ -269,7 +269,7 @@ func (c *Client) CreateLegacyAgreement(ctx context.Context, customerTenantID str
 	}
 	a, err := decodeAgreement(b)
 	if err != nil {
-		return Agreement{}, decodeFailure(OpCreateLegacyAgreement, err)
+		return Agreement{}, c.decodeFailure(OpCreateLegacyAgreement, err)
 	}
 	return a, nil
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
 
 // cancelOnToken cancels the caller's context as soon as the token endpoint has answered: a
@@ -59,5 +63,56 @@ func TestRotatedRefreshTokenIsSavedEvenWhenTheCallerIsCancelled(t *testing.T) {
 	e.cfg.HTTPClient = e.sim.HTTPClient()
 	if err := e.newClient().CheckCredentials(ctx(t)); err != nil {
 		t.Fatalf("after the restart: %v", err)
+	}
+}
+
+// deadlineRecorder remembers the deadline of the token request's context.
+type deadlineRecorder struct {
+	next     http.RoundTripper
+	deadline atomic.Pointer[time.Time]
+}
+
+func (d *deadlineRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	if dl, ok := r.Context().Deadline(); ok && strings.HasSuffix(r.URL.Path, "/oauth2/token") {
+		d.deadline.Store(&dl)
+	}
+	return d.next.RoundTrip(r)
+}
+
+// The grant and the write-back outlive a cancelled caller, but no longer than
+// MaxRotationWriteBack, which must fit inside the manager's graceful shutdown.
+func TestRotationGuardFitsInsideGracefulShutdown(t *testing.T) {
+	if pc.MaxRotationWriteBack <= 0 || pc.MaxRotationWriteBack > 20*time.Second {
+		t.Fatalf("MaxRotationWriteBack = %v; want at most 20s", pc.MaxRotationWriteBack)
+	}
+	var writeDeadline atomic.Pointer[time.Time]
+	e := newEnv(t, withConfig(func(c *pc.Config) { c.AttemptTimeout = 10 * time.Minute }), withInterceptor(interceptor.Funcs{
+		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if dl, ok := ctx.Deadline(); ok {
+				writeDeadline.Store(&dl)
+			}
+			return c.Update(ctx, obj, opts...)
+		},
+	}))
+	callCtx, cancel := context.WithCancel(context.Background()) // no deadline of its own
+	defer cancel()
+	rec := &deadlineRecorder{next: cancelOnToken{next: e.sim.HTTPClient().Transport, cancel: cancel}}
+	e.cfg.HTTPClient = &http.Client{Transport: rec}
+	start := time.Now()
+	_ = e.newClient().CheckCredentials(callCtx)
+
+	if e.secretRT() != e.sim.CurrentRefreshToken(partnerID) {
+		t.Fatal("the rotated refresh token was not saved after the caller was cancelled")
+	}
+	for name, dl := range map[string]*time.Time{"token request": rec.deadline.Load(), "Secret write": writeDeadline.Load()} {
+		if dl == nil {
+			t.Fatalf("the %s ran without a deadline", name)
+		}
+		if d := dl.Sub(start); d > pc.MaxRotationWriteBack+time.Second {
+			t.Fatalf("the %s may run %v after the call started; want at most %v", name, d.Round(time.Second), pc.MaxRotationWriteBack)
+		}
 	}
 }

@@ -14,6 +14,7 @@ package partnercenter
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -51,6 +52,9 @@ type rotationState struct {
 	// pending is a new refresh token that could not be written to the store
 	// yet. It is written before anything else happens.
 	pending string
+	// pendingRedeemed is the token pending was rotated from: the one the
+	// store should still hold.
+	pendingRedeemed string
 	// latest is the newest refresh token this Client knows to be valid.
 	latest string
 	// superseded holds hashes of refresh tokens rotated away from, so that a
@@ -83,7 +87,8 @@ func (c *Client) token(ctx context.Context, kind tokenKind) (string, error) {
 	defer func() { <-tc.sem }()
 
 	if kind == tokenAppUser && c.rotation.pending != "" {
-		if err := c.persistRefreshToken(ctx, c.rotation.pending); err != nil {
+		err := c.persistRefreshToken(ctx, c.rotation.pendingRedeemed, c.rotation.pending)
+		if err != nil && !errors.Is(err, ErrRefreshTokenReplaced) {
 			return "", err
 		}
 	}
@@ -136,13 +141,9 @@ func (c *Client) acquireAppOnly(ctx context.Context, tc *tokenCache) (string, er
 }
 
 func (c *Client) acquireAppUser(ctx context.Context, tc *tokenCache) (string, error) {
-	creds, err := c.loadCredentials(ctx)
+	creds, rt, err := c.appUserCredentials(ctx)
 	if err != nil {
 		return "", err
-	}
-	rt := c.currentRefreshToken(creds.RefreshToken)
-	if rt == "" {
-		return "", credentialsError(OpAcquireToken, "no refresh token in the credentials (key "+SecretKeyRefreshToken+")", nil)
 	}
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -150,9 +151,37 @@ func (c *Client) acquireAppUser(ctx context.Context, tc *tokenCache) (string, er
 	// The refresh grant and the write-back of a rotated token belong together: once the request is
 	// sent, the token endpoint may have rotated the refresh token, and abandoning the answer (a
 	// cancelled reconcile, a manager shutting down) would lose the only one that still works. So
-	// they finish even when ctx is cancelled, bounded by their own timeout.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rotationTimeout)
+	// they finish even when ctx is cancelled, bounded by MaxRotationWriteBack.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), MaxRotationWriteBack)
 	defer cancel()
+	tok, err := c.redeem(ctx, tc, creds, rt)
+	if errors.Is(err, ErrRefreshTokenReplaced) {
+		// A person stored another refresh token while ours was being redeemed: use theirs.
+		if creds, rt, err = c.appUserCredentials(ctx); err != nil {
+			return "", err
+		}
+		tok, err = c.redeem(ctx, tc, creds, rt)
+		if errors.Is(err, ErrRefreshTokenReplaced) {
+			return "", transientError(OpAcquireToken, "the stored refresh token changed twice while being redeemed", err)
+		}
+	}
+	return tok, err
+}
+
+func (c *Client) appUserCredentials(ctx context.Context) (Credentials, string, error) {
+	creds, err := c.loadCredentials(ctx)
+	if err != nil {
+		return Credentials{}, "", err
+	}
+	rt := c.currentRefreshToken(creds.RefreshToken)
+	if rt == "" {
+		return Credentials{}, "", credentialsError(OpAcquireToken, "no refresh token in the credentials (key "+SecretKeyRefreshToken+")", nil)
+	}
+	return creds, rt, nil
+}
+
+// redeem runs the refresh grant with rt and writes a rotated refresh token back.
+func (c *Client) redeem(ctx context.Context, tc *tokenCache, creds Credentials, rt string) (string, error) {
 	ta, lifetime, err := c.refreshGrant(ctx, creds, rt)
 	if KindOf(err) == KindInvalidGrant {
 		// Someone else (another replica, a person) may have rotated or
@@ -177,7 +206,7 @@ func (c *Client) acquireAppUser(ctx context.Context, tc *tokenCache) (string, er
 		// Keep the access token, but do not hand it out before the new
 		// refresh token is stored: a restart must not lose it.
 		c.store(tc, ta.AccessToken, lifetime)
-		if err := c.persistRefreshToken(ctx, ta.RefreshToken); err != nil {
+		if err := c.persistRefreshToken(ctx, rt, ta.RefreshToken); err != nil {
 			return "", err
 		}
 		c.log.V(1).Info("acquired partner center token", "kind", tokenAppUser.String(), "expiresIn", lifetime, "refreshTokenRotated", true)
@@ -189,8 +218,10 @@ func (c *Client) acquireAppUser(ctx context.Context, tc *tokenCache) (string, er
 	return ta.AccessToken, nil
 }
 
-// rotationTimeout bounds a refresh grant and the write-back of its rotated token.
-const rotationTimeout = time.Minute
+// MaxRotationWriteBack bounds a refresh grant together with the write-back of the refresh token
+// it rotated. Both finish even when the caller is cancelled, so a manager's graceful shutdown
+// must last longer than this.
+const MaxRotationWriteBack = 20 * time.Second
 
 // currentRefreshToken prefers the newest token we know when the store shows
 // one we already rotated away from.
@@ -212,19 +243,35 @@ func (c *Client) refreshGrant(ctx context.Context, creds Credentials, rt string)
 	return c.tokenRequest(ctx, form)
 }
 
-// persistRefreshToken writes a rotated refresh token; on failure it stays
-// pending and is written before the next token is handed out.
-func (c *Client) persistRefreshToken(ctx context.Context, rt string) error {
-	if err := c.cfg.Credentials.SaveRefreshToken(ctx, rt); err != nil {
-		c.rotation.pending = rt
-		c.log.Info("could not persist the rotated refresh token yet; keeping it in memory and retrying", "error", c.redact(err.Error()))
-		if KindOf(err) == KindCredentials {
-			return err
-		}
-		return transientError(OpAcquireToken, "persisting the rotated refresh token: "+c.redact(err.Error()), err)
+// persistRefreshToken replaces redeemed with rt in the store; on failure rt
+// stays pending and is written before the next token is handed out. When
+// the store holds another token (a person's), that one is adopted instead.
+func (c *Client) persistRefreshToken(ctx context.Context, redeemed, rt string) error {
+	err := c.cfg.Credentials.SaveRefreshToken(ctx, redeemed, rt)
+	switch {
+	case err == nil:
+		c.rotation.pending, c.rotation.pendingRedeemed = "", ""
+		return nil
+	case errors.Is(err, ErrRefreshTokenReplaced):
+		c.adoptStoredToken()
+		return err
 	}
-	c.rotation.pending = ""
-	return nil
+	c.rotation.pending, c.rotation.pendingRedeemed = rt, redeemed
+	c.log.Info("could not persist the rotated refresh token yet; keeping it in memory and retrying", "error", c.redact(err.Error()))
+	if KindOf(err) == KindCredentials {
+		return err
+	}
+	return transientError(OpAcquireToken, "persisting the rotated refresh token: "+c.redact(err.Error()), err)
+}
+
+// adoptStoredToken gives way to the refresh token someone stored while ours
+// was being redeemed: the token rotated from ours, and the access token that
+// came with it, are dropped, and the next grant uses the stored one.
+// Callers hold appUser.sem.
+func (c *Client) adoptStoredToken() {
+	c.rotation.pending, c.rotation.pendingRedeemed, c.rotation.latest = "", "", ""
+	c.appUser.access = ""
+	c.log.Info("the refresh token in the credentials store was replaced while the old one was being redeemed; using the new one")
 }
 
 func (c *Client) store(tc *tokenCache, access string, lifetime time.Duration) {
@@ -259,6 +306,10 @@ func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer
 		c.observe(OpAcquireToken, OutcomeTransportError, 0, d)
 		return tokenAnswer{}, 0, transientError(OpAcquireToken, "token request failed: "+c.redact(sanitizeText(err.Error())), err)
 	}
+	if isRedirect(resp.StatusCode) {
+		c.observe(OpAcquireToken, OutcomeError, resp.StatusCode, d)
+		return tokenAnswer{}, 0, c.redirectError(OpAcquireToken, resp.StatusCode, resp.Header.Get("Location"))
+	}
 	if resp.StatusCode != http.StatusOK {
 		outcome := OutcomeError
 		if resp.StatusCode == http.StatusTooManyRequests {
@@ -267,7 +318,6 @@ func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer
 		c.observe(OpAcquireToken, outcome, resp.StatusCode, d)
 		eb, _ := decodeErrorBody(body)
 		e := classifyTokenError(OpAcquireToken, resp.StatusCode, eb)
-		e.Message = c.redact(e.Message)
 		if e.Kind == KindThrottled {
 			e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 		}
@@ -277,7 +327,7 @@ func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer
 	c.observe(OpAcquireToken, OutcomeSuccess, resp.StatusCode, d)
 	ta, lifetime, err := decodeTokenAnswer(body)
 	if err != nil {
-		return tokenAnswer{}, 0, &Error{Kind: KindUnknown, Operation: OpAcquireToken, StatusCode: resp.StatusCode, Message: err.Error()}
+		return tokenAnswer{}, 0, &Error{Kind: KindUnknown, Operation: OpAcquireToken, StatusCode: resp.StatusCode, Message: c.clean(err.Error(), 200)}
 	}
 	return ta, lifetime, nil
 }
