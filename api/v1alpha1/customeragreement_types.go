@@ -61,34 +61,54 @@ const (
 
 // PartnerTenantReference names a cluster-scoped PartnerTenant.
 type PartnerTenantReference struct {
-	// name of the PartnerTenant.
+	// name of the PartnerTenant: a DNS-1123 subdomain (lower-case letters, digits, '-' and '.',
+	// starting and ending with a letter or digit), like every PartnerTenant's name.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')`,message="spec.partnerTenantRef.name must be the name of a PartnerTenant: a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit)"
 	// +required
 	Name string `json:"name"`
 }
 
 // Signatory is the person at the customer who accepts the MCA (Partner Center's primaryContact).
 type Signatory struct {
-	// firstName of the signatory.
+	// firstName of the signatory. It must contain a letter and may not begin or end with whitespace,
+	// nor contain control characters, line or paragraph separators, private-use characters or
+	// invisible format characters (zero-width characters, bidirectional controls).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]')`,message="spec.signatory.firstName must not contain control characters (such as NUL, tab or newline), line or paragraph separators, private-use characters or invisible format characters (zero-width characters, bidirectional controls)"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'^[\s\p{Z}]|[\s\p{Z}]$')`,message="spec.signatory.firstName must not be blank, nor begin or end with whitespace"
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'\p{L}')`,message="spec.signatory.firstName must contain a letter"
 	// +required
 	FirstName string `json:"firstName"`
-	// lastName of the signatory.
+	// lastName of the signatory. It must contain a letter and may not begin or end with whitespace,
+	// nor contain control characters, line or paragraph separators, private-use characters or
+	// invisible format characters (zero-width characters, bidirectional controls).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]')`,message="spec.signatory.lastName must not contain control characters (such as NUL, tab or newline), line or paragraph separators, private-use characters or invisible format characters (zero-width characters, bidirectional controls)"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'^[\s\p{Z}]|[\s\p{Z}]$')`,message="spec.signatory.lastName must not be blank, nor begin or end with whitespace"
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'\p{L}')`,message="spec.signatory.lastName must contain a letter"
 	// +required
 	LastName string `json:"lastName"`
-	// email is the signatory's business email address.
+	// email is the signatory's business email address: a plain addr-spec in ASCII (local@domain).
+	// The local part is dot-separated runs of letters, digits and !#$%&'*+/=?^_{|}~- (at most 64
+	// characters; no quoted strings, no backtick); the domain is a host name with at least two labels
+	// (an internationalised domain in its xn-- form). No display name, spaces, control or non-ASCII
+	// characters.
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=254
-	// +kubebuilder:validation:Pattern=`^[^@\s]+@[^@\s]+\.[^@\s]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$")`,message="spec.signatory.email must be a plain email address such as ada@fabrikam.example: ASCII only, one @, a domain with a dot, no spaces, display name or control characters"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'^[^@]{65,}@')`,message="spec.signatory.email may have at most 64 characters before the @"
 	// +required
 	Email string `json:"email"`
-	// phoneNumber of the signatory: digits, optionally with +, spaces, dots, dashes and parentheses.
+	// phoneNumber of the signatory: 7 to 15 digits, optionally with a leading +, the digit groups
+	// separated by a single space, dot or dash (a dot or dash may have a space on either side), and
+	// parentheses only around a group of digits, such as +1 (425) 555-0100. It starts with + or a
+	// digit.
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^\+?[0-9][0-9 ().-]{3,31}$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^\+?[0-9]+(( ?[.-] ?| )?(\([0-9]+\)|[0-9]+))*$') && self.matches(r'^[^0-9]*([0-9][^0-9]*){7,15}$')`,message="spec.signatory.phoneNumber must be a phone number of 7 to 15 digits such as +1 425 555 0100: an optional leading +, digit groups separated by one space, dot or dash, parentheses only around digits"
 	// +optional
 	PhoneNumber string `json:"phoneNumber,omitempty"`
 }
@@ -102,29 +122,52 @@ type CustomerAgreementSpec struct {
 	// +required
 	PartnerTenantRef PartnerTenantReference `json:"partnerTenantRef"`
 
-	// customerTenantId is the customer's Microsoft Entra tenant id (a GUID). It cannot be changed:
-	// create a new CustomerAgreement for another customer.
-	// +kubebuilder:validation:Pattern=`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="customerTenantId is immutable: create a new CustomerAgreement for another customer"
+	// customerTenantId is the customer's Microsoft Entra tenant id: a GUID in lower case (so that one
+	// tenant has one spelling), not the nil or max GUID. It cannot be changed: create a new
+	// CustomerAgreement for another customer.
+	// +kubebuilder:validation:MaxLength=36
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')`,message="spec.customerTenantId must be a GUID in lower case, such as 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+	// +kubebuilder:validation:XValidation:rule=`self != '00000000-0000-0000-0000-000000000000' && self != 'ffffffff-ffff-ffff-ffff-ffffffffffff'`,message="spec.customerTenantId must be a real tenant id, not the nil (all zeros) or max (all f) GUID"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.customerTenantId is immutable: create a new CustomerAgreement for another customer"
 	// +required
 	CustomerTenantID string `json:"customerTenantId"`
 
-	// companyName is the customer's legal company name, shown to the signatory.
+	// companyName is the customer's legal company name, shown to the signatory. It must contain a
+	// letter or digit and may not begin or end with whitespace, nor contain control characters, line
+	// or paragraph separators, private-use characters or invisible format characters (zero-width
+	// characters, bidirectional controls).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]')`,message="spec.companyName must not contain control characters (such as NUL, tab or newline), line or paragraph separators, private-use characters or invisible format characters (zero-width characters, bidirectional controls)"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'^[\s\p{Z}]|[\s\p{Z}]$')`,message="spec.companyName must not be blank, nor begin or end with whitespace"
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'[\p{L}\p{N}]')`,message="spec.companyName must contain a letter or digit"
 	// +required
 	CompanyName string `json:"companyName"`
 
-	// country is the customer's ISO 3166-1 alpha-2 country code (upper case).
+	// country is the customer's ISO 3166-1 alpha-2 country code, in upper case: one of the 249
+	// officially assigned codes (GB, not UK; user-assigned codes such as XK or ZZ and reserved ones
+	// such as EU are refused).
 	// +kubebuilder:default=US
-	// +kubebuilder:validation:Pattern=`^[A-Z]{2}$`
+	// +kubebuilder:validation:MinLength=2
+	// +kubebuilder:validation:MaxLength=2
+	// +kubebuilder:validation:XValidation:rule="self in ['AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM', 'AO', 'AQ', 'AR', 'AS', 'AT', 'AU', 'AW', 'AX', 'AZ', 'BA', 'BB', 'BD', 'BE', 'BF', 'BG', 'BH', 'BI', 'BJ', 'BL', 'BM', 'BN', 'BO', 'BQ', 'BR', 'BS', 'BT', 'BV', 'BW', 'BY', 'BZ', 'CA', 'CC', 'CD', 'CF', 'CG', 'CH', 'CI', 'CK', 'CL', 'CM', 'CN', 'CO', 'CR', 'CU', 'CV', 'CW', 'CX', 'CY', 'CZ', 'DE', 'DJ', 'DK', 'DM', 'DO', 'DZ', 'EC', 'EE', 'EG', 'EH', 'ER', 'ES', 'ET', 'FI', 'FJ', 'FK', 'FM', 'FO', 'FR', 'GA', 'GB', 'GD', 'GE', 'GF', 'GG', 'GH', 'GI', 'GL', 'GM', 'GN', 'GP', 'GQ', 'GR', 'GS', 'GT', 'GU', 'GW', 'GY', 'HK', 'HM', 'HN', 'HR', 'HT', 'HU', 'ID', 'IE', 'IL', 'IM', 'IN', 'IO', 'IQ', 'IR', 'IS', 'IT', 'JE', 'JM', 'JO', 'JP', 'KE', 'KG', 'KH', 'KI', 'KM', 'KN', 'KP', 'KR', 'KW', 'KY', 'KZ', 'LA', 'LB', 'LC', 'LI', 'LK', 'LR', 'LS', 'LT', 'LU', 'LV', 'LY', 'MA', 'MC', 'MD', 'ME', 'MF', 'MG', 'MH', 'MK', 'ML', 'MM', 'MN', 'MO', 'MP', 'MQ', 'MR', 'MS', 'MT', 'MU', 'MV', 'MW', 'MX', 'MY', 'MZ', 'NA', 'NC', 'NE', 'NF', 'NG', 'NI', 'NL', 'NO', 'NP', 'NR', 'NU', 'NZ', 'OM', 'PA', 'PE', 'PF', 'PG', 'PH', 'PK', 'PL', 'PM', 'PN', 'PR', 'PS', 'PT', 'PW', 'PY', 'QA', 'RE', 'RO', 'RS', 'RU', 'RW', 'SA', 'SB', 'SC', 'SD', 'SE', 'SG', 'SH', 'SI', 'SJ', 'SK', 'SL', 'SM', 'SN', 'SO', 'SR', 'SS', 'ST', 'SV', 'SX', 'SY', 'SZ', 'TC', 'TD', 'TF', 'TG', 'TH', 'TJ', 'TK', 'TL', 'TM', 'TN', 'TO', 'TR', 'TT', 'TV', 'TW', 'TZ', 'UA', 'UG', 'UM', 'US', 'UY', 'UZ', 'VA', 'VC', 'VE', 'VG', 'VI', 'VN', 'VU', 'WF', 'WS', 'YE', 'YT', 'ZA', 'ZM', 'ZW']",message="spec.country must be an officially assigned ISO 3166-1 alpha-2 country code in upper case, such as US, GB or DE"
 	// +optional
 	Country string `json:"country,omitempty"`
 
-	// language of the agreement, as a BCP 47 tag such as en-US.
+	// language of the agreement, as a BCP 47 tag in its canonical case:
+	// language[-Script][-REGION][-variant...], such as en-US, fr, de-CH, pt-BR, zh-Hans-CN or
+	// sr-Latn-RS. language is an ISO 639-1 code (two lower-case letters, one of the 183 assigned
+	// ones, so xx is refused) or a three-letter ISO 639-2/3 code (three lower-case letters, not
+	// checked against a list); Script is four letters, the first upper case (Hans); REGION is an
+	// officially assigned ISO 3166-1 alpha-2 code in upper case or a three-digit UN M.49 area (419);
+	// a variant is 5 to 8 lower-case letters or digits, or a digit and 3 of them. Extensions and
+	// private-use subtags (-u-..., -x-...) are not accepted.
 	// +kubebuilder:default=en-US
-	// +kubebuilder:validation:Pattern=`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`
+	// +kubebuilder:validation:MinLength=2
 	// +kubebuilder:validation:MaxLength=35
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*$')`,message="spec.language must be a BCP 47 tag language[-Script][-REGION][-variant] in canonical case, such as en-US, fr, de-CH or zh-Hans-CN"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'^[a-z]{2}(-|$)') || self.matches(r'^(a[abefkmnrsvyz]|b[aegimnors]|c[aehorsuvy]|d[aevz]|e[elnostu]|f[afijory]|g[adlnuv]|h[aeiortuyz]|i[adegikostu]|j[av]|k[agijklmnorsuvwy]|l[abginotuv]|m[ghiklnrsty]|n[abdeglnorvy]|o[cjmrs]|p[ailst]|qu|r[mnouw]|s[acdegiklmnoqrstuvw]|t[aeghiklnorstwy]|u[gkrz]|v[eio]|w[ao]|xh|y[io]|z[ahu])(-|$)')`,message="spec.language must start with an assigned ISO 639-1 language code (such as en, fr, de, zh) or a three-letter ISO 639-2/3 code"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'-[A-Z]{2}(-|$)') || self.matches(r'-(A[DEFGILMOQRSTUWXZ]|B[ABDEFGHIJLMNOQRSTVWYZ]|C[ACDFGHIKLMNORUVWXYZ]|D[EJKMOZ]|E[CEGHRST]|F[IJKMOR]|G[ABDEFGHILMNPQRSTUWY]|H[KMNRTU]|I[DELMNOQRST]|J[EMOP]|K[EGHIMNPRWYZ]|L[ABCIKRSTUVY]|M[ACDEFGHKLMNOPQRSTUVWXYZ]|N[ACEFGILOPRUZ]|OM|P[AEFGHKLMNRSTWY]|QA|R[EOSUW]|S[ABCDEGHIJKLMNORSTVXYZ]|T[CDFGHJKLMNORTVWZ]|U[AGMSYZ]|V[ACEGINU]|W[FS]|Y[ET]|Z[AMW])(-|$)')`,message="spec.language has a region that is not an officially assigned ISO 3166-1 alpha-2 country code (such as US, GB, CN)"
 	// +optional
 	Language string `json:"language,omitempty"`
 

@@ -19,10 +19,11 @@ const (
 
 // SecretReference names a Secret in the operator's credentials namespace.
 type SecretReference struct {
-	// name of the Secret. It holds the keys clientId, clientSecret and refreshToken.
+	// name of the Secret: a DNS-1123 subdomain. It holds the keys clientId, clientSecret and
+	// refreshToken.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')`,message="spec.credentialsSecretRef.name must be the name of a Secret: a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit)"
 	// +required
 	Name string `json:"name"`
 }
@@ -70,8 +71,11 @@ type AllowedNamespaces struct {
 
 // PartnerTenantSpec describes one partner tenant and how to reach Partner Center for it.
 type PartnerTenantSpec struct {
-	// tenantId is the partner's Microsoft Entra tenant id (a GUID).
-	// +kubebuilder:validation:Pattern=`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
+	// tenantId is the partner's Microsoft Entra tenant id: a GUID in lower case (so that one tenant
+	// has one spelling), not the nil or max GUID.
+	// +kubebuilder:validation:MaxLength=36
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')`,message="spec.tenantId must be a GUID in lower case, such as 5d9b1a3e-2c4f-4e6a-9b8c-7d6e5f4a3b2c"
+	// +kubebuilder:validation:XValidation:rule=`self != '00000000-0000-0000-0000-000000000000' && self != 'ffffffff-ffff-ffff-ffff-ffffffffffff'`,message="spec.tenantId must be a real tenant id, not the nil (all zeros) or max (all f) GUID"
 	// +required
 	TenantID string `json:"tenantId"`
 
@@ -80,17 +84,21 @@ type PartnerTenantSpec struct {
 	// +required
 	PartnerType PartnerType `json:"partnerType"`
 
-	// endpoint is the Partner Center API base URL.
+	// endpoint is the Partner Center API base URL: https://host[:port][/path], https only; host is a
+	// DNS name, an IPv4 address or a bracketed IPv6 address; port is 1 to 65535; no user info, query
+	// or fragment.
 	// +kubebuilder:default="https://api.partnercenter.microsoft.com"
-	// +kubebuilder:validation:Pattern=`^https?://[^\s/]+(/.*)?$`
 	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^https://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*$")`,message="spec.endpoint must be an https URL https://host[:port][/path], without user info, query or fragment"
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
 
-	// authority is the Microsoft Entra authority whose v1 token endpoint issues tokens.
+	// authority is the Microsoft Entra authority whose v1 token endpoint issues tokens:
+	// https://host[:port][/path], https only; host is a DNS name, an IPv4 address or a bracketed IPv6
+	// address; port is 1 to 65535; no user info, query or fragment.
 	// +kubebuilder:default="https://login.microsoftonline.com"
-	// +kubebuilder:validation:Pattern=`^https?://[^\s/]+(/.*)?$`
 	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^https://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*$")`,message="spec.authority must be an https URL https://host[:port][/path], without user info, query or fragment"
 	// +optional
 	Authority string `json:"authority,omitempty"`
 
