@@ -1,0 +1,230 @@
+package ha
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// acquiredLeaseLine is what the leader election logs when the process becomes the leader
+// ("Successfully acquired lease"; compared without regard to case).
+const acquiredLeaseLine = "successfully acquired lease"
+
+// buildManager builds cmd/manager into bin.
+func buildManager(bin string) error {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return fmt.Errorf("the go tool is needed to build cmd/manager: %w", err)
+	}
+	cmd := exec.Command(goTool, "build", "-o", bin, "./cmd/manager")
+	cmd.Dir = filepath.Join("..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/manager: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// launcher starts manager processes so that leader election works outside a cluster.
+//
+// controller-runtime takes the leader-election namespace from the manager's options or, when
+// those leave it empty, from the in-cluster service-account file
+// /var/run/secrets/kubernetes.io/serviceaccount/namespace. When cmd/manager has a
+// --leader-election-namespace flag, the launcher passes it. Otherwise each process runs in a
+// private mount and UTS namespace (unshare, root only) in which that file exists and the
+// hostname is the process's own name, so that the Lease's holder identity names it.
+type launcher struct {
+	bin string
+	// nsFlag: cmd/manager takes --leader-election-namespace.
+	nsFlag bool
+}
+
+func launcherFor(t *testing.T, bin string) *launcher {
+	t.Helper()
+	help, _ := exec.Command(bin, "-help").CombinedOutput()
+	if strings.Contains(string(help), "-leader-election-namespace") {
+		return &launcher{bin: bin, nsFlag: true}
+	}
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		t.Fatalf("cmd/manager has no --leader-election-namespace flag, so out of a cluster --leader-elect fails " +
+			"(\"unable to find leader election namespace: not running in-cluster\"); the test can stand in for the " +
+			"in-cluster namespace file only as root on Linux")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Fatalf("cmd/manager has no --leader-election-namespace flag and unshare(1) is missing: %v", err)
+	}
+	return &launcher{bin: bin}
+}
+
+// inClusterShim runs as sh -c inside the new mount and UTS namespaces: it sets the hostname,
+// covers the directory /var/run resolves to with a private tmpfs holding the service-account
+// namespace file, and then becomes the manager (same pid).
+const inClusterShim = `set -e
+hostname "$HA_HOSTNAME"
+run=$(readlink -f /var/run)
+mount -t tmpfs -o size=1m,mode=0755 ha-run "$run"
+mkdir -p "$run/secrets/kubernetes.io/serviceaccount"
+printf %s "$HA_NAMESPACE" > "$run/secrets/kubernetes.io/serviceaccount/namespace"
+exec "$0" "$@"`
+
+type managerProc struct {
+	name      string
+	hostname  string
+	probeAddr string
+	logFile   string
+	cmd       *exec.Cmd
+	done      chan struct{}
+
+	mu       sync.Mutex
+	exited   bool
+	waitErr  error
+	logBytes *bytes.Buffer
+}
+
+func (l *launcher) start(t *testing.T, i int, dir string, args []string) *managerProc {
+	t.Helper()
+	m := &managerProc{name: fmt.Sprintf("manager-%d", i), probeAddr: freeAddr(t), done: make(chan struct{}), logBytes: &bytes.Buffer{}}
+	m.logFile = filepath.Join(dir, m.name+".log")
+	args = append(append([]string(nil), args...), "--health-probe-bind-address="+m.probeAddr)
+	var cmd *exec.Cmd
+	if l.nsFlag {
+		m.hostname, _ = os.Hostname()
+		cmd = exec.Command(l.bin, append(args, "--leader-election-namespace="+operatorNamespace)...)
+	} else {
+		m.hostname = "ha-" + m.name
+		cmd = exec.Command("unshare", append([]string{"--mount", "--uts", "--propagation", "private", "--", "/bin/sh", "-c", inClusterShim, l.bin}, args...)...)
+	}
+	cmd.Env = append(os.Environ(), "POD_NAMESPACE="+operatorNamespace, "HA_HOSTNAME="+m.hostname, "HA_NAMESPACE="+operatorNamespace)
+	f, err := os.Create(m.logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &lockedWriter{mu: &m.mu, file: f, buf: m.logBytes}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", m.name, err)
+	}
+	m.cmd = cmd
+	go func() {
+		err := cmd.Wait()
+		m.mu.Lock()
+		m.exited, m.waitErr = true, err
+		m.mu.Unlock()
+		_ = f.Close()
+		close(m.done)
+	}()
+	return m
+}
+
+// lockedWriter tees a process's output to its log file and to memory.
+type lockedWriter struct {
+	mu   *sync.Mutex
+	file *os.File
+	buf  *bytes.Buffer
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	return w.file.Write(p)
+}
+
+func (m *managerProc) String() string { return m.name }
+
+func (m *managerProc) pid() int { return m.cmd.Process.Pid }
+
+func (m *managerProc) alive() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.exited
+}
+
+func (m *managerProc) acquiredLease() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return bytes.Contains(bytes.ToLower(m.logBytes.Bytes()), []byte(acquiredLeaseLine))
+}
+
+func (m *managerProc) tail(n int) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	lines := strings.Split(strings.TrimRight(m.logBytes.String(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// kill sends SIGKILL: no lease release, no graceful shutdown, requests in flight are cut.
+func (m *managerProc) kill() error {
+	if err := m.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		return err
+	}
+	select {
+	case <-m.done:
+		return nil
+	case <-time.After(10 * time.Second):
+		return errors.New("still running 10s after SIGKILL")
+	}
+}
+
+// stop ends the process if it still runs: SIGTERM, then SIGKILL.
+func (m *managerProc) stop() {
+	if !m.alive() {
+		return
+	}
+	_ = m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-m.done:
+	case <-time.After(15 * time.Second):
+		_ = m.cmd.Process.Signal(syscall.SIGKILL)
+		<-m.done
+	}
+}
+
+// waitHealthy waits until the process answers its health probe (leader or not).
+func (m *managerProc) waitHealthy(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	hc := &http.Client{Timeout: time.Second}
+	for {
+		if !m.alive() {
+			m.mu.Lock()
+			err := m.waitErr
+			m.mu.Unlock()
+			return fmt.Errorf("%s exited before it was healthy: %v\n%s", m.name, err, m.tail(40))
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.probeAddr+"/healthz", nil)
+		if resp, err := hc.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not healthy after %s:\n%s", m.name, timeout, m.tail(40))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
