@@ -84,6 +84,9 @@ const (
 	ReasonThrottled = "Throttled"
 	// ReasonPartnerCenterError: a transient Partner Center or network error; retried with backoff.
 	ReasonPartnerCenterError = "PartnerCenterUnavailable"
+	// ReasonRedirectRefused: Partner Center or the token endpoint answered with a redirect, which
+	// the operator never follows.
+	ReasonRedirectRefused = "RedirectRefused"
 	// ReasonRequestRejected: Partner Center refused a request as invalid (400).
 	ReasonRequestRejected = "RequestRejected"
 	// ReasonConnected (PartnerTenant Ready=True): a token was obtained and the MCA metadata read.

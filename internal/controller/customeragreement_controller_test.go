@@ -379,6 +379,7 @@ func TestClassifyMessagesNameTheFix(t *testing.T) {
 		pc.KindCustomerNotFound: "spec.customerTenantId",
 		pc.KindNoRelationship:   "reseller relationship",
 		pc.KindThrottled:        "rateLimit",
+		pc.KindRedirected:       "spec.endpoint and spec.authority",
 	} {
 		f := classify(&pc.Error{Kind: kind})
 		if !strings.Contains(f.Message, want) {

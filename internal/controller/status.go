@@ -47,6 +47,8 @@ func classify(err error) failure {
 		return failure{Reason: v1alpha1.ReasonMFARequired, Stalled: true, Credentials: true, Message: "Partner Center requires multi-factor authentication (900421): obtain the refresh token from an MFA sign-in of the App+User account and put it into the key refreshToken of the credentials Secret."}
 	case pc.KindUnauthorized:
 		return failure{Reason: v1alpha1.ReasonUnauthorized, Stalled: true, Credentials: true, Message: "Partner Center refused the credentials (401): " + msg + ". Check clientId and clientSecret, and that the application is consented in the partner tenant."}
+	case pc.KindRedirected:
+		return failure{Reason: v1alpha1.ReasonRedirectRefused, Stalled: true, Credentials: true, Message: "Partner Center or the token endpoint answered with a redirect, which the operator never follows (tokens and secrets go only to the PartnerTenant's spec.endpoint and spec.authority): " + msg + ". Check those URLs."}
 	case pc.KindCustomerNotFound:
 		return failure{Reason: v1alpha1.ReasonCustomerNotFound, Stalled: true, Message: "Partner Center does not know this customer tenant under this partner (404). Check spec.customerTenantId and spec.partnerTenantRef."}
 	case pc.KindNoRelationship:

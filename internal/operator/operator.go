@@ -3,6 +3,7 @@
 package operator
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -13,11 +14,11 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/utils/ptr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
@@ -36,20 +37,22 @@ import (
 
 // Options are the manager's settings; Flags binds them to command-line flags.
 type Options struct {
-	MetricsAddr          string
-	SecureMetrics        bool
-	EnableHTTP2          bool
-	ProbeAddr            string
-	LeaderElection       bool
-	LeaderElectionID     string
-	CredentialsNamespace string
-	ResyncInterval       time.Duration
-	PollInterval         time.Duration
-	TenantRetryInterval  time.Duration
-	MinReadInterval      time.Duration
-	ReconcileTimeout     time.Duration
-	MaxConcurrent        int
-	Policy               mca.Policy
+	MetricsAddr      string
+	SecureMetrics    bool
+	EnableHTTP2      bool
+	ProbeAddr        string
+	LeaderElection   bool
+	LeaderElectionID string
+	// LeaderElectionNamespace holds the leader-election Lease; empty: the credentials namespace.
+	LeaderElectionNamespace string
+	CredentialsNamespace    string
+	ResyncInterval          time.Duration
+	PollInterval            time.Duration
+	TenantRetryInterval     time.Duration
+	MinReadInterval         time.Duration
+	ReconcileTimeout        time.Duration
+	MaxConcurrent           int
+	Policy                  mca.Policy
 	// CAFile is an extra PEM bundle to trust for Partner Center and the token endpoint (for the
 	// simulator or a TLS-inspecting proxy), added to the system roots. Verification stays on.
 	CAFile string
@@ -120,6 +123,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", o.EnableHTTP2, "Enable HTTP/2 for the metrics server (off by default: HTTP/2 Stream Cancellation and Rapid Reset CVEs).")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "The address the probe endpoint binds to.")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "Enable leader election, so that only one manager is active.")
+	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", o.LeaderElectionNamespace, "Namespace of the leader-election Lease (default: the credentials namespace), so that leader election also works out of a cluster.")
 	fs.StringVar(&o.CredentialsNamespace, "credentials-namespace", o.CredentialsNamespace, "Namespace of the PartnerTenant credentials Secrets (default: $POD_NAMESPACE, else mca-operator-system).")
 	fs.DurationVar(&o.ResyncInterval, "resync-interval", o.ResyncInterval, "How often a settled customer is re-read from Partner Center (plus up to 10% jitter).")
 	fs.DurationVar(&o.PollInterval, "attestation-poll-interval", o.PollInterval, "How often an attestation awaiting the customer is checked.")
@@ -180,6 +184,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		HealthProbeBindAddress:        o.ProbeAddr,
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              o.LeaderElectionID,
+		LeaderElectionNamespace:       cmp.Or(o.LeaderElectionNamespace, o.CredentialsNamespace),
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr.To(GracefulShutdownTimeout),
 		Logger:                        o.Logger,

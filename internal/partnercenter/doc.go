@@ -1,7 +1,7 @@
 // Package partnercenter is the operator's client for the Microsoft Partner
 // Center APIs that concern Microsoft Customer Agreement (MCA) acceptance. It
-// follows /work/shared/partner-center-contract.md (kept in the repository's
-// shared docs) field for field.
+// follows the project's Partner Center wire contract field for field; every
+// shape the contract marks as modeled lives in modeled.go.
 //
 // # Operations
 //

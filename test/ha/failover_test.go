@@ -135,7 +135,7 @@ func TestLeaderFailoverKeepsAttestationsSingle(t *testing.T) {
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	launch := launcherFor(t, managerBin)
+	launch := launcherFor(managerBin)
 	args := []string{
 		"--kubeconfig=" + kubeconfigFile,
 		"--leader-elect",

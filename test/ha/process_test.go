@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,47 +35,13 @@ func buildManager(bin string) error {
 	return nil
 }
 
-// launcher starts manager processes so that leader election works outside a cluster.
-//
-// controller-runtime takes the leader-election namespace from the manager's options or, when
-// those leave it empty, from the in-cluster service-account file
-// /var/run/secrets/kubernetes.io/serviceaccount/namespace. When cmd/manager has a
-// --leader-election-namespace flag, the launcher passes it. Otherwise each process runs in a
-// private mount and UTS namespace (unshare, root only) in which that file exists and the
-// hostname is the process's own name, so that the Lease's holder identity names it.
+// launcher starts manager processes out of a cluster: they are given the leader-election
+// namespace with --leader-election-namespace.
 type launcher struct {
 	bin string
-	// nsFlag: cmd/manager takes --leader-election-namespace.
-	nsFlag bool
 }
 
-func launcherFor(t *testing.T, bin string) *launcher {
-	t.Helper()
-	help, _ := exec.Command(bin, "-help").CombinedOutput()
-	if strings.Contains(string(help), "-leader-election-namespace") {
-		return &launcher{bin: bin, nsFlag: true}
-	}
-	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
-		t.Fatalf("cmd/manager has no --leader-election-namespace flag, so out of a cluster --leader-elect fails " +
-			"(\"unable to find leader election namespace: not running in-cluster\"); the test can stand in for the " +
-			"in-cluster namespace file only as root on Linux")
-	}
-	if _, err := exec.LookPath("unshare"); err != nil {
-		t.Fatalf("cmd/manager has no --leader-election-namespace flag and unshare(1) is missing: %v", err)
-	}
-	return &launcher{bin: bin}
-}
-
-// inClusterShim runs as sh -c inside the new mount and UTS namespaces: it sets the hostname,
-// covers the directory /var/run resolves to with a private tmpfs holding the service-account
-// namespace file, and then becomes the manager (same pid).
-const inClusterShim = `set -e
-hostname "$HA_HOSTNAME"
-run=$(readlink -f /var/run)
-mount -t tmpfs -o size=1m,mode=0755 ha-run "$run"
-mkdir -p "$run/secrets/kubernetes.io/serviceaccount"
-printf %s "$HA_NAMESPACE" > "$run/secrets/kubernetes.io/serviceaccount/namespace"
-exec "$0" "$@"`
+func launcherFor(bin string) *launcher { return &launcher{bin: bin} }
 
 type managerProc struct {
 	name      string
@@ -97,15 +62,9 @@ func (l *launcher) start(t *testing.T, i int, dir string, args []string) *manage
 	m := &managerProc{name: fmt.Sprintf("manager-%d", i), probeAddr: freeAddr(t), done: make(chan struct{}), logBytes: &bytes.Buffer{}}
 	m.logFile = filepath.Join(dir, m.name+".log")
 	args = append(append([]string(nil), args...), "--health-probe-bind-address="+m.probeAddr)
-	var cmd *exec.Cmd
-	if l.nsFlag {
-		m.hostname, _ = os.Hostname()
-		cmd = exec.Command(l.bin, append(args, "--leader-election-namespace="+operatorNamespace)...)
-	} else {
-		m.hostname = "ha-" + m.name
-		cmd = exec.Command("unshare", append([]string{"--mount", "--uts", "--propagation", "private", "--", "/bin/sh", "-c", inClusterShim, l.bin}, args...)...)
-	}
-	cmd.Env = append(os.Environ(), "POD_NAMESPACE="+operatorNamespace, "HA_HOSTNAME="+m.hostname, "HA_NAMESPACE="+operatorNamespace)
+	m.hostname, _ = os.Hostname()
+	cmd := exec.Command(l.bin, append(args, "--leader-election-namespace="+operatorNamespace)...)
+	cmd.Env = append(os.Environ(), "POD_NAMESPACE="+operatorNamespace)
 	f, err := os.Create(m.logFile)
 	if err != nil {
 		t.Fatal(err)
