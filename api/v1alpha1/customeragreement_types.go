@@ -193,6 +193,14 @@ type CustomerAgreementSpec struct {
 	// +kubebuilder:default=Manage
 	// +optional
 	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
+	// attestation overrides the PartnerTenant's attestation settings for this customer.
+	// +optional
+	Attestation *CustomerAttestationSettings `json:"attestation,omitempty"`
+
+	// linkDelivery chooses how this customer's acceptance links are delivered.
+	// +optional
+	LinkDelivery *CustomerLinkDelivery `json:"linkDelivery,omitempty"`
 }
 
 // RecordedContact is a signatory as Partner Center returned it. It is stored as given (only cut to
@@ -227,11 +235,11 @@ type AttestationStatus struct {
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	Status string `json:"status,omitempty"`
-	// acceptanceLink is the page where the customer's signatory reviews and accepts the MCA. Send it
-	// to the signatory.
-	// +kubebuilder:validation:MaxLength=4096
+	// linkSecretRef names the Secret, in the operator's credentials namespace, that holds the
+	// acceptance link (key acceptanceLink). The link is a credential: whoever holds it can accept
+	// the MCA for the customer, so it is never written into this object.
 	// +optional
-	AcceptanceLink string `json:"acceptanceLink,omitempty"`
+	LinkSecretRef *LocalObjectReference `json:"linkSecretRef,omitempty"`
 	// expiresAt is when the acceptance link stops working, as Partner Center said.
 	// +optional
 	ExpiresAt *metav1.Time `json:"expiresAt,omitempty"`
@@ -251,6 +259,14 @@ type AttestationStatus struct {
 	// renewals counts the expired links replaced so far for this intent.
 	// +optional
 	Renewals int32 `json:"renewals,omitempty"`
+	// lifetime requested for the link (expirationTime, whole minutes).
+	// +optional
+	Lifetime *metav1.Duration `json:"lifetime,omitempty"`
+	// deliveries are the messages sent about this attestation's link (never the link).
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=atomic
+	// +optional
+	Deliveries []Delivery `json:"deliveries,omitempty"`
 }
 
 // CreatedAgreement records an agreement this operator created, so that it is trusted while Partner

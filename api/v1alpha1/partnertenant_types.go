@@ -43,6 +43,13 @@ type RateLimit struct {
 	// +kubebuilder:default=10
 	// +optional
 	Burst int32 `json:"burst,omitempty"`
+	// pollShare is the largest share of qps that checks of attestations awaiting the customer may
+	// use (a decimal from 0.05 to 1), so that first observations and writes go first.
+	// +kubebuilder:default="0.5"
+	// +kubebuilder:validation:MaxLength=6
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^(0\\.[0-9]{1,4}|1(\\.0{1,4})?)$') && double(self) >= 0.05",message="spec.rateLimit.pollShare must be a decimal from 0.05 to 1, such as 0.5"
+	// +optional
+	PollShare string `json:"pollShare,omitempty"`
 }
 
 // NamespacesFrom says which namespaces an AllowedNamespaces admits.
@@ -119,6 +126,17 @@ type PartnerTenantSpec struct {
 	// Center call and reports Stalled with reason NamespaceNotAllowed.
 	// +optional
 	AllowedNamespaces *AllowedNamespaces `json:"allowedNamespaces,omitempty"`
+
+	// attestation configures the enhanced partner attestation: link lifetime and, where Partner
+	// Center's answer holds no link, the template to build it from.
+	// +kubebuilder:default={}
+	// +optional
+	Attestation *PartnerAttestationSettings `json:"attestation,omitempty"`
+
+	// linkDelivery sends acceptance links to the signatories (email) and to the partner's systems
+	// (webhook), with reminders before they expire.
+	// +optional
+	LinkDelivery *LinkDelivery `json:"linkDelivery,omitempty"`
 }
 
 // PartnerTenantStatus is what the operator last observed for the tenant.

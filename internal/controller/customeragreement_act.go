@@ -83,7 +83,7 @@ func (s *scope) startAttestation(ctx context.Context, renew bool) *outcome {
 			"Started enhanced attestation %s; the signatory accepts at the link in status.attestation.acceptanceLink", att.AttestationID)
 	}
 	st.Attestation = &v1alpha1.AttestationStatus{ID: bounded(att.AttestationID, 256), Status: bounded(att.Status, 256),
-		AcceptanceLink: bounded(att.AcceptanceLink, 4096), Intent: intent, Renewals: renewals, StartedAt: statusTime(s.now)}
+		Intent: intent, Renewals: renewals, StartedAt: statusTime(s.now)}
 	if !att.ExpiresAt.IsZero() {
 		st.Attestation.ExpiresAt = statusTime(att.ExpiresAt)
 	}

@@ -1,0 +1,197 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// PartnerAttestationSettings configures the enhanced partner attestation for a partner tenant.
+type PartnerAttestationSettings struct {
+	// acceptanceURLTemplate builds the signatory's acceptance link when Partner Center's answer to
+	// the start of an attestation holds none (Microsoft documents a "parameterized link" the partner
+	// completes). Placeholders: {attestationId}, {language}, {country}. Must be an https URL.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://')",message="spec.attestation.acceptanceURLTemplate must be an https URL"
+	// +kubebuilder:validation:XValidation:rule="self.contains('{attestationId}')",message="spec.attestation.acceptanceURLTemplate must contain the placeholder {attestationId}"
+	// +optional
+	AcceptanceURLTemplate string `json:"acceptanceURLTemplate,omitempty"`
+
+	// linkLifetime is how long an acceptance link stays valid, 5m to 168h (Partner Center takes
+	// whole minutes, 5 to 10,080). A CustomerAgreement's spec.attestation.linkLifetime overrides it.
+	// +kubebuilder:default="168h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5m') && duration(self) <= duration('168h')",message="spec.attestation.linkLifetime must lie between 5m and 168h"
+	// +optional
+	LinkLifetime *metav1.Duration `json:"linkLifetime,omitempty"`
+}
+
+// CustomerAttestationSettings overrides the PartnerTenant's attestation settings for one customer.
+type CustomerAttestationSettings struct {
+	// linkLifetime is how long this customer's acceptance links stay valid, 5m to 168h; it
+	// overrides the PartnerTenant's spec.attestation.linkLifetime.
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5m') && duration(self) <= duration('168h')",message="spec.attestation.linkLifetime must lie between 5m and 168h"
+	// +optional
+	LinkLifetime *metav1.Duration `json:"linkLifetime,omitempty"`
+}
+
+// LocalObjectReference names an object in the operator's credentials namespace.
+type LocalObjectReference struct {
+	// name of the object.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	// +required
+	Name string `json:"name"`
+}
+
+// SMTPTLS says how the connection to the mail relay is protected.
+// +kubebuilder:validation:Enum=StartTLS;TLS;None
+type SMTPTLS string
+
+const (
+	// SMTPTLSStartTLS upgrades a plain connection with STARTTLS (port 587); refused if the relay
+	// does not offer it.
+	SMTPTLSStartTLS SMTPTLS = "StartTLS"
+	// SMTPTLSImplicit speaks TLS from the first byte (port 465).
+	SMTPTLSImplicit SMTPTLS = "TLS"
+	// SMTPTLSNone sends in the clear: only for a relay on a trusted network. The acceptance link is
+	// a credential; anyone on the path can read it.
+	SMTPTLSNone SMTPTLS = "None"
+)
+
+// SMTPServer is the mail relay the operator sends acceptance links through.
+type SMTPServer struct {
+	// host name of the relay.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Host string `json:"host"`
+	// port of the relay.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:default=587
+	// +optional
+	Port int32 `json:"port,omitempty"`
+	// tls: StartTLS (default), TLS, or None (plain text, for a relay on a trusted network only: the
+	// acceptance link is a credential and travels readable).
+	// +kubebuilder:default=StartTLS
+	// +optional
+	TLS SMTPTLS `json:"tls,omitempty"`
+	// credentialsSecretRef names a Secret in the credentials namespace with the keys username and
+	// password; absent: no authentication.
+	// +optional
+	CredentialsSecretRef *LocalObjectReference `json:"credentialsSecretRef,omitempty"`
+}
+
+// EmailDelivery sends acceptance links by email.
+type EmailDelivery struct {
+	// smtp is the relay.
+	// +required
+	SMTP SMTPServer `json:"smtp"`
+	// from is the sender, an RFC 5322 address such as "Contoso Billing <mca@contoso.example>".
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=320
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^([^<>\\r\\n]*<)?[A-Za-z0-9.!#$%&*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+>?$')",message="spec.linkDelivery.email.from must be an address such as mca@contoso.example or \"Contoso <mca@contoso.example>\""
+	// +required
+	From string `json:"from"`
+	// replyTo is where the signatory's answers go (optional).
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[A-Za-z0-9.!#$%&*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$')",message="spec.linkDelivery.email.replyTo must be an email address"
+	// +optional
+	ReplyTo string `json:"replyTo,omitempty"`
+}
+
+// WebhookDelivery posts acceptance links to an HTTPS endpoint as CloudEvents.
+type WebhookDelivery struct {
+	// url receives a POST per delivery (CloudEvents 1.0 structured JSON), signed with
+	// X-MCA-Signature: sha256=<hex HMAC-SHA256 of the body>.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^https://[^/?#@\\s]+(/[^?#\\s]*)?$')",message="spec.linkDelivery.webhook.url must be https://host[:port][/path], without user info, query or fragment"
+	// +required
+	URL string `json:"url"`
+	// secretRef names a Secret in the credentials namespace whose key hmacKey signs each body.
+	// +required
+	SecretRef LocalObjectReference `json:"secretRef"`
+}
+
+// LinkDelivery is how a partner tenant's acceptance links reach the signatories.
+type LinkDelivery struct {
+	// email sends the link to the signatory's email address.
+	// +optional
+	Email *EmailDelivery `json:"email,omitempty"`
+	// webhook posts the link to the partner's own system.
+	// +optional
+	Webhook *WebhookDelivery `json:"webhook,omitempty"`
+	// reminders are sent this long before a link expires (a reminder that would fall before the
+	// first send is skipped).
+	// +kubebuilder:default={"72h","24h"}
+	// +kubebuilder:validation:MaxItems=10
+	// +listType=atomic
+	// +optional
+	Reminders []metav1.Duration `json:"reminders,omitempty"`
+	// maxPerMinute caps the messages sent for this tenant, so that a first onboarding of thousands
+	// does not flood the relay; the queue drains in order of link expiry.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10000
+	// +kubebuilder:default=60
+	// +optional
+	MaxPerMinute int32 `json:"maxPerMinute,omitempty"`
+	// templatesConfigMapRef names a ConfigMap in the credentials namespace whose keys replace the
+	// built-in templates (<language>.subject, <language>.txt, <language>.html; Go templates).
+	// +optional
+	TemplatesConfigMapRef *LocalObjectReference `json:"templatesConfigMapRef,omitempty"`
+}
+
+// DeliveryChannel is one way of delivering an acceptance link.
+// +kubebuilder:validation:Enum=Email;Webhook
+type DeliveryChannel string
+
+const (
+	// ChannelEmail emails the link to spec.signatory.email.
+	ChannelEmail DeliveryChannel = "Email"
+	// ChannelWebhook posts the link to the PartnerTenant's webhook.
+	ChannelWebhook DeliveryChannel = "Webhook"
+)
+
+// CustomerLinkDelivery chooses the channels for one customer.
+type CustomerLinkDelivery struct {
+	// channels used for this customer: a subset of [Email, Webhook]. Absent: every channel the
+	// PartnerTenant configures; [] sends nothing.
+	// +kubebuilder:validation:MaxItems=2
+	// +listType=set
+	// +optional
+	Channels []DeliveryChannel `json:"channels"`
+}
+
+// DeliveryKind says why a message was sent.
+// +kubebuilder:validation:Enum=Initial;Reminder;Renewed
+type DeliveryKind string
+
+const (
+	// DeliveryInitial is the first message of an attestation.
+	DeliveryInitial DeliveryKind = "Initial"
+	// DeliveryReminder reminds the signatory before the link expires.
+	DeliveryReminder DeliveryKind = "Reminder"
+	// DeliveryRenewed carries the new link after an expired one was renewed.
+	DeliveryRenewed DeliveryKind = "Renewed"
+)
+
+// Delivery records one message about an acceptance link (never the link itself).
+type Delivery struct {
+	// channel used.
+	Channel DeliveryChannel `json:"channel"`
+	// kind of message.
+	Kind DeliveryKind `json:"kind"`
+	// messageId identifies the message (the email's Message-ID, the CloudEvent's id); derived
+	// from the attestation and the kind, so a resend after a crash carries the same id.
+	// +kubebuilder:validation:MaxLength=256
+	MessageID string `json:"messageId"`
+	// attemptedAt is when the send was first attempted (recorded before sending).
+	// +optional
+	AttemptedAt *metav1.Time `json:"attemptedAt,omitempty"`
+	// sentAt is when the relay or receiver accepted it; absent while in flight or failed.
+	// +optional
+	SentAt *metav1.Time `json:"sentAt,omitempty"`
+	// failure says why the channel gave up on this message (redacted).
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	Failure string `json:"failure,omitempty"`
+}
