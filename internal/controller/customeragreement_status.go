@@ -67,7 +67,9 @@ type outcome struct {
 	retryAfter time.Duration
 }
 
-func ready(reason, msg string) *outcome { return &outcome{kind: kindReady, reason: reason, message: msg} }
+func ready(reason, msg string) *outcome {
+	return &outcome{kind: kindReady, reason: reason, message: msg}
+}
 func notReady(reason, msg string) *outcome {
 	return &outcome{kind: kindNotReady, reason: reason, message: msg}
 }
