@@ -16,12 +16,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/google/uuid"
 	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
 )
 
 // Defaults.
@@ -34,6 +34,7 @@ const (
 	defaultQPS            = 10
 	defaultMaxRetries     = 4
 	defaultMaxInlineWait  = 2 * time.Second
+	defaultPollShare      = 0.5
 	defaultMetadataTTL    = time.Hour
 	defaultAttemptTimeout = 30 * time.Second
 	defaultBackoffBase    = 500 * time.Millisecond
@@ -52,6 +53,9 @@ type Config struct {
 	HTTPClient   *http.Client // nil → default with TLS verification; tests pass one with RootCAs
 	QPS          float64      // default 10
 	Burst        int          // default max(1, ceil(QPS))
+	// PollShare is the largest share of QPS that polls (calls made with AsPoll) may use
+	// (default 0.5).
+	PollShare float64
 	MaxRetries   int          // transport retries for one operation, default 4; negative → 0
 	// MaxInlineWait is the longest Retry-After waited in-process (default
 	// 2s; negative: never wait, always return KindThrottled).
@@ -108,7 +112,12 @@ type CallOption func(*callOptions)
 type callOptions struct {
 	requestID     string
 	correlationID string
+	poll          bool
 }
+
+// AsPoll marks a call as a poll of an attestation awaiting the customer: it also passes the
+// tenant's poll bucket (Config.PollShare of the rate).
+func AsPoll() CallOption { return func(o *callOptions) { o.poll = true } }
 
 // WithRequestID sets the operation's MS-RequestId (Partner Center's
 // idempotency key), e.g. one the controller persisted before a create so a
@@ -124,7 +133,7 @@ func WithCorrelationID(id string) CallOption { return func(o *callOptions) { o.c
 type Client struct {
 	cfg     Config
 	http    *http.Client
-	limiter *rate.Limiter
+	pacer   *pacer
 	log     logr.Logger
 	now     func() time.Time
 	baseURL string
@@ -133,6 +142,11 @@ type Client struct {
 	appUser  tokenCache
 	appOnly  tokenCache
 	rotation rotationState // guarded by appUser.sem
+
+	// noAttestationGet: Partner Center answered the GET of an attestation with 404 or 405.
+	noAttestationGet atomic.Bool
+	// unknownStatuses are the attestation status words outside the model already logged.
+	unknownStatuses sync.Map
 
 	metaMu     sync.Mutex
 	meta       AgreementMetadata
@@ -207,7 +221,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		cfg:     cfg,
 		http:    guardedHTTPClient(cfg.HTTPClient),
-		limiter: rate.NewLimiter(rate.Limit(cfg.QPS), cfg.Burst),
+		pacer:   newPacer(cfg.QPS, cfg.Burst, cfg.PollShare),
 		log:     cfg.Logger,
 		now:     cfg.Now,
 		baseURL: strings.TrimRight(cfg.BaseURL, "/"),
@@ -282,8 +296,13 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 				return nil, c.finalError(ctx, r.op, lastErr)
 			}
 		}
-		if err := c.limiter.Wait(ctx); err != nil {
+		paused, err := c.pacer.wait(ctx, r.opts.poll, c.cfg.MaxInlineWait)
+		if err != nil {
 			return nil, c.finalError(ctx, r.op, lastErr)
+		}
+		if paused > 0 {
+			return nil, &Error{Kind: KindThrottled, Operation: r.op, StatusCode: http.StatusTooManyRequests, RetryAfter: paused,
+				Message: "Partner Center is throttling this partner tenant; every call waits"}
 		}
 		tok, err := c.token(ctx, r.auth)
 		if err != nil {
@@ -314,6 +333,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		switch {
 		case e.Kind == KindThrottled:
 			e.RetryAfter = parseRetryAfter(hdr.Get("Retry-After"), c.now())
+			c.pacer.throttled(time.Now(), e.RetryAfter)
 			if e.RetryAfter > c.cfg.MaxInlineWait || attempt >= c.cfg.MaxRetries || !fitsDeadline(ctx, e.RetryAfter) {
 				return nil, e
 			}

@@ -20,6 +20,11 @@ const (
 	// KindAttestationNotAccepted: 600062, the customer has not accepted yet.
 	// Retrying later can help.
 	KindAttestationNotAccepted ErrorKind = "AttestationNotAccepted"
+	// KindAttestationExpired: the attestation's link expired; start a new one (modeled code).
+	KindAttestationExpired ErrorKind = "AttestationExpired"
+	// KindNotSupported: the partner tenant's Partner Center does not serve the operation (the
+	// modeled GET of an attestation answering 404 or 405).
+	KindNotSupported ErrorKind = "NotSupported"
 	// KindCustomerNotFound: 404 on a customer resource.
 	KindCustomerNotFound ErrorKind = "CustomerNotFound"
 	// KindNotFound: 404 on another resource (attestation, template).
@@ -160,6 +165,8 @@ func classify(op string, status int, eb errorBody, customerScoped bool) *Error {
 		e.Kind = KindDuplicateSignatory
 	case e.Code == CodeAttestationNotAccepted || strings.EqualFold(e.ErrorName, ErrorNameAttestationNotAccepted):
 		e.Kind = KindAttestationNotAccepted
+	case e.Code == CodeAttestationExpired || strings.EqualFold(e.ErrorName, ErrorNameAttestationExpired):
+		e.Kind = KindAttestationExpired
 	case e.Code == "900421":
 		e.Kind = KindMFARequired
 	case status == http.StatusForbidden && (e.Code == "900428" || e.Code == "13605"):

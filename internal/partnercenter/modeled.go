@@ -7,10 +7,12 @@ package partnercenter
 import (
 	"encoding/json"
 	"net/url"
+	"strings"
 	"time"
 )
 
-// Enhanced attestation statuses (modeled).
+// Enhanced attestation statuses (modeled), as the client reports them: every spelling Partner
+// Center may use is mapped to one of these by NormalizeAttestationStatus.
 const (
 	StatusLinkGenerated    = "LinkGenerated"
 	StatusCustomerAccepted = "CustomerAccepted"
@@ -18,12 +20,34 @@ const (
 	StatusAgreementCreated = "AgreementCreated"
 )
 
+// NormalizeAttestationStatus maps a status word in any case and in the integrators' spellings
+// (linkgenerated, customeraccepted, linkexpired, agreementcreated, required) to the client's
+// words. known is false for a word outside the model: the caller keeps waiting.
+func NormalizeAttestationStatus(word string) (status string, known bool) {
+	w := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.TrimSpace(word)))
+	switch w {
+	case "linkgenerated", "required":
+		return StatusLinkGenerated, true
+	case "customeraccepted", "accepted":
+		return StatusCustomerAccepted, true
+	case "expired", "linkexpired":
+		return StatusExpired, true
+	case "agreementcreated":
+		return StatusAgreementCreated, true
+	}
+	return word, false
+}
+
 // Modeled codes and error names.
 const (
 	// CodeAttestationNotAccepted answers a create-from-attestation before the
 	// customer accepted (modeled: 400, errorName AttestationNotAccepted).
 	CodeAttestationNotAccepted      = "600062"
 	ErrorNameAttestationNotAccepted = "AttestationNotAccepted"
+	// CodeAttestationExpired answers a create-from-attestation whose link
+	// expired (modeled: 400, errorName AttestationExpired).
+	CodeAttestationExpired      = "600063"
+	ErrorNameAttestationExpired = "AttestationExpired"
 )
 
 // Modeled paths of the enhanced attestation flow (§4.1).
@@ -32,48 +56,75 @@ func pathEnhancedAttestation(id string) string {
 	return "/v1/attestations/enhanced/" + url.PathEscape(id)
 }
 
-// enhancedAttestationWire is the modeled body of the start request and of the
-// start/get answers (§4.1 steps 1 and 2).
-type enhancedAttestationWire struct {
-	AttestationID        string    `json:"attestationId,omitempty"`
-	Status               string    `json:"status,omitempty"`
-	AcceptanceLink       string    `json:"acceptanceLink,omitempty"`
-	ExpiresAt            *wireTime `json:"expiresAt,omitempty"`
-	AcceptedAt           *wireTime `json:"acceptedAt,omitempty"`
-	CompanyName          string    `json:"companyName"`
-	Country              string    `json:"country"`
-	Language             string    `json:"language"`
-	SignatoryFirstName   string    `json:"signatoryFirstName"`
-	SignatoryLastName    string    `json:"signatoryLastName"`
-	SignatoryEmail       string    `json:"signatoryEmail"`
-	SignatoryPhoneNumber string    `json:"signatoryPhoneNumber"`
+// enhancedStartWire is the start request's body (§4.1 step 1): the documented fields, the
+// modeled names of email and phone, and the link lifetime in whole minutes. An empty phone
+// number is omitted, not sent as "".
+type enhancedStartWire struct {
+	CompanyName          string `json:"companyName"`
+	Country              string `json:"country"`
+	Language             string `json:"language"`
+	SignatoryFirstName   string `json:"signatoryFirstName"`
+	SignatoryLastName    string `json:"signatoryLastName"`
+	SignatoryEmail       string `json:"signatoryEmail"`
+	SignatoryPhoneNumber string `json:"signatoryPhoneNumber,omitempty"`
+	ExpirationTime       int    `json:"expirationTime,omitempty"`
 }
 
-func enhancedRequestBody(r EnhancedAttestationRequest) enhancedAttestationWire {
-	return enhancedAttestationWire{
+// Link lifetimes Partner Center takes, in whole minutes (§4.1).
+const (
+	MinLinkLifetime = 5 * time.Minute
+	MaxLinkLifetime = 10080 * time.Minute
+)
+
+func enhancedRequestBody(r EnhancedAttestationRequest) enhancedStartWire {
+	w := enhancedStartWire{
 		CompanyName: r.CompanyName, Country: r.Country, Language: r.Language,
 		SignatoryFirstName: r.SignatoryFirstName, SignatoryLastName: r.SignatoryLastName,
-		SignatoryEmail: r.SignatoryEmail, SignatoryPhoneNumber: r.SignatoryPhoneNumber,
+		SignatoryEmail: r.SignatoryEmail, SignatoryPhoneNumber: strings.TrimSpace(r.SignatoryPhoneNumber),
 	}
+	if r.Lifetime > 0 {
+		w.ExpirationTime = int(min(max(r.Lifetime, MinLinkLifetime), MaxLinkLifetime) / time.Minute)
+	}
+	return w
+}
+
+// enhancedAnswerWire is the modeled answer of start and get (§4.1 steps 1 and 2). The answer
+// need not echo the request. The expiry comes under one of three names, or not at all;
+// expirationTime may be a timestamp or (as in the request) a number of minutes, which says
+// nothing about when the link expires and is ignored.
+type enhancedAnswerWire struct {
+	AttestationID      string          `json:"attestationId"`
+	Status             string          `json:"status"`
+	AcceptanceLink     string          `json:"acceptanceLink"`
+	ExpiresAt          *wireTime       `json:"expiresAt"`
+	ExpirationDateTime *wireTime       `json:"expirationDateTime"`
+	ExpirationTime     json.RawMessage `json:"expirationTime"`
+	AcceptedAt         *wireTime       `json:"acceptedAt"`
 }
 
 func decodeEnhancedAttestation(b []byte) (EnhancedAttestation, error) {
-	var w enhancedAttestationWire
+	var w enhancedAnswerWire
 	if err := json.Unmarshal(b, &w); err != nil {
 		return EnhancedAttestation{}, err
 	}
-	return EnhancedAttestation{
+	a := EnhancedAttestation{
 		AttestationID:  w.AttestationID,
-		Status:         w.Status,
+		RawStatus:      w.Status,
 		AcceptanceLink: w.AcceptanceLink,
 		ExpiresAt:      w.ExpiresAt.time(),
 		AcceptedAt:     w.AcceptedAt.time(),
-		EnhancedAttestationRequest: EnhancedAttestationRequest{
-			CompanyName: w.CompanyName, Country: w.Country, Language: w.Language,
-			SignatoryFirstName: w.SignatoryFirstName, SignatoryLastName: w.SignatoryLastName,
-			SignatoryEmail: w.SignatoryEmail, SignatoryPhoneNumber: w.SignatoryPhoneNumber,
-		},
-	}, nil
+	}
+	a.Status, a.StatusKnown = NormalizeAttestationStatus(w.Status)
+	if a.ExpiresAt.IsZero() {
+		a.ExpiresAt = w.ExpirationDateTime.time()
+	}
+	if a.ExpiresAt.IsZero() && len(w.ExpirationTime) > 0 && w.ExpirationTime[0] == '"' {
+		var t wireTime
+		if json.Unmarshal(w.ExpirationTime, &t) == nil {
+			a.ExpiresAt = t.time()
+		}
+	}
+	return a, nil
 }
 
 // createFromAttestationBody is the modeled body of §4.1 step 3

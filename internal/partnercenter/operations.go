@@ -2,6 +2,7 @@ package partnercenter
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -203,12 +204,25 @@ func (c *Client) StartEnhancedAttestation(ctx context.Context, req EnhancedAttes
 	return a, nil
 }
 
-// GetEnhancedAttestation reads an enhanced attestation (App-only).
+// GetEnhancedAttestation reads an enhanced attestation (App-only), as a poll. Partner Center may
+// not serve this modeled GET at all: the first 404 or 405 teaches the client so, and from then
+// on it answers KindNotSupported without a call; the caller then learns of an acceptance by
+// attempting the create.
 func (c *Client) GetEnhancedAttestation(ctx context.Context, attestationID string) (EnhancedAttestation, error) {
 	if err := requireArg(OpGetEnhancedAttestation, "attestationID", attestationID); err != nil {
 		return EnhancedAttestation{}, err
 	}
-	b, err := c.do(ctx, request{op: OpGetEnhancedAttestation, method: http.MethodGet, path: pathEnhancedAttestation(attestationID), auth: tokenAppOnly})
+	if c.noAttestationGet.Load() {
+		return EnhancedAttestation{}, errAttestationGetNotSupported
+	}
+	b, err := c.do(ctx, request{op: OpGetEnhancedAttestation, method: http.MethodGet, path: pathEnhancedAttestation(attestationID), auth: tokenAppOnly, opts: applyOptions([]CallOption{AsPoll()})})
+	var pe *Error
+	if errors.As(err, &pe) && (pe.StatusCode == http.StatusNotFound || pe.StatusCode == http.StatusMethodNotAllowed) {
+		if !c.noAttestationGet.Swap(true) {
+			c.log.Info("Partner Center does not serve the GET of an attestation; polling by attempting the create instead", "status", pe.StatusCode)
+		}
+		return EnhancedAttestation{}, errAttestationGetNotSupported
+	}
 	if err != nil {
 		return EnhancedAttestation{}, err
 	}
@@ -216,8 +230,20 @@ func (c *Client) GetEnhancedAttestation(ctx context.Context, attestationID strin
 	if err != nil {
 		return EnhancedAttestation{}, c.decodeFailure(OpGetEnhancedAttestation, err)
 	}
+	if !a.StatusKnown {
+		if _, seen := c.unknownStatuses.LoadOrStore(a.RawStatus, true); !seen {
+			c.log.Info("Partner Center reported an attestation status outside the model; waiting", "status", truncate(sanitizeText(a.RawStatus), 64))
+		}
+	}
 	return a, nil
 }
+
+// AttestationGetSupported reports whether the client still believes Partner Center serves the
+// GET of an attestation.
+func (c *Client) AttestationGetSupported() bool { return !c.noAttestationGet.Load() }
+
+var errAttestationGetNotSupported = &Error{Kind: KindNotSupported, Operation: OpGetEnhancedAttestation, StatusCode: http.StatusMethodNotAllowed,
+	Message: "Partner Center does not serve the GET of an attestation"}
 
 // CreateAgreementFromAttestation creates the agreement from an accepted
 // enhanced attestation (App-only). Before the customer accepted it fails

@@ -56,16 +56,25 @@ type EnhancedAttestationRequest struct {
 	SignatoryLastName    string
 	SignatoryEmail       string
 	SignatoryPhoneNumber string
+	// Lifetime of the acceptance link, sent in whole minutes (5 to 10,080); 0: Partner Center's
+	// default.
+	Lifetime time.Duration
 }
 
-// EnhancedAttestation is the state of an enhanced attestation (§4.1).
+// EnhancedAttestation is the state of an enhanced attestation (§4.1). The answer does not
+// always echo the request, so it carries no request fields.
 type EnhancedAttestation struct {
-	AttestationID  string
-	Status         string
+	AttestationID string
+	// Status is one of the Status* words when StatusKnown; otherwise the word as received.
+	Status      string
+	StatusKnown bool
+	// RawStatus is the word as received.
+	RawStatus string
+	// AcceptanceLink is empty when the answer carries none (build it from a template).
 	AcceptanceLink string
-	ExpiresAt      time.Time
-	AcceptedAt     time.Time
-	EnhancedAttestationRequest
+	// ExpiresAt is zero when the answer names no expiry.
+	ExpiresAt  time.Time
+	AcceptedAt time.Time
 }
 
 // Contact returns the signatory of the attestation as an agreement contact.

@@ -1,0 +1,107 @@
+package partnercenter
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Partner Center throttles per partner tenant: a 429 means every call of the tenant is too many,
+// not only the refused one. The pacer holds a tenant's calls to its rate, pauses all of them until
+// Retry-After has passed, then lets the rate recover gradually from half. Polls of attestations
+// awaiting the customer also pass a bucket of their own, a share of the rate, so that first
+// observations and writes go first.
+
+// recoveryPeriod is how long the rate takes to climb back from half to full after a 429.
+const recoveryPeriod = 30 * time.Second
+
+type pacer struct {
+	limiter *rate.Limiter
+	polls   *rate.Limiter
+	full    rate.Limit
+
+	mu          sync.Mutex
+	pausedUntil time.Time
+	throttledAt time.Time
+	reducedTo   rate.Limit
+}
+
+func newPacer(qps float64, burst int, pollShare float64) *pacer {
+	if pollShare <= 0 || pollShare > 1 {
+		pollShare = defaultPollShare
+	}
+	pollBurst := max(1, int(float64(burst)*pollShare))
+	return &pacer{
+		limiter: rate.NewLimiter(rate.Limit(qps), burst),
+		polls:   rate.NewLimiter(rate.Limit(qps*pollShare), pollBurst),
+		full:    rate.Limit(qps),
+	}
+}
+
+// wait blocks until a call may be sent. A pause longer than maxInline is not waited out here:
+// the caller gets the time left, to come back later without holding a worker.
+func (p *pacer) wait(ctx context.Context, poll bool, maxInline time.Duration) (time.Duration, error) {
+	if left := p.pauseLeft(time.Now()); left > 0 {
+		if left > maxInline || !fitsDeadline(ctx, left) {
+			return left, nil
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return 0, ctx.Err()
+		case <-t.C:
+		}
+	}
+	p.recover(time.Now())
+	if poll {
+		if err := p.polls.Wait(ctx); err != nil {
+			return 0, err
+		}
+	}
+	return 0, p.limiter.Wait(ctx)
+}
+
+func (p *pacer) pauseLeft(now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pausedUntil.Sub(now)
+}
+
+// throttled pauses every call until retryAfter has passed and halves the rate.
+func (p *pacer) throttled(now time.Time, retryAfter time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until := now.Add(retryAfter); until.After(p.pausedUntil) {
+		p.pausedUntil = until
+	}
+	cur := p.limiter.Limit()
+	p.reducedTo = max(cur/2, p.full/20)
+	p.throttledAt = now
+	p.limiter.SetLimitAt(now, p.reducedTo)
+}
+
+// recover raises the rate linearly from where the last 429 left it to the full rate.
+func (p *pacer) recover(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.throttledAt.IsZero() {
+		return
+	}
+	since := now.Sub(p.pausedUntil)
+	if since <= 0 {
+		return
+	}
+	if since >= recoveryPeriod {
+		p.limiter.SetLimitAt(now, p.full)
+		p.throttledAt = time.Time{}
+		return
+	}
+	frac := rate.Limit(float64(since) / float64(recoveryPeriod))
+	p.limiter.SetLimitAt(now, p.reducedTo+(p.full-p.reducedTo)*frac)
+}
+
+// limit is the rate in force now (for tests).
+func (p *pacer) limit() rate.Limit { return p.limiter.Limit() }

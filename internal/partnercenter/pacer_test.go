@@ -1,0 +1,53 @@
+package partnercenter_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+// A 429 pauses every call of the partner tenant until Retry-After has passed, not only the
+// refused one (Partner Center throttles per partner).
+func TestThrottlePausesTheWholeTenant(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *pc.Config) { c.MaxInlineWait = 5 * time.Second; c.QPS, c.Burst = 50, 10 }))
+	if _, err := e.client.GetAgreementMetadata(ctx(t)); err != nil { // tokens and metadata first
+		t.Fatal(err)
+	}
+	e.sim.ResetRequests()
+	e.sim.Throttle(1, 2*time.Second)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * 50 * time.Millisecond)
+			_, _ = e.client.ListCustomerAgreements(ctx(t), custNoMCA)
+		}()
+	}
+	wg.Wait()
+	recs := apiRequests(e.sim.Requests())
+	var throttledAt time.Time
+	for _, r := range recs {
+		if r.Status == 429 {
+			throttledAt = r.Time
+			break
+		}
+	}
+	if throttledAt.IsZero() {
+		t.Fatal("the simulator throttled nothing")
+	}
+	early := 0
+	for _, r := range recs {
+		if r.Time.After(throttledAt) && r.Time.Before(throttledAt.Add(1900*time.Millisecond)) {
+			early++
+		}
+	}
+	if early > 0 {
+		t.Fatalf("%d calls of the throttled tenant were sent within Retry-After", early)
+	}
+	if len(recs) != 9 {
+		t.Fatalf("%d requests, want the 8 calls and the one retried", len(recs))
+	}
+}
