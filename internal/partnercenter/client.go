@@ -55,8 +55,8 @@ type Config struct {
 	Burst        int          // default max(1, ceil(QPS))
 	// PollShare is the largest share of QPS that polls (calls made with AsPoll) may use
 	// (default 0.5).
-	PollShare float64
-	MaxRetries   int          // transport retries for one operation, default 4; negative → 0
+	PollShare  float64
+	MaxRetries int // transport retries for one operation, default 4; negative → 0
 	// MaxInlineWait is the longest Retry-After waited in-process (default
 	// 2s; negative: never wait, always return KindThrottled).
 	MaxInlineWait time.Duration
