@@ -103,6 +103,15 @@ const (
 	// ReasonTooManyAttestations (Reconciling=True): too many attestations whose links may still be
 	// accepted are out for this customer; a new one starts once some expire.
 	ReasonTooManyAttestations = "TooManyAttestationsInFlight"
+	// ReasonAcceptanceLinkUnavailable (Stalled=True): Partner Center's answer holds no acceptance
+	// link and the PartnerTenant has no spec.attestation.acceptanceURLTemplate to build it from.
+	ReasonAcceptanceLinkUnavailable = "AcceptanceLinkUnavailable"
+	// ReasonAgreementCreationRefused (Stalled=True): the signatory accepted, but Partner Center
+	// refused to create the agreement from the attestation with a code outside the model.
+	ReasonAgreementCreationRefused = "AgreementCreationRefused"
+	// ReasonLegacyConfirmationRefused (Stalled=True): Partner Center refused the legacy
+	// confirmation (retired on 5 January 2026); use method PartnerAttestation.
+	ReasonLegacyConfirmationRefused = "LegacyConfirmationRefused"
 	// ReasonReconcilePaused (Paused=True): the paused annotation is set.
 	ReasonReconcilePaused = "ReconcilePaused"
 )

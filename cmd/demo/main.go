@@ -46,6 +46,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/controller"
 	"github.com/mca-operator/mca-operator/internal/operator"
 	"github.com/mca-operator/mca-operator/internal/pcsim"
 )
@@ -487,25 +488,40 @@ func (w *watcher) step(ctx context.Context) ([]string, error) {
 	return pending, nil
 }
 
+// readLink reads an acceptance link from its Secret, as an administrator of the operator's
+// namespace would: the link is a credential and is in no CustomerAgreement.
+func (w *watcher) readLink(name string) (string, error) {
+	sec := &corev1.Secret{}
+	if err := w.kube.Get(context.Background(), client.ObjectKey{Namespace: credentialsNamespace, Name: name}, sec); err != nil {
+		return "", err
+	}
+	return string(sec.Data[controller.LinkSecretKeyLink]), nil
+}
+
 // publish prints an acceptance link or an invitation the first time it appears and, with
 // --accept-links, accepts the link as the signatory would.
 func (w *watcher) publish(ca *v1alpha1.CustomerAgreement, partnerTenantID string) {
 	key := client.ObjectKeyFromObject(ca)
-	if a := ca.Status.Attestation; a != nil && a.AcceptanceLink != "" && a.ID != "" {
+	if a := ca.Status.Attestation; a != nil && a.LinkSecretRef != nil && a.ID != "" {
+		link, err := w.readLink(a.LinkSecretRef.Name)
+		if err != nil || link == "" {
+			return
+		}
 		if !w.linked[a.ID] {
 			w.linked[a.ID] = true
 			who := "the customer's signatory"
 			if sg := ca.Spec.Signatory; sg != nil {
 				who = sg.FirstName + " " + sg.LastName
 			}
-			fmt.Fprintf(w.out, "\nAcceptance link for %s (%s, %s): status.attestation.acceptanceLink\n    %s\n", key, who, ca.Spec.CompanyName, a.AcceptanceLink)
+			fmt.Fprintf(w.out, "\nAcceptance link for %s (%s, %s), from Secret %s/%s (key %s):\n    %s\n",
+				key, who, ca.Spec.CompanyName, credentialsNamespace, a.LinkSecretRef.Name, controller.LinkSecretKeyLink, link)
 			if !w.opts.acceptLinks {
 				fmt.Fprintf(w.out, "  Open it in a browser (the simulator's certificate is self-signed: proceed, or trust %s),\n"+
 					"  tick the box and press Accept: %s turns Attested within a few seconds.\n", w.caFile, key.Name)
 			}
 		}
 		if w.opts.acceptLinks && !w.accepted[a.ID] && a.Status == pcsim.StatusLinkGenerated {
-			if err := pcsim.AcceptThroughPage(w.hc, a.AcceptanceLink); err != nil {
+			if err := pcsim.AcceptThroughPage(w.hc, link); err != nil {
 				fmt.Fprintf(w.out, "  --accept-links: accepting as %s failed (retrying): %v\n", key.Name, err)
 			} else {
 				w.accepted[a.ID] = true

@@ -2,9 +2,13 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/mca"
@@ -41,15 +45,17 @@ func (s *scope) act(ctx context.Context, d mca.Decision, ob observation) *outcom
 	case mca.ActWaitForAttestations:
 		return waitingFor(v1alpha1.ReasonTooManyAttestations, d.Message)
 	case mca.ActAwaitCustomer:
+		if ob.linkMissing {
+			return s.linkUnavailable()
+		}
 		return s.awaitingAttestation()
 	case mca.ActStartAttestation, mca.ActRenewAttestation:
 		return s.startAttestation(ctx, d.Action == mca.ActRenewAttestation)
 	case mca.ActCreateFromAttestation:
-		a := ob.accepted
-		if a == nil {
-			a = st.Attestation
+		if a := ob.accepted; a != nil {
+			return s.createFromAttestation(ctx, a, true)
 		}
-		return s.createFromAttestation(ctx, a)
+		return s.createFromAttestation(ctx, st.Attestation, false)
 	case mca.ActConfirmLegacy:
 		return s.confirmLegacy(ctx)
 	}
@@ -57,7 +63,8 @@ func (s *scope) act(ctx context.Context, d mca.Decision, ob observation) *outcom
 }
 
 // startAttestation starts an enhanced attestation for the current spec (a renewal when its link
-// expired). Idempotency key: startAttestationRequestID(partner, customer, intent, renewal).
+// expired) and keeps its link in the link Secret. Idempotency key:
+// startAttestationRequestID(partner, customer, intent, renewal).
 func (s *scope) startAttestation(ctx context.Context, renew bool) *outcome {
 	st := &s.ca.Status
 	intent := attestationIntent(s.pt.Spec.TenantID, s.ca.Spec)
@@ -65,43 +72,92 @@ func (s *scope) startAttestation(ctx context.Context, renew bool) *outcome {
 	if renew && st.Attestation != nil {
 		renewals = st.Attestation.Renewals + 1
 	}
+	lifetime := s.linkLifetime()
 	req := s.attestationRequest()
+	req.Lifetime = lifetime
 	reqID := startAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, intent, renewals)
 	att, err := s.pc.StartEnhancedAttestation(ctx, req, pc.WithRequestID(reqID))
 	if err != nil {
 		return s.writeFailed(err)
 	}
+	secret := LinkSecretName(s.ca.UID)
 	if old := st.Attestation; renew && old != nil {
 		s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeWarning, v1alpha1.ReasonLinkExpired, "RenewAttestation",
-			"The acceptance link of attestation %s expired before the customer accepted; started attestation %s", old.ID, att.AttestationID)
-		if attestationPhase(old.Status) != mca.PhaseExpired {
+			"The acceptance link of attestation %s expired before the customer accepted; started attestation %s, its link is in Secret %s", old.ID, att.AttestationID, secret)
+		if phase, _ := attestationPhase(old.Status); phase != mca.PhaseExpired {
 			// Renewed on our clock, not Partner Center's word: keep following the old one.
+			old.LinkSecretRef = nil
 			st.EarlierAttestations = append(st.EarlierAttestations, *old)
 		}
 	} else {
 		s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeNormal, v1alpha1.ReasonAttestationStarted, "StartAttestation",
-			"Started enhanced attestation %s; the signatory accepts at the link in status.attestation.acceptanceLink", att.AttestationID)
+			"Started enhanced attestation %s; the signatory's acceptance link is in Secret %s of the operator's namespace", att.AttestationID, secret)
+	}
+	expires := att.ExpiresAt
+	if expires.IsZero() {
+		// Partner Center named no expiry: the link lives as long as it was asked to.
+		expires = s.now.Add(lifetime)
 	}
 	st.Attestation = &v1alpha1.AttestationStatus{ID: bounded(att.AttestationID, 256), Status: bounded(att.Status, 256),
-		Intent: intent, Renewals: renewals, StartedAt: statusTime(s.now)}
-	if !att.ExpiresAt.IsZero() {
-		st.Attestation.ExpiresAt = statusTime(att.ExpiresAt)
-	}
+		Intent: intent, Renewals: renewals, StartedAt: statusTime(s.now), ExpiresAt: statusTime(expires),
+		Lifetime: &metav1.Duration{Duration: lifetime}}
 	o := s.awaitingAttestation()
 	o.wrote = true
+	link := att.AcceptanceLink
+	if link == "" {
+		link = buildLink(s.linkTemplate(), att.AttestationID, s.ca.Spec.Language, s.ca.Spec.Country)
+	}
+	if link == "" {
+		return s.linkUnavailable()
+	}
+	if err := s.storeLink(ctx, link, att.AttestationID, expires); err != nil {
+		// The attestation is recorded; the next reconcile stores its link.
+		return transient(v1alpha1.ReasonPartnerCenterError, "Storing the acceptance link failed: "+err.Error(), err)
+	}
+	st.Attestation.LinkSecretRef = &v1alpha1.LocalObjectReference{Name: secret}
 	return o
 }
 
-// createFromAttestation relays an accepted attestation and creates the agreement. Idempotency
-// key: createFromAttestationRequestID(partner, customer, attestation id, refused attempts).
-func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.AttestationStatus) *outcome {
+// linkLifetime is the CustomerAgreement's link lifetime, else the PartnerTenant's, else 168h.
+func (s *scope) linkLifetime() time.Duration {
+	if a := s.ca.Spec.Attestation; a != nil && a.LinkLifetime != nil {
+		return a.LinkLifetime.Duration
+	}
+	if a := s.pt.Spec.Attestation; a != nil && a.LinkLifetime != nil {
+		return a.LinkLifetime.Duration
+	}
+	return pc.MaxLinkLifetime
+}
+
+// linkUnavailable: the attestation is out but nobody can reach its page.
+func (s *scope) linkUnavailable() *outcome {
+	o := stalled(v1alpha1.ReasonAcceptanceLinkUnavailable, fmt.Sprintf(
+		"Partner Center's answer for attestation %s holds no acceptance link. Set spec.attestation.acceptanceURLTemplate of PartnerTenant %q (placeholders {attestationId}, {language}, {country}) to the parameterized link Microsoft provides; the operator keeps following the attestation.",
+		s.ca.Status.Attestation.ID, s.pt.Name))
+	o.poll = true
+	return o
+}
+
+// createFromAttestation relays an accepted attestation and creates the agreement; without a GET
+// of attestations, it is also how an acceptance is learnt. Idempotency key:
+// createFromAttestationRequestID(partner, customer, attestation id, refused attempts).
+func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.AttestationStatus, knownAccepted bool) *outcome {
 	reqID := createFromAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, a.ID, a.RefusedCreates)
-	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, a.ID, s.templateID, pc.WithRequestID(reqID))
-	switch pc.KindOf(err) {
-	case pc.KindAttestationNotAccepted:
+	opts := []pc.CallOption{pc.WithRequestID(reqID)}
+	if !knownAccepted {
+		opts = append(opts, pc.AsPoll())
+	}
+	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, a.ID, s.templateID, opts...)
+	switch kind := pc.KindOf(err); {
+	case err == nil:
+	case kind == pc.KindAttestationNotAccepted:
 		a.RefusedCreates++
 		return s.awaitingAttestation()
-	case pc.KindDuplicateSignatory:
+	case kind == pc.KindAttestationExpired:
+		a.RefusedCreates++
+		a.Status = pc.StatusExpired
+		return transient(v1alpha1.ReasonLinkExpired, "The acceptance link of attestation "+a.ID+" expired; a new one is started.", nil)
+	case kind == pc.KindDuplicateSignatory:
 		// This attestation can never become an agreement: stop following it.
 		s.forget(a.ID)
 		if a.Intent != attestationIntent(s.pt.Spec.TenantID, s.ca.Spec) {
@@ -109,8 +165,22 @@ func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.Attestati
 				"Attestation %s, started for an earlier spec, was refused as a duplicate signatory (600061)", a.ID)
 			return transient(v1alpha1.ReasonDuplicateSignatory, "An attestation started for an earlier spec was refused as a duplicate signatory (600061); continuing with the current spec.", nil)
 		}
-	}
-	if err != nil {
+		return s.writeFailed(err)
+	case kind == pc.KindBadRequest || kind == pc.KindForbidden || kind == pc.KindNotFound || kind == pc.KindUnknown:
+		if !knownAccepted {
+			// A refusal outside the model while nobody knows whether the signatory accepted:
+			// keep waiting; the link's expiry ends it.
+			a.RefusedCreates++
+			return s.awaitingAttestation()
+		}
+		var pe *pc.Error
+		if !errors.As(err, &pe) {
+			return s.writeFailed(err)
+		}
+		return stalled(v1alpha1.ReasonAgreementCreationRefused, fmt.Sprintf(
+			"The signatory accepted attestation %s, but Partner Center refused to create the agreement from it (HTTP %d, code %q: %s). Check the customer in Partner Center; the operator retries when the spec changes.",
+			a.ID, pe.StatusCode, pe.Code, pe.Message))
+	default:
 		return s.writeFailed(err)
 	}
 	if a.StartedAt != nil {
@@ -118,17 +188,28 @@ func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.Attestati
 	}
 	id := a.ID
 	s.ca.Status.Attestation, s.ca.Status.EarlierAttestations = nil, nil
+	if err := s.dropLink(ctx); err != nil {
+		logf.FromContext(ctx).Error(err, "deleting the acceptance-link Secret after the agreement was created")
+	}
 	return s.created(ag, reqID, v1alpha1.MethodPartnerAttestation, id,
 		"The signatory accepted; relayed the acceptance and created the agreement (attestation "+id+")")
 }
 
-// confirmLegacy makes the legacy confirmation. Idempotency key:
-// legacyConfirmationRequestID(partner, customer, signatory, dateAgreed).
+// confirmLegacy makes the legacy confirmation (retired by Microsoft on 5 January 2026).
+// Idempotency key: legacyConfirmationRequestID(partner, customer, signatory, dateAgreed).
 func (s *scope) confirmLegacy(ctx context.Context) *outcome {
 	sg := s.ca.Spec.Signatory
 	date := s.ca.Spec.DateAgreed.Time
 	reqID := legacyConfirmationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, sg, date)
 	ag, err := s.pc.CreateLegacyAgreement(ctx, s.ca.Spec.CustomerTenantID, pc.Contact(contactOf(sg)), s.templateID, date, pc.WithRequestID(reqID))
+	if kind := pc.KindOf(err); kind == pc.KindBadRequest || kind == pc.KindForbidden || kind == pc.KindUnknown {
+		var pe *pc.Error
+		if errors.As(err, &pe) && pe.Code != "600002" {
+			return stalled(v1alpha1.ReasonLegacyConfirmationRefused, fmt.Sprintf(
+				"Partner Center refused the legacy confirmation (HTTP %d, code %q: %s). Microsoft retired the legacy attestation on 5 January 2026: set spec.method: PartnerAttestation to have the signatory accept on Microsoft's page.",
+				pe.StatusCode, pe.Code, pe.Message))
+		}
+	}
 	if err != nil {
 		return s.writeFailed(err)
 	}
@@ -190,7 +271,7 @@ func (s *scope) awaitingAttestation() *outcome {
 		who = sg.FirstName + " " + sg.LastName
 	}
 	o := awaiting(v1alpha1.ReasonAwaitingCustomer, fmt.Sprintf(
-		"Waiting for %s to accept the Microsoft Customer Agreement: send them the link in status.attestation.acceptanceLink (it expires at status.attestation.expiresAt; a new one is started when Partner Center says it expired).", who))
+		"Waiting for %s to accept the Microsoft Customer Agreement: the acceptance link is in the Secret named by status.attestation.linkSecretRef, in the operator's namespace (it expires at status.attestation.expiresAt; a new one is started when Partner Center says it expired).", who))
 	o.poll = true
 	return o
 }

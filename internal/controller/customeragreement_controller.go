@@ -46,9 +46,13 @@ type CustomerAgreementReconciler struct {
 	Clients  *Clients
 	Recorder recorder.EventRecorder
 	Policy   mca.Policy
-	// ResyncInterval re-reads a settled customer; PollInterval checks an attestation in flight.
-	ResyncInterval time.Duration
-	PollInterval   time.Duration
+	// CredentialsNamespace holds the acceptance-link Secrets.
+	CredentialsNamespace string
+	// ResyncInterval re-reads a settled customer. PollInterval checks a young attestation in
+	// flight; the interval grows with the link's age up to PollMaxInterval.
+	ResyncInterval  time.Duration
+	PollInterval    time.Duration
+	PollMaxInterval time.Duration
 	// MinReadInterval is the least time between two reconciles of one object that read Partner
 	// Center, unless its spec changed: an annotation (reconcile-now) cannot spend the tenant's quota.
 	MinReadInterval time.Duration
@@ -63,7 +67,8 @@ type CustomerAgreementReconciler struct {
 	// tenant by the client; this bounds the goroutines waiting for it).
 	MaxConcurrentReconciles int
 
-	reads readBudget
+	reads     readBudget
+	fullReads readBudget
 }
 
 // +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=customeragreements,verbs=get;list;watch
@@ -87,13 +92,15 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 	if err := r.Client.Get(ctx, req.NamespacedName, ca); err != nil {
 		if apierrors.IsNotFound(err) {
 			// Deleting a CustomerAgreement never touches Partner Center: there is nothing to delete.
+			// Its acceptance link goes with it.
 			r.metrics().Delete(req.NamespacedName)
-			return reconcile.Result{}, nil
+			return reconcile.Result{}, r.sweepLinks(ctx, req.NamespacedName)
 		}
 		return reconcile.Result{}, err
 	}
 	if !ca.DeletionTimestamp.IsZero() {
 		r.reads.forget(ca.UID)
+		r.fullReads.forget(ca.UID)
 		return reconcile.Result{}, nil
 	}
 	before := ca.DeepCopy()
@@ -173,6 +180,7 @@ func (s *scope) situation(ob observation) mca.Situation {
 		Attestation:          ob.current,
 		AcceptedAttestation:  ob.accepted != nil,
 		AttestationsInFlight: ob.inFlight,
+		PollByCreate:         ob.pollByCreate,
 		DuplicateRefused:     s.ca.Status.RefusedSignatory != "" && s.ca.Status.RefusedSignatory == refusedSignatoryKey(spec.Method, spec.Signatory),
 		Now:                  s.now,
 	}
@@ -192,6 +200,8 @@ func (r *CustomerAgreementReconciler) result(s *scope, o *outcome) (reconcile.Re
 		return reconcile.Result{}, o.err
 	case o.kind == kindTransient:
 		return reconcile.Result{RequeueAfter: r.PollInterval}, nil
+	case o.poll:
+		return reconcile.Result{RequeueAfter: s.pollAfter()}, nil
 	case o.kind == kindStalled:
 		if o.credentials {
 			r.checkPartnerTenant(s.pt)
@@ -201,8 +211,6 @@ func (r *CustomerAgreementReconciler) result(s *scope, o *outcome) (reconcile.Re
 			return reconcile.Result{RequeueAfter: jitter(r.ResyncInterval)}, nil
 		}
 		return reconcile.Result{}, nil
-	case o.poll:
-		return reconcile.Result{RequeueAfter: s.pollAfter()}, nil
 	case o.awaiting:
 		return reconcile.Result{RequeueAfter: r.PollInterval}, nil
 	case o.kind == kindReady || o.kind == kindNotReady:
@@ -211,12 +219,31 @@ func (r *CustomerAgreementReconciler) result(s *scope, o *outcome) (reconcile.Re
 	return reconcile.Result{}, nil
 }
 
-// pollAfter checks an attestation in flight again after the poll interval, or soon after its
-// expiry if that comes first.
+// pollAfter checks an attestation in flight again: after the poll interval while the link is
+// young, less often as it ages (most signatories accept early or not at all), up to the maximum
+// interval, and soon after its expiry if that comes first.
 func (s *scope) pollAfter() time.Duration {
-	after := s.r.PollInterval
-	if a := s.ca.Status.Attestation; a != nil && a.ExpiresAt != nil {
-		if until := a.ExpiresAt.Sub(s.now); until > 0 && until < after {
+	a := s.ca.Status.Attestation
+	if a == nil {
+		return s.r.PollInterval
+	}
+	return pollInterval(s.r.PollInterval, s.r.PollMaxInterval, s.now, a)
+}
+
+// pollInterval grows by a tenth of the link's age: a link an hour old is checked every six
+// minutes more than a new one.
+func pollInterval(first, maxInterval time.Duration, now time.Time, a *v1alpha1.AttestationStatus) time.Duration {
+	after := first
+	if a.StartedAt != nil {
+		after += now.Sub(a.StartedAt.Time) / 10
+	}
+	after = max(first, min(after, max(first, maxInterval)))
+	if a.ExpiresAt != nil {
+		switch until := a.ExpiresAt.Sub(now); {
+		case until <= 0:
+			// Expired by our clock: learn Partner Center's word soon, to renew.
+			after = first
+		case until < after:
 			after = until + time.Second
 		}
 	}
@@ -249,6 +276,16 @@ func (b *readBudget) take(ca *v1alpha1.CustomerAgreement, now time.Time, min tim
 	}
 	b.marks[ca.UID] = readMark{at: now, generation: ca.Generation}
 	return 0
+}
+
+// mark records a read of ca now.
+func (b *readBudget) mark(ca *v1alpha1.CustomerAgreement, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.marks == nil {
+		b.marks = map[types.UID]readMark{}
+	}
+	b.marks[ca.UID] = readMark{at: now, generation: ca.Generation}
 }
 
 func (b *readBudget) forget(uid types.UID) {

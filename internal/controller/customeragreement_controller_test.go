@@ -60,18 +60,19 @@ func (f *fakePC) ListCustomerAgreements(context.Context, string) ([]pc.Agreement
 func (f *fakePC) GetDirectSignedStatus(context.Context, string) (bool, error) {
 	return f.direct, f.call(pc.OpGetDirectSignedStatus, nil)
 }
-func (f *fakePC) StartEnhancedAttestation(_ context.Context, req pc.EnhancedAttestationRequest, opts ...pc.CallOption) (pc.EnhancedAttestation, error) {
+func (f *fakePC) StartEnhancedAttestation(_ context.Context, _ pc.EnhancedAttestationRequest, opts ...pc.CallOption) (pc.EnhancedAttestation, error) {
 	if err := f.call(pc.OpStartEnhancedAttestation, opts); err != nil {
 		return pc.EnhancedAttestation{}, err
 	}
 	f.startCounter++
 	f.attestation = pc.EnhancedAttestation{AttestationID: "att-" + string(rune('0'+f.startCounter)), Status: pc.StatusLinkGenerated,
-		AcceptanceLink: "https://example/attest", ExpiresAt: time.Now().Add(time.Hour), EnhancedAttestationRequest: req}
+		AcceptanceLink: "https://example/attest", ExpiresAt: time.Now().Add(time.Hour)}
 	return f.attestation, nil
 }
 func (f *fakePC) GetEnhancedAttestation(context.Context, string) (pc.EnhancedAttestation, error) {
 	return f.attestation, f.call(pc.OpGetEnhancedAttestation, nil)
 }
+func (f *fakePC) AttestationGetSupported() bool { return true }
 func (f *fakePC) CreateAgreementFromAttestation(_ context.Context, _, _, _ string, opts ...pc.CallOption) (pc.Agreement, error) {
 	if err := f.call(pc.OpCreateAgreementFromAttestation, opts); err != nil {
 		return pc.Agreement{}, err
@@ -125,7 +126,7 @@ func newHarness(t *testing.T, ptType v1alpha1.PartnerType, mutate func(*v1alpha1
 	h := &harness{t: t, kube: kube, pc: f, rec: events.NewFakeRecorder(100), checks: make(chan event.GenericEvent, 1), key: client.ObjectKeyFromObject(ca)}
 	h.r = &CustomerAgreementReconciler{
 		Client: kube, Clients: &Clients{New: func(*v1alpha1.PartnerTenant) (PartnerCenter, error) { return f, nil }},
-		Recorder: h.rec, Policy: mca.DefaultPolicy(), ResyncInterval: time.Hour, PollInterval: time.Minute,
+		Recorder: h.rec, Policy: mca.DefaultPolicy(), ResyncInterval: time.Hour, PollInterval: time.Minute, CredentialsNamespace: "mca-operator-system",
 		PartnerTenantChecks: h.checks, Metrics: metrics.NewCustomerTracker(),
 	}
 	return h
@@ -445,15 +446,55 @@ func TestReconcilePausedLeavesPartnerCenterAlone(t *testing.T) {
 }
 
 func TestAttestationPhase(t *testing.T) {
-	for status, want := range map[string]mca.AttestationPhase{
-		pc.StatusLinkGenerated:    mca.PhaseAwaitingCustomer,
-		pc.StatusCustomerAccepted: mca.PhaseAccepted,
-		pc.StatusAgreementCreated: mca.PhaseAccepted,
-		pc.StatusExpired:          mca.PhaseExpired,
-		"SomethingNew":            mca.PhaseAwaitingCustomer,
+	type want struct {
+		phase mca.AttestationPhase
+		known bool
+	}
+	for status, w := range map[string]want{
+		pc.StatusLinkGenerated:    {mca.PhaseAwaitingCustomer, true},
+		pc.StatusCustomerAccepted: {mca.PhaseAccepted, true},
+		pc.StatusAgreementCreated: {mca.PhaseAccepted, true},
+		pc.StatusExpired:          {mca.PhaseExpired, true},
+		"linkgenerated":           {mca.PhaseAwaitingCustomer, true},
+		"customeraccepted":        {mca.PhaseAccepted, true},
+		"CUSTOMERACCEPTED":        {mca.PhaseAccepted, true},
+		"linkexpired":             {mca.PhaseExpired, true},
+		"agreementcreated":        {mca.PhaseAccepted, true},
+		"required":                {mca.PhaseAwaitingCustomer, true},
+		"Customer_Accepted":       {mca.PhaseAccepted, true},
+		"SomethingNew":            {mca.PhaseAwaitingCustomer, false},
+		"":                        {mca.PhaseAwaitingCustomer, false},
 	} {
-		if got := attestationPhase(status); got != want {
-			t.Errorf("attestationPhase(%q) = %v, want %v", status, got, want)
+		if phase, known := attestationPhase(status); phase != w.phase || known != w.known {
+			t.Errorf("attestationPhase(%q) = %v, %v; want %v, %v", status, phase, known, w.phase, w.known)
 		}
+	}
+}
+
+func TestPollInterval(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	started := metav1.NewTime(t0)
+	far := metav1.NewTime(t0.Add(7 * 24 * time.Hour))
+	a := &v1alpha1.AttestationStatus{StartedAt: &started, ExpiresAt: &far}
+	for _, c := range []struct {
+		age  time.Duration
+		want time.Duration
+	}{
+		{0, time.Minute},
+		{10 * time.Minute, 2 * time.Minute},
+		{time.Hour, 7 * time.Minute},
+		{24 * time.Hour, 30 * time.Minute},
+	} {
+		if got := pollInterval(time.Minute, 30*time.Minute, t0.Add(c.age), a); got != c.want {
+			t.Errorf("a link %s old is polled after %s, want %s", c.age, got, c.want)
+		}
+	}
+	soon := metav1.NewTime(t0.Add(90 * time.Second))
+	a.ExpiresAt = &soon
+	if got := pollInterval(time.Minute, 30*time.Minute, t0.Add(time.Hour), a); got != time.Minute {
+		t.Errorf("past its expiry: %s", got)
+	}
+	if got := pollInterval(time.Minute, 30*time.Minute, t0.Add(45*time.Second), a); got != 46*time.Second {
+		t.Errorf("just before its expiry: %s, want a second after it", got)
 	}
 }

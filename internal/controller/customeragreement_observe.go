@@ -27,11 +27,30 @@ type observation struct {
 	current  *mca.InFlight
 	accepted *v1alpha1.AttestationStatus
 	inFlight int
+	// pollByCreate: Partner Center does not serve the GET of an attestation; an acceptance is
+	// learnt by attempting the create.
+	pollByCreate bool
+	// linkMissing: the current attestation has no link (Partner Center gave none and no template
+	// is configured).
+	linkMissing bool
 }
 
-// observe reads the customer's MCA records and, only when they do not already show a current
-// attestation, the direct-acceptance status; then the attestations the operator follows.
+// observe reads what Partner Center holds. A poll of an attestation in flight costs one call per
+// attestation followed: the customer's records and direct acceptance are read again only at the
+// resync interval or when the spec changed.
 func (s *scope) observe(ctx context.Context) (observation, error) {
+	st := &s.ca.Status
+	if st.Attestation != nil && st.State != "" && st.State != v1alpha1.StateAttested && s.r.fullReads.take(s.ca, time.Now(), s.r.ResyncInterval) > 0 {
+		ob := observation{standing: mca.Standing{State: st.State, AcceptedBy: st.AcceptedBy}}
+		return ob, s.follow(ctx, &ob)
+	}
+	s.r.fullReads.mark(s.ca, time.Now())
+	return s.observeAll(ctx)
+}
+
+// observeAll reads the customer's MCA records and, only when they do not already show a current
+// attestation, the direct-acceptance status; then the attestations the operator follows.
+func (s *scope) observeAll(ctx context.Context) (observation, error) {
 	var ob observation
 	id := s.ca.Spec.CustomerTenantID
 	records, err := s.pc.ListCustomerAgreements(ctx, id)
@@ -101,49 +120,52 @@ func (s *scope) report(standing mca.Standing) {
 
 // follow refreshes every attestation the operator started and that may still be accepted: the
 // one for the current spec and the earlier ones. An attestation is followed until Partner Center
-// says it expired (or no longer knows it) or an agreement exists, so that an acceptance given on
-// an older link is still turned into the agreement.
+// says it expired (or, without a GET of attestations, until well past its expiry) or an agreement
+// exists, so that an acceptance given on an older link is still turned into the agreement.
 func (s *scope) follow(ctx context.Context, ob *observation) error {
 	st := &s.ca.Status
 	if ob.standing.State == v1alpha1.StateAttested {
 		st.Attestation, st.EarlierAttestations = nil, nil
-		return nil
+		return s.dropLink(ctx)
 	}
 	intent := attestationIntent(s.pt.Spec.TenantID, s.ca.Spec)
 	if a := st.Attestation; a != nil && (a.Intent != intent || s.ca.Spec.Method != v1alpha1.MethodPartnerAttestation) {
 		// Started for an earlier spec: follow it as an earlier attestation.
+		a.LinkSecretRef = nil
 		st.EarlierAttestations = append(st.EarlierAttestations, *a)
 		st.Attestation = nil
+		if err := s.dropLink(ctx); err != nil {
+			return err
+		}
 	}
 	if a := st.Attestation; a != nil {
-		phase, known, err := s.refresh(ctx, a)
+		phase, err := s.refresh(ctx, a, ob)
 		if err != nil {
 			return err
 		}
-		if !known {
-			st.Attestation = nil
-		} else {
-			ob.current = &mca.InFlight{Phase: phase}
-			if a.ExpiresAt != nil {
-				ob.current.ExpiresAt = a.ExpiresAt.Time
-			}
-			switch phase {
-			case mca.PhaseAccepted:
-				ob.accepted = a
-				ob.inFlight++
-			case mca.PhaseAwaitingCustomer:
-				ob.inFlight++
-			}
+		ob.current = &mca.InFlight{Phase: phase}
+		if a.ExpiresAt != nil {
+			ob.current.ExpiresAt = a.ExpiresAt.Time
+		}
+		switch phase {
+		case mca.PhaseAccepted:
+			ob.accepted = a
+			ob.inFlight++
+		case mca.PhaseAwaitingCustomer:
+			ob.inFlight++
+		}
+		if err := s.ensureLink(ctx, a, ob); err != nil {
+			return err
 		}
 	}
 	kept := st.EarlierAttestations[:0]
 	for i := range st.EarlierAttestations {
 		a := st.EarlierAttestations[i]
-		phase, known, err := s.refresh(ctx, &a)
+		phase, err := s.refresh(ctx, &a, ob)
 		if err != nil {
 			return err
 		}
-		if !known || phase == mca.PhaseExpired {
+		if phase == mca.PhaseExpired {
 			continue
 		}
 		kept = append(kept, a)
@@ -155,7 +177,7 @@ func (s *scope) follow(ctx context.Context, ob *observation) error {
 	}
 	if ob.accepted == nil {
 		for i := range st.EarlierAttestations {
-			if attestationPhase(st.EarlierAttestations[i].Status) == mca.PhaseAccepted {
+			if phase, _ := attestationPhase(st.EarlierAttestations[i].Status); phase == mca.PhaseAccepted {
 				ob.accepted = &st.EarlierAttestations[i]
 				break
 			}
@@ -165,33 +187,101 @@ func (s *scope) follow(ctx context.Context, ob *observation) error {
 }
 
 // refresh reads one attestation and records its status and expiry as Partner Center gives them.
-// known is false when Partner Center no longer knows it.
-func (s *scope) refresh(ctx context.Context, a *v1alpha1.AttestationStatus) (phase mca.AttestationPhase, known bool, err error) {
+// Without a GET of attestations (or when Partner Center no longer knows one), the phase comes
+// from the time: pending until well past the expiry, then expired.
+func (s *scope) refresh(ctx context.Context, a *v1alpha1.AttestationStatus, ob *observation) (mca.AttestationPhase, error) {
 	got, err := s.pc.GetEnhancedAttestation(ctx, a.ID)
-	if pc.KindOf(err) == pc.KindNotFound {
-		return 0, false, nil
+	if pc.KindOf(err) == pc.KindNotSupported {
+		ob.pollByCreate = true
+		if a.ExpiresAt != nil && s.now.After(a.ExpiresAt.Add(renewalMargin(a))) {
+			return mca.PhaseExpired, nil
+		}
+		if phase, _ := attestationPhase(a.Status); phase == mca.PhaseExpired {
+			return mca.PhaseExpired, nil
+		}
+		return mca.PhaseAwaitingCustomer, nil
 	}
 	if err != nil {
-		return 0, false, err
+		return 0, err
 	}
 	a.Status = bounded(got.Status, 256)
 	if !got.ExpiresAt.IsZero() {
 		a.ExpiresAt = statusTime(got.ExpiresAt)
 	}
-	return attestationPhase(got.Status), true, nil
+	phase, _ := attestationPhase(got.Status)
+	return phase, nil
 }
 
-// attestationPhase maps Partner Center's (modeled) attestation status to what the rules need. An
-// attestation whose agreement was already created is Accepted: creating again with the same
-// request id is answered idempotently.
-func attestationPhase(status string) mca.AttestationPhase {
-	switch status {
+// renewalMargin is how long past its expiry an attestation whose state Partner Center cannot tell
+// is still given: a tenth of its lifetime, at most an hour, so that a manager clock ahead of the
+// server's renews no link early.
+func renewalMargin(a *v1alpha1.AttestationStatus) time.Duration {
+	if a.Lifetime == nil || a.Lifetime.Duration <= 0 {
+		return time.Hour
+	}
+	return min(time.Hour, a.Lifetime.Duration/10)
+}
+
+// ensureLink keeps the current attestation's link in its Secret: from Partner Center's answer,
+// else built from the PartnerTenant's template.
+func (s *scope) ensureLink(ctx context.Context, a *v1alpha1.AttestationStatus, ob *observation) error {
+	if phase, _ := attestationPhase(a.Status); phase != mca.PhaseAwaitingCustomer {
+		return nil
+	}
+	have, err := s.readLink(ctx)
+	if err != nil {
+		return err
+	}
+	if have != "" {
+		a.LinkSecretRef = &v1alpha1.LocalObjectReference{Name: LinkSecretName(s.ca.UID)}
+		return nil
+	}
+	link := ""
+	if s.pc.AttestationGetSupported() {
+		got, err := s.pc.GetEnhancedAttestation(ctx, a.ID)
+		if err != nil && pc.KindOf(err) != pc.KindNotSupported {
+			return err
+		}
+		link = got.AcceptanceLink
+	}
+	if link == "" {
+		link = buildLink(s.linkTemplate(), a.ID, s.ca.Spec.Language, s.ca.Spec.Country)
+	}
+	if link == "" {
+		a.LinkSecretRef = nil
+		ob.linkMissing = true
+		return nil
+	}
+	var expires time.Time
+	if a.ExpiresAt != nil {
+		expires = a.ExpiresAt.Time
+	}
+	if err := s.storeLink(ctx, link, a.ID, expires); err != nil {
+		return err
+	}
+	a.LinkSecretRef = &v1alpha1.LocalObjectReference{Name: LinkSecretName(s.ca.UID)}
+	return nil
+}
+
+func (s *scope) linkTemplate() string {
+	if at := s.pt.Spec.Attestation; at != nil {
+		return at.AcceptanceURLTemplate
+	}
+	return ""
+}
+
+// attestationPhase maps Partner Center's (modeled) attestation status, in any spelling, to what
+// the rules need. An attestation whose agreement was already created is Accepted: creating again
+// with the same request id is answered idempotently. A word outside the model waits.
+func attestationPhase(status string) (mca.AttestationPhase, bool) {
+	word, known := pc.NormalizeAttestationStatus(status)
+	switch word {
 	case pc.StatusCustomerAccepted, pc.StatusAgreementCreated:
-		return mca.PhaseAccepted
+		return mca.PhaseAccepted, known
 	case pc.StatusExpired:
-		return mca.PhaseExpired
+		return mca.PhaseExpired, known
 	default:
-		return mca.PhaseAwaitingCustomer
+		return mca.PhaseAwaitingCustomer, known
 	}
 }
 

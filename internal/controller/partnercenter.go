@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -28,6 +29,7 @@ type PartnerCenter interface {
 	GetDirectSignedStatus(ctx context.Context, customerTenantID string) (bool, error)
 	StartEnhancedAttestation(ctx context.Context, req pc.EnhancedAttestationRequest, opts ...pc.CallOption) (pc.EnhancedAttestation, error)
 	GetEnhancedAttestation(ctx context.Context, attestationID string) (pc.EnhancedAttestation, error)
+	AttestationGetSupported() bool
 	CreateAgreementFromAttestation(ctx context.Context, customerTenantID, attestationID, templateID string, opts ...pc.CallOption) (pc.Agreement, error)
 	CreateLegacyAgreement(ctx context.Context, customerTenantID string, contact pc.Contact, templateID string, dateAgreed time.Time, opts ...pc.CallOption) (pc.Agreement, error)
 }
@@ -105,6 +107,9 @@ func NewClientFactory(o ClientOptions) ClientFactory {
 		}
 		if rl := pt.Spec.RateLimit; rl != nil {
 			cfg.QPS, cfg.Burst = clientRateLimit(*rl)
+			if share, err := strconv.ParseFloat(rl.PollShare, 64); err == nil {
+				cfg.PollShare = share
+			}
 		}
 		if o.Tune != nil {
 			o.Tune(&cfg)

@@ -78,6 +78,9 @@ type Situation struct {
 	// AcceptedAttestation is true when any attestation the operator follows (for this spec or an
 	// earlier one) was accepted by the signatory: it is turned into the agreement.
 	AcceptedAttestation bool
+	// PollByCreate: Partner Center does not serve the GET of an attestation, so an acceptance is
+	// learnt by attempting the create.
+	PollByCreate bool
 	// AttestationsInFlight counts the attestations followed whose links may still be accepted.
 	AttestationsInFlight int
 	// DuplicateRefused is true when Partner Center refused the current signatory with 600061.
@@ -139,6 +142,9 @@ func (p Policy) Decide(s Situation) Decision {
 		case a != nil && a.Phase == PhaseAccepted:
 			return Decision{Action: ActCreateFromAttestation}
 		case a != nil && a.Phase == PhaseAwaitingCustomer && (a.ExpiresAt.IsZero() || s.Now.Before(a.ExpiresAt.Add(RenewalGrace))):
+			if s.PollByCreate {
+				return Decision{Action: ActCreateFromAttestation}
+			}
 			return Decision{Action: ActAwaitCustomer}
 		case s.AttestationsInFlight >= MaxAttestationsInFlight:
 			return Decision{Action: ActWaitForAttestations, Message: fmt.Sprintf(

@@ -160,6 +160,10 @@ func TestDecide(t *testing.T) {
 			s.AcceptedAttestation = true
 			s.ManagementPolicy = v1alpha1.ManagementPolicyObserve
 		}), ActObserveOnly},
+		{"link pending without a GET of attestations: poll by attempting the create", with(func(s *Situation) {
+			s.Attestation = &InFlight{Phase: PhaseAwaitingCustomer, ExpiresAt: future}
+			s.PollByCreate = true
+		}), ActCreateFromAttestation},
 		{"too many links out: start no other", with(func(s *Situation) { s.AttestationsInFlight = MaxAttestationsInFlight }), ActWaitForAttestations},
 		{"too many links out but the current one pending: wait for it", with(func(s *Situation) {
 			s.AttestationsInFlight = MaxAttestationsInFlight

@@ -48,6 +48,7 @@ type Options struct {
 	CredentialsNamespace    string
 	ResyncInterval          time.Duration
 	PollInterval            time.Duration
+	PollMaxInterval         time.Duration
 	TenantRetryInterval     time.Duration
 	MinReadInterval         time.Duration
 	ReconcileTimeout        time.Duration
@@ -90,6 +91,7 @@ func Defaults() Options {
 		CredentialsNamespace: DefaultCredentialsNamespace(),
 		ResyncInterval:       6 * time.Hour,
 		PollInterval:         time.Minute,
+		PollMaxInterval:      30 * time.Minute,
 		TenantRetryInterval:  2 * time.Minute,
 		MinReadInterval:      10 * time.Second,
 		ReconcileTimeout:     time.Minute,
@@ -127,6 +129,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.CredentialsNamespace, "credentials-namespace", o.CredentialsNamespace, "Namespace of the PartnerTenant credentials Secrets (default: $POD_NAMESPACE, else mca-operator-system).")
 	fs.DurationVar(&o.ResyncInterval, "resync-interval", o.ResyncInterval, "How often a settled customer is re-read from Partner Center (plus up to 10% jitter).")
 	fs.DurationVar(&o.PollInterval, "attestation-poll-interval", o.PollInterval, "How often an attestation awaiting the customer is checked.")
+	fs.DurationVar(&o.PollMaxInterval, "attestation-poll-max-interval", o.PollMaxInterval, "The longest interval between checks of an attestation awaiting the customer: the interval grows from --attestation-poll-interval with the link's age.")
 	fs.DurationVar(&o.TenantRetryInterval, "partner-tenant-retry-interval", o.TenantRetryInterval, "How often a PartnerTenant whose credentials fail is re-checked.")
 	fs.DurationVar(&o.MinReadInterval, "min-read-interval", o.MinReadInterval, "The least time between two Partner Center reads for one CustomerAgreement whose spec did not change (the reconcile-now annotation cannot bypass it; at most --attestation-poll-interval).")
 	fs.DurationVar(&o.ReconcileTimeout, "reconcile-timeout", o.ReconcileTimeout, "The deadline of one reconcile, so that a slow partner tenant cannot hold the shared workers.")
@@ -217,8 +220,10 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	}).SetupWithManager(mgr, checks); err != nil {
 		return nil, fmt.Errorf("setting up the PartnerTenant controller: %w", err)
 	}
-	if err := (&controller.CustomerAgreementReconciler{
+	cas := &controller.CustomerAgreementReconciler{
 		Client:                  mgr.GetClient(),
+		CredentialsNamespace:    o.CredentialsNamespace,
+		PollMaxInterval:         max(o.PollMaxInterval, o.PollInterval),
 		Clients:                 clients,
 		Recorder:                mgr.GetEventRecorder("mca-operator"),
 		Policy:                  o.Policy,
@@ -229,8 +234,14 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		Now:                     o.Now,
 		PartnerTenantChecks:     checks,
 		MaxConcurrentReconciles: o.MaxConcurrent,
-	}).SetupWithManager(ctx, mgr); err != nil {
+	}
+	if err := cas.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("setting up the CustomerAgreement controller: %w", err)
+	}
+	// The leader deletes the acceptance-link Secrets of CustomerAgreements deleted while no
+	// manager ran.
+	if err := mgr.Add(manager.RunnableFunc(cas.SweepLinksAtStart)); err != nil {
+		return nil, err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, err

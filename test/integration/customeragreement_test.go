@@ -82,7 +82,8 @@ var _ = Describe("Enhanced partner attestation, end to end", func() {
 		ca := createAgreement(ns, custEnhanced, partnerA)
 		got := eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) {
 			g.Expect(got.Status.Attestation).NotTo(BeNil())
-			g.Expect(got.Status.Attestation.AcceptanceLink).To(HavePrefix(simURL + "/attest/"))
+			g.Expect(got.Status.Attestation.LinkSecretRef).NotTo(BeNil())
+			g.Expect(linkOf(got)).To(HavePrefix(simURL + "/attest/"))
 			g.Expect(condition(got, v1alpha1.ConditionAwaitingCustomerAcceptance)).To(Equal("True/" + v1alpha1.ReasonAwaitingCustomer))
 		})
 		Expect(got.Status.State).To(Equal(v1alpha1.StateNoMCA))
@@ -94,7 +95,7 @@ var _ = Describe("Enhanced partner attestation, end to end", func() {
 		// Polling while the customer has not accepted starts nothing new.
 		Consistently(func() int { return len(startsFor("Customer " + custEnhanced[len(custEnhanced)-4:])) }, time.Second).Should(Equal(1))
 
-		acceptThroughPage(got.Status.Attestation.AcceptanceLink)
+		acceptThroughPage(linkOf(got))
 		att, ok := sim.Attestation(got.Status.Attestation.ID)
 		Expect(ok).To(BeTrue())
 		Expect(att.Status).To(BeElementOf(pcsim.StatusCustomerAccepted, pcsim.StatusAgreementCreated))

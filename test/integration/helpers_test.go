@@ -154,3 +154,14 @@ func acceptThroughPage(link string) {
 	GinkgoHelper()
 	Expect(pcsim.AcceptThroughPage(sim.HTTPClient(), link)).To(Succeed())
 }
+
+// linkOf reads the acceptance link of the CustomerAgreement's current attestation from its
+// Secret in the operator's namespace, as an administrator would.
+func linkOf(ca *v1alpha1.CustomerAgreement) string {
+	GinkgoHelper()
+	Expect(ca.Status.Attestation).NotTo(BeNil())
+	Expect(ca.Status.Attestation.LinkSecretRef).NotTo(BeNil())
+	sec := &corev1.Secret{}
+	Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: credentialsNamespace, Name: ca.Status.Attestation.LinkSecretRef.Name}, sec)).To(Succeed())
+	return string(sec.Data["acceptanceLink"])
+}

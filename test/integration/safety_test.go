@@ -223,7 +223,7 @@ var _ = Describe("One agreement per customer", func() {
 		Expect(startsBy(second.Spec.Signatory.Email)).To(BeEmpty())
 		Expect(requests(customer, "")).To(BeNumerically(">", 0))
 
-		acceptThroughPage(firstGot.Status.Attestation.AcceptanceLink)
+		acceptThroughPage(linkOf(firstGot))
 		eventually(first, hasState(v1alpha1.StateAttested, "True/"+v1alpha1.ReasonAgreementCreated))
 		Expect(k8sClient.Delete(ctx, first)).To(Succeed())
 		eventually(second, hasState(v1alpha1.StateAttested, "True/"+v1alpha1.ReasonAttested))
@@ -240,7 +240,7 @@ var _ = Describe("One agreement per customer", func() {
 		ns := newNamespace()
 		ca := createAgreement(ns, customer, partnerA, withSignatory(sg))
 		got := eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) { g.Expect(got.Status.Attestation).NotTo(BeNil()) })
-		acceptThroughPage(got.Status.Attestation.AcceptanceLink)
+		acceptThroughPage(linkOf(got))
 		eventually(ca, hasState(v1alpha1.StateAttested, "True/"+v1alpha1.ReasonAgreementCreated))
 
 		// The status is lost with the object; Partner Center's reads do not show the agreement yet.
@@ -262,7 +262,7 @@ var _ = Describe("Every accepted attestation is finished", func() {
 		sg := uniqueSignatory()
 		ca := createAgreement(newNamespace(), customer, partnerA, withSignatory(sg))
 		got := eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) { g.Expect(got.Status.Attestation).NotTo(BeNil()) })
-		oldLink, oldID := got.Status.Attestation.AcceptanceLink, got.Status.Attestation.ID
+		oldLink, oldID := linkOf(got), got.Status.Attestation.ID
 
 		// A typo in companyName is fixed while the link is out: a new attestation is started ...
 		got.Spec.CompanyName = "Contoso Corrected Ltd"
@@ -293,7 +293,7 @@ var _ = Describe("Every accepted attestation is finished", func() {
 		poke(ca)
 		Consistently(func() int { return len(startsBy(sg.Email)) }).Should(Equal(1))
 
-		acceptThroughPage(got.Status.Attestation.AcceptanceLink)
+		acceptThroughPage(linkOf(got))
 		eventually(ca, hasState(v1alpha1.StateAttested, "True/"+v1alpha1.ReasonAgreementCreated))
 		Expect(sim.CustomerAgreements(partnerA.tenantID, customer)).To(HaveLen(1))
 	})
@@ -305,7 +305,7 @@ var _ = Describe("Every accepted attestation is finished", func() {
 		sg := uniqueSignatory()
 		ca := createAgreement(newNamespace(), customer, partnerA, withSignatory(sg))
 		got := eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) { g.Expect(got.Status.Attestation).NotTo(BeNil()) })
-		acceptThroughPage(got.Status.Attestation.AcceptanceLink)
+		acceptThroughPage(linkOf(got))
 		eventually(ca, hasState(v1alpha1.StateAttested, "True/"+v1alpha1.ReasonAgreementCreated))
 
 		clock.Set(time.Now().Add(25 * time.Hour))
@@ -331,7 +331,7 @@ var _ = Describe("Status that real data cannot break", func() {
 		ca := createAgreement(newNamespace(), customer, partnerA, withSignatory(sg))
 		got := eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) {
 			g.Expect(got.Status.Attestation).NotTo(BeNil())
-			g.Expect(got.Status.Attestation.AcceptanceLink).NotTo(BeEmpty())
+			g.Expect(got.Status.Attestation.LinkSecretRef).NotTo(BeNil())
 		})
 		Expect(got.Status.State).To(Equal(v1alpha1.StateBlocked))
 		Expect(*got.Status.Signatory).To(Equal(v1alpha1.RecordedContact{FirstName: long, Email: odd.Email, PhoneNumber: odd.PhoneNumber}))

@@ -1,0 +1,136 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+)
+
+// The acceptance link is a credential: whoever holds it can accept the MCA for the customer. It
+// lives only in a Secret in the operator's credentials namespace, which the teams that edit
+// CustomerAgreements cannot read; status names the Secret, never the link. The Secret is
+// replaced when the link is renewed and deleted once the agreement exists or the
+// CustomerAgreement is gone (swept on the delete event and at start-up: no finalizer, so that
+// deleting a CustomerAgreement never waits for the operator).
+
+// Keys and labels of a link Secret.
+const (
+	LinkSecretKeyLink          = "acceptanceLink"
+	LinkSecretKeyAttestationID = "attestationId"
+	LinkSecretKeyExpiresAt     = "expiresAt"
+	LabelLinkNamespace         = "partnercenter.mca.dev/customeragreement-namespace"
+	LabelLinkName              = "partnercenter.mca.dev/customeragreement-name"
+	LabelLinkUID               = "partnercenter.mca.dev/customeragreement-uid"
+	linkSecretPrefix           = "mca-link-"
+)
+
+// LinkSecretName is the name of a CustomerAgreement's link Secret.
+func LinkSecretName(uid types.UID) string { return linkSecretPrefix + string(uid) }
+
+// +kubebuilder:rbac:groups="",namespace=mca-operator-system,resources=secrets,verbs=get;list;create;update;delete
+
+// storeLink writes the current attestation's link into the link Secret (create or replace).
+func (s *scope) storeLink(ctx context.Context, link, attestationID string, expiresAt time.Time) error {
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+		Namespace: s.r.CredentialsNamespace, Name: LinkSecretName(s.ca.UID),
+		Labels: map[string]string{LabelLinkNamespace: s.ca.Namespace, LabelLinkName: s.ca.Name, LabelLinkUID: string(s.ca.UID)},
+	}}
+	data := map[string][]byte{LinkSecretKeyLink: []byte(link), LinkSecretKeyAttestationID: []byte(attestationID)}
+	if !expiresAt.IsZero() {
+		data[LinkSecretKeyExpiresAt] = []byte(expiresAt.UTC().Format(time.RFC3339))
+	}
+	sec.Type = corev1.SecretTypeOpaque
+	sec.Data = data
+	err := s.r.Client.Create(ctx, sec)
+	if apierrors.IsAlreadyExists(err) {
+		cur := &corev1.Secret{}
+		if err := s.r.Client.Get(ctx, client.ObjectKeyFromObject(sec), cur); err != nil {
+			return err
+		}
+		cur.Labels, cur.Data = sec.Labels, data
+		return s.r.Client.Update(ctx, cur)
+	}
+	return err
+}
+
+// readLink reads the link of the current attestation from its Secret ("" when absent).
+func (s *scope) readLink(ctx context.Context) (string, error) {
+	sec := &corev1.Secret{}
+	err := s.r.Client.Get(ctx, types.NamespacedName{Namespace: s.r.CredentialsNamespace, Name: LinkSecretName(s.ca.UID)}, sec)
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return string(sec.Data[LinkSecretKeyLink]), nil
+}
+
+// dropLink deletes the link Secret once no link is out (the agreement exists).
+func (s *scope) dropLink(ctx context.Context) error {
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: s.r.CredentialsNamespace, Name: LinkSecretName(s.ca.UID)}}
+	return client.IgnoreNotFound(s.r.Client.Delete(ctx, sec))
+}
+
+// sweepLinks deletes the link Secrets of CustomerAgreements that are gone: those labelled for
+// key (a CustomerAgreement just deleted), or, with an empty key, every one whose
+// CustomerAgreement no longer exists with the UID it names (at start-up).
+func (r *CustomerAgreementReconciler) sweepLinks(ctx context.Context, key types.NamespacedName) error {
+	var list corev1.SecretList
+	opts := []client.ListOption{client.InNamespace(r.CredentialsNamespace), client.HasLabels{LabelLinkUID}}
+	if key.Name != "" {
+		opts = append(opts, client.MatchingLabels{LabelLinkNamespace: key.Namespace, LabelLinkName: key.Name})
+	}
+	if err := r.Client.List(ctx, &list, opts...); err != nil {
+		return err
+	}
+	for i := range list.Items {
+		sec := &list.Items[i]
+		if !strings.HasPrefix(sec.Name, linkSecretPrefix) {
+			continue
+		}
+		owner := types.NamespacedName{Namespace: sec.Labels[LabelLinkNamespace], Name: sec.Labels[LabelLinkName]}
+		ca := &v1alpha1.CustomerAgreement{}
+		err := r.Client.Get(ctx, owner, ca)
+		if err == nil && string(ca.UID) == sec.Labels[LabelLinkUID] && ca.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+		if err := client.IgnoreNotFound(r.Client.Delete(ctx, sec)); err != nil {
+			return err
+		}
+		logf.FromContext(ctx).Info("deleted the acceptance-link Secret of a CustomerAgreement that is gone", "secret", sec.Name, "customerAgreement", owner.String())
+	}
+	return nil
+}
+
+// SweepLinksAtStart is the start-up sweep, run by the leader.
+func (r *CustomerAgreementReconciler) SweepLinksAtStart(ctx context.Context) error {
+	if err := r.sweepLinks(ctx, types.NamespacedName{}); err != nil {
+		return fmt.Errorf("sweeping acceptance-link Secrets: %w", err)
+	}
+	return nil
+}
+
+// buildLink makes the acceptance link from the PartnerTenant's template when Partner Center's
+// answer holds none ("" when there is no template either).
+func buildLink(template, attestationID, language, country string) string {
+	if template == "" || attestationID == "" {
+		return ""
+	}
+	return strings.NewReplacer("{attestationId}", url.PathEscape(attestationID), "{language}", url.PathEscape(language),
+		"{country}", url.PathEscape(country)).Replace(template)
+}
