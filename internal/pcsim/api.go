@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ const (
 	simCodeUnauthorized        = 900401
 	simCodeForbiddenPartner    = 900403
 	simCodeNotFound            = 900404
+	simCodeMethodNotAllowed    = 900405
 	simCodeRequestIDReused     = 900409
 	simCodeInjected            = 900500
 	simCodeAttestationExpired  = 600063
@@ -119,6 +121,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			t.Stop()
 			return
 		}
+	}
+	if resp, ok := s.attestationGetMissing(r); ok {
+		resp.write(sw)
+		return
 	}
 	s.handler.ServeHTTP(sw, r)
 }
@@ -536,28 +542,43 @@ func (s *Server) document(r *http.Request, _ []byte, ac apiCtx) response {
 // ---- enhanced attestation (§4.1, modeled) --------------------------------
 
 type enhancedBody struct {
-	CompanyName          string `json:"companyName"`
-	Country              string `json:"country"`
-	Language             string `json:"language"`
-	SignatoryFirstName   string `json:"signatoryFirstName"`
-	SignatoryLastName    string `json:"signatoryLastName"`
-	SignatoryEmail       string `json:"signatoryEmail"`
-	SignatoryPhoneNumber string `json:"signatoryPhoneNumber"`
+	CompanyName          string          `json:"companyName"`
+	Country              string          `json:"country"`
+	Language             string          `json:"language"`
+	SignatoryFirstName   string          `json:"signatoryFirstName"`
+	SignatoryLastName    string          `json:"signatoryLastName"`
+	SignatoryEmail       string          `json:"signatoryEmail"`
+	SignatoryPhoneNumber *string         `json:"signatoryPhoneNumber"`
+	ExpirationTime       json.RawMessage `json:"expirationTime"`
 }
 
-func (s *Server) renderAttestation(a *Attestation) map[string]any {
+// Bounds of the start's expirationTime, in minutes.
+const (
+	minLinkMinutes = 5
+	maxLinkMinutes = 10080
+)
+
+// renderAttestation is the start and GET answer, shaped by the variants.
+func (s *Server) renderAttestation(a *Attestation, base string) map[string]any {
+	v := s.variants
 	m := map[string]any{
-		"attestationId":        a.ID,
-		"status":               a.Status,
-		"acceptanceLink":       "",
-		"expiresAt":            a.ExpiresAt.UTC().Format(time.RFC3339),
-		"companyName":          a.CompanyName,
-		"country":              a.Country,
-		"language":             a.Language,
-		"signatoryFirstName":   a.SignatoryFirstName,
-		"signatoryLastName":    a.SignatoryLastName,
-		"signatoryEmail":       a.SignatoryEmail,
-		"signatoryPhoneNumber": a.SignatoryPhoneNumber,
+		"attestationId": a.ID,
+		"status":        s.statusWord(a.Status),
+	}
+	if !v.NoAcceptanceLink {
+		m["acceptanceLink"] = base + "/attest/" + a.ID
+	}
+	if f := s.expiryField(); f != "" {
+		m[f] = a.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	if !v.NoEcho {
+		m["companyName"] = a.CompanyName
+		m["country"] = a.Country
+		m["language"] = a.Language
+		m["signatoryFirstName"] = a.SignatoryFirstName
+		m["signatoryLastName"] = a.SignatoryLastName
+		m["signatoryEmail"] = a.SignatoryEmail
+		m["signatoryPhoneNumber"] = a.SignatoryPhoneNumber
 	}
 	if !a.AcceptedAt.IsZero() {
 		m["acceptedAt"] = a.AcceptedAt.UTC().Format(time.RFC3339)
@@ -570,17 +591,42 @@ func (s *Server) forbiddenReseller() response {
 }
 
 func (s *Server) startEnhanced(r *http.Request, body []byte, ac apiCtx) response {
+	now := s.now().UTC()
+	rec := EnhancedStart{Time: now, PartnerTenantID: ac.p.TenantID, RequestID: r.Header.Get("MS-RequestId"), Fields: []string{}}
+	resp := s.startEnhancedLocked(body, ac, now, &rec)
+	rec.Status = resp.status
+	if len(s.starts) >= maxRequestLog {
+		s.starts = append(s.starts[:0:0], s.starts[len(s.starts)-maxRequestLog/2:]...)
+	}
+	s.starts = append(s.starts, rec)
+	return resp
+}
+
+func (s *Server) startEnhancedLocked(body []byte, ac apiCtx, now time.Time, rec *EnhancedStart) response {
 	if ac.p.Type == PartnerIndirectReseller {
 		return s.forbiddenReseller()
 	}
+	var raw map[string]json.RawMessage
 	var b enhancedBody
-	if err := json.Unmarshal(body, &b); err != nil {
+	if json.Unmarshal(body, &raw) != nil || json.Unmarshal(body, &b) != nil {
 		return s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, "The request body is not valid JSON.")
+	}
+	for name := range raw {
+		rec.Fields = append(rec.Fields, name)
+	}
+	sort.Strings(rec.Fields)
+	_, rec.PhoneNumberPresent = raw["signatoryPhoneNumber"]
+	rec.PhoneNumberEmpty = b.SignatoryPhoneNumber != nil && strings.TrimSpace(*b.SignatoryPhoneNumber) == ""
+	if et, ok := raw["expirationTime"]; ok {
+		rec.ExpirationTime = string(et)
 	}
 	for name, v := range map[string]string{"companyName": b.CompanyName, "signatoryFirstName": b.SignatoryFirstName, "signatoryLastName": b.SignatoryLastName, "signatoryEmail": b.SignatoryEmail} {
 		if strings.TrimSpace(v) == "" {
 			return s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, "The field "+name+" is required.")
 		}
+	}
+	if rec.PhoneNumberEmpty {
+		return s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, "The field signatoryPhoneNumber is invalid: a phone number can't be empty; omit the field when there is none.")
 	}
 	if b.Country == "" {
 		b.Country = "US"
@@ -591,18 +637,32 @@ func (s *Server) startEnhanced(r *http.Request, body []byte, ac apiCtx) response
 	if b.Language == "" {
 		b.Language = "en-US"
 	}
-	now := s.now().UTC()
+	ttl, minutes := s.opts.LinkTTL, 0
+	if et := strings.TrimSpace(string(b.ExpirationTime)); et != "" && et != "null" {
+		var f float64
+		if json.Unmarshal(b.ExpirationTime, &f) != nil || f != math.Trunc(f) || f < minLinkMinutes || f > maxLinkMinutes {
+			return s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, fmt.Sprintf("The field expirationTime is invalid: it is the link lifetime in whole minutes, from %d to %d.", minLinkMinutes, maxLinkMinutes))
+		}
+		minutes = int(f)
+		ttl = time.Duration(minutes) * time.Minute
+	}
+	phone := ""
+	if b.SignatoryPhoneNumber != nil {
+		phone = *b.SignatoryPhoneNumber
+	}
+	s.attSeq++
 	a := &Attestation{
 		ID: newUUID(), PartnerTenantID: ac.p.TenantID, Status: StatusLinkGenerated,
 		CompanyName: b.CompanyName, Country: b.Country, Language: b.Language,
 		SignatoryFirstName: b.SignatoryFirstName, SignatoryLastName: b.SignatoryLastName,
-		SignatoryEmail: b.SignatoryEmail, SignatoryPhoneNumber: b.SignatoryPhoneNumber,
-		Created: now, ExpiresAt: now.Add(s.opts.LinkTTL),
+		SignatoryEmail: b.SignatoryEmail, SignatoryPhoneNumber: phone,
+		Created: now, ExpiresAt: now.Add(ttl),
+		Lifetime: ttl, RequestedMinutes: minutes, PhoneNumberSent: rec.PhoneNumberPresent,
+		seq: s.attSeq,
 	}
 	s.attestations[key(a.ID)] = a
-	m := s.renderAttestation(a)
-	m["acceptanceLink"] = ac.base + "/attest/" + a.ID
-	return jsonResp(http.StatusCreated, m)
+	rec.AttestationID = a.ID
+	return jsonResp(http.StatusCreated, s.renderAttestation(a, ac.base))
 }
 
 func (s *Server) getEnhanced(r *http.Request, _ []byte, ac apiCtx) response {
@@ -611,9 +671,7 @@ func (s *Server) getEnhanced(r *http.Request, _ []byte, ac apiCtx) response {
 		return s.errGeneric(http.StatusNotFound, simCodeNotFound, "The attestation was not found.")
 	}
 	s.refreshStatusLocked(a)
-	m := s.renderAttestation(a)
-	m["acceptanceLink"] = ac.base + "/attest/" + a.ID
-	return jsonResp(http.StatusOK, m)
+	return jsonResp(http.StatusOK, s.renderAttestation(a, ac.base))
 }
 
 // ---- creating agreements (§4) --------------------------------------------
@@ -657,6 +715,9 @@ func (s *Server) createAgreement(r *http.Request, body []byte, ac apiCtx) respon
 	rec.Type, rec.TemplateID = AgreementTypeMCA, TemplateMCA
 	var att *Attestation
 	if enhanced {
+		if s.variants.CreateFromAttestationError == CreateErrorUnknownAlways {
+			return s.errRich(http.StatusUnprocessableEntity, CodeUnsupportedAttestation, "UnsupportedAttestation", "Unsupported attestation")
+		}
 		att = s.attestations[key(b.AttestationID)]
 		if att == nil || key(att.PartnerTenantID) != key(ac.p.TenantID) {
 			return s.errGeneric(http.StatusNotFound, simCodeNotFound, "The attestation was not found.")
@@ -664,6 +725,9 @@ func (s *Server) createAgreement(r *http.Request, body []byte, ac apiCtx) respon
 		s.refreshStatusLocked(att)
 		switch att.Status {
 		case StatusLinkGenerated:
+			if s.variants.CreateFromAttestationError == CreateErrorUnknownBeforeAcceptance {
+				return s.errRich(http.StatusBadRequest, CodeAttestationPending, "AttestationPending", "The attestation is not complete.")
+			}
 			return s.errRich(http.StatusBadRequest, codeNotAccepted, "AttestationNotAccepted", "The customer has not accepted the agreement yet.")
 		case StatusExpired:
 			return s.errRich(http.StatusBadRequest, simCodeAttestationExpired, "AttestationExpired", "The attestation expired; start a new one.")
@@ -676,6 +740,9 @@ func (s *Server) createAgreement(r *http.Request, body []byte, ac apiCtx) respon
 		rec.DateAgreedTime = att.AcceptedAt.UTC()
 		rec.Source, rec.AttestationID = "enhanced", att.ID
 	} else {
+		if s.variants.LegacyRetired {
+			return s.errRich(http.StatusBadRequest, CodeLegacyRetired, "LegacyAttestationRetired", "The attestation API used was retired on 5 January 2026; use the enhanced attestation.")
+		}
 		if b.PrimaryContact == nil || strings.TrimSpace(b.PrimaryContact.FirstName) == "" || strings.TrimSpace(b.PrimaryContact.LastName) == "" || strings.TrimSpace(b.PrimaryContact.Email) == "" {
 			return s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, "primaryContact with firstName, lastName and email is required.")
 		}
@@ -684,7 +751,7 @@ func (s *Server) createAgreement(r *http.Request, body []byte, ac apiCtx) respon
 			return s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, "dateAgreed is required and must be a date-time.")
 		}
 		if t.After(now) {
-			return s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, "dateAgreed may not lie in the future.")
+			return s.errGeneric(http.StatusBadRequest, CodeDateInFuture, "Date of agreement cannot be greater than the current date")
 		}
 		rec.PrimaryContact = *b.PrimaryContact
 		rec.DateAgreedTime = t

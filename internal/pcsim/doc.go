@@ -32,10 +32,18 @@
 //   - The enhanced attestation (App-only; indirect resellers get 403):
 //     start → acceptanceLink to the simulator's own page /attest/{id} (an
 //     HTML form with a checkbox and an Accept button; Accept() does the
-//     same) → CustomerAccepted → create agreement → AgreementCreated. Links
-//     expire after Options.LinkTTL (status Expired; accept refused).
-//     Creating before acceptance → 400 / 600062 AttestationNotAccepted.
-//   - The legacy confirmation (App+User); dateAgreed in the future → 400.
+//     same; query parameters of the page are ignored, so a link built from
+//     a template such as {base}/attest/{attestationId}?lang=...&country=...
+//     works) → CustomerAccepted → create agreement → AgreementCreated. The
+//     start's expirationTime (whole minutes, 5..10080, optional; else
+//     Options.LinkTTL) is the link lifetime; out of range → 400. A
+//     signatoryPhoneNumber sent as "" → 400 (omit it when there is none).
+//     Expired links: status Expired, accept refused. Creating from an
+//     attestation before acceptance → 400 / 600062 AttestationNotAccepted;
+//     after expiry → 400 / 600063 AttestationExpired; one used for another
+//     customer → 400 / 600064 AttestationAlreadyUsed; unknown id → 404.
+//   - The legacy confirmation (App+User); dateAgreed in the future → 400 /
+//     600002 "Date of agreement cannot be greater than the current date".
 //   - The duplicate rule of §4.3 exactly: a contact identical (names and
 //     email case-insensitive, phone by its digits) to an MCA attestation
 //     dated on or after 2023-04-01 is refused with 600061 (HTTP 400, rich
@@ -51,6 +59,31 @@
 //   - Codes Microsoft does not document (e.g. 404 bodies, wrong token kind)
 //     use simulator-only codes in the 9004xx range.
 //
+// # Wire variants of the enhanced attestation and the legacy confirmation
+//
+// The shapes §4.1 and §4.2 leave open, each a WireVariants field (zero value
+// = the default shape above; SetWireVariants panics on an unknown value):
+//
+//   - AttestationGet "404" / "405": every GET /v1/attestations/enhanced/{id}
+//     answers 404 (not-found error body) or 405 (Allow: POST, JSON error
+//     body, code 900405), before authentication, as if it did not exist.
+//   - NoAcceptanceLink: start and GET answers carry no acceptanceLink.
+//   - StatusWords "lower", "integrator" (linkexpired for Expired), "upper",
+//     "unknown" (PendingReview instead of LinkGenerated).
+//   - ExpiryField "expirationTime", "expirationDateTime" (instead of
+//     expiresAt) or "none" (no expiry in answers).
+//   - NoEcho: answers carry only attestationId, status, acceptanceLink, the
+//     expiry and acceptedAt.
+//   - CreateFromAttestationError "unknownBeforeAcceptance" (before
+//     acceptance 400 / 600099 AttestationPending instead of 600062) or
+//     "unknownAlways" (every create from an attestation 422 / 600098
+//     UnsupportedAttestation). Expiry keeps 600063 unless "unknownAlways".
+//   - LegacyRetired: the legacy confirmation answers 400 / 600100
+//     LegacyAttestationRetired.
+//
+// Over HTTP: GET and POST /_sim/variants (JSON, field names as in the
+// WireVariants json tags).
+//
 // # Knobs (safe at runtime, also under /_sim/ over HTTP)
 //
 // SetLatency, SetRateLimit (per partner: 429 + Retry-After), FailNext
@@ -65,5 +98,9 @@
 // query, status, MS-RequestId, MS-CorrelationId, partner, token kind and
 // whether the answer was injected, rate limited, replayed or dropped. It
 // never holds tokens, secrets or bodies. CustomerAgreements, Attestation,
-// State (GET /_sim/state) and CurrentRefreshToken help assertions.
+// AttestationsStarted (in start order, with the requested and effective
+// link lifetime and whether a phone was sent), EnhancedStarts (every start
+// that reached the business logic, refused ones included: fields sent,
+// phone present or empty, raw expirationTime; GET /_sim/starts), State
+// (GET /_sim/state) and CurrentRefreshToken help assertions.
 package pcsim

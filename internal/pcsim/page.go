@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -190,6 +191,25 @@ func (s *Server) simRoutes(mux *http.ServeMux) {
 			return
 		}
 		ok(w)
+	})
+	mux.HandleFunc("GET /_sim/variants", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.WireVariants()) })
+	mux.HandleFunc("POST /_sim/variants", func(w http.ResponseWriter, r *http.Request) {
+		var v WireVariants
+		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&v); err != nil {
+			http.Error(w, "variants: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := validateVariants(v); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.SetWireVariants(v)
+		ok(w)
+	})
+	mux.HandleFunc("GET /_sim/starts", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, s.EnhancedStarts(r.URL.Query().Get("partner")))
 	})
 	mux.HandleFunc("POST /_sim/directsigned", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()

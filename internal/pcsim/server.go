@@ -69,18 +69,51 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
-// WireVariants switch between the shapes the contract says occur.
+// WireVariants switch between the shapes the contract says occur. The zero
+// value is the simulator's default shape; SetWireVariants refuses values it
+// does not know. The string fields take the AttestationGet*, StatusWords*,
+// ExpiryField* and CreateError* constants.
 type WireVariants struct {
 	// BareArrays: list endpoints answer with a bare JSON array instead of a
 	// {"totalCount","items"} collection.
-	BareArrays bool
+	BareArrays bool `json:"bareArrays,omitempty"`
 	// StringCodes: error codes are JSON strings ("600061") instead of numbers.
-	StringCodes bool
+	StringCodes bool `json:"stringCodes,omitempty"`
 	// MetadataTypeField: "agreementType" (default) or "type".
-	MetadataTypeField string
+	MetadataTypeField string `json:"metadataTypeField,omitempty"`
 	// ZonedTimestamps: dateAgreed carries a "Z" (default: no zone suffix,
 	// as in the documented example).
-	ZonedTimestamps bool
+	ZonedTimestamps bool `json:"zonedTimestamps,omitempty"`
+
+	// AttestationGet: "" serves GET /v1/attestations/enhanced/{id}; "404"
+	// answers every such GET 404 (the not-found error body) and "405"
+	// answers 405 with "Allow: POST" and a JSON error body, as if the
+	// endpoint did not exist (before authentication).
+	AttestationGet string `json:"attestationGet,omitempty"`
+	// NoAcceptanceLink: start and GET answers carry no acceptanceLink. The
+	// page stays at /attest/{id} (query parameters are ignored), so a
+	// client builds the link from a template.
+	NoAcceptanceLink bool `json:"noAcceptanceLink,omitempty"`
+	// StatusWords: how attestation statuses are spelled on the wire: ""
+	// (LinkGenerated, CustomerAccepted, Expired, AgreementCreated),
+	// "lower", "integrator" (lower case, linkexpired for Expired), "upper",
+	// or "unknown" (PendingReview instead of LinkGenerated).
+	StatusWords string `json:"statusWords,omitempty"`
+	// ExpiryField: the name of the RFC 3339 expiry in start and GET
+	// answers: "" or "expiresAt", "expirationTime", "expirationDateTime",
+	// or "none" (no expiry at all).
+	ExpiryField string `json:"expiryField,omitempty"`
+	// NoEcho: start and GET answers carry only attestationId, status,
+	// acceptanceLink, the expiry and acceptedAt, not the request fields.
+	NoEcho bool `json:"noEcho,omitempty"`
+	// CreateFromAttestationError: "" (before acceptance 400 / 600062),
+	// "unknownBeforeAcceptance" (before acceptance 400 / 600099
+	// AttestationPending) or "unknownAlways" (every create from an
+	// attestation 422 / 600098 UnsupportedAttestation).
+	CreateFromAttestationError string `json:"createFromAttestationError,omitempty"`
+	// LegacyRetired: the legacy confirmation answers 400 / 600100
+	// LegacyAttestationRetired.
+	LegacyRetired bool `json:"legacyRetired,omitempty"`
 }
 
 // RequestRecord is one entry of the request log. It never holds a token,
@@ -135,6 +168,15 @@ type Attestation struct {
 	ExpiresAt            time.Time `json:"expiresAt"`
 	AcceptedAt           time.Time `json:"acceptedAt,omitzero"`
 	CustomerTenantID     string    `json:"customerTenantId,omitempty"`
+	// Lifetime is the link lifetime in effect: RequestedMinutes when the
+	// start sent expirationTime, else Options.LinkTTL.
+	Lifetime time.Duration `json:"lifetime"`
+	// RequestedMinutes is the start's expirationTime (0 = not sent).
+	RequestedMinutes int `json:"requestedMinutes,omitempty"`
+	// PhoneNumberSent: the start's body carried signatoryPhoneNumber.
+	PhoneNumberSent bool `json:"phoneNumberSent"`
+
+	seq int
 }
 
 type partner struct {
@@ -177,6 +219,8 @@ type Server struct {
 	partners     map[string]*partner
 	tokens       map[string]*accessToken
 	attestations map[string]*Attestation
+	attSeq       int
+	starts       []EnhancedStart
 	idem         map[idemKey]*storedResponse
 	requests     []RequestRecord
 	issued       map[string][]string // partner → every token and refresh token issued
@@ -430,8 +474,19 @@ func (s *Server) Throttle(n int, retryAfter time.Duration) {
 	s.mu.Unlock()
 }
 
-// SetWireVariants switches response shapes.
-func (s *Server) SetWireVariants(v WireVariants) { s.mu.Lock(); s.variants = v; s.mu.Unlock() }
+// SetWireVariants switches response shapes. It panics on a value it does
+// not know, so that a misspelt variant does not silently test the default.
+func (s *Server) SetWireVariants(v WireVariants) {
+	if err := validateVariants(v); err != nil {
+		panic(err)
+	}
+	s.mu.Lock()
+	s.variants = v
+	s.mu.Unlock()
+}
+
+// WireVariants returns the variants in effect.
+func (s *Server) WireVariants() WireVariants { s.mu.Lock(); defer s.mu.Unlock(); return s.variants }
 
 // RevokeRefreshTokens invalidates the partner's refresh token.
 func (s *Server) RevokeRefreshTokens(partnerTenantID string) {
