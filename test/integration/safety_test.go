@@ -139,6 +139,7 @@ var _ = Describe("Who may cause a legal act", func() {
 			spec.CompanyName = "Target"
 			ca := &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("probe-%d", i)}, Spec: spec}
 			Expect(eve.Create(ctx, ca)).To(Succeed())
+			DeferCleanup(func() { Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, ca))).To(Succeed()) })
 			cas = append(cas, ca)
 		}
 		for _, ca := range cas {
