@@ -13,7 +13,8 @@ const (
 	// signatory accepts on Microsoft's page, then the operator relays the acceptance.
 	MethodPartnerAttestation AcceptanceMethod = "PartnerAttestation"
 	// MethodLegacyConfirmation confirms, with the signatory and dateAgreed, that the customer
-	// accepted (the older API that Microsoft is retiring).
+	// accepted. Microsoft retired this API on 5 January 2026: Partner Center now refuses it, and
+	// the operator then stalls with reason LegacyConfirmationRefused. Use PartnerAttestation.
 	MethodLegacyConfirmation AcceptanceMethod = "LegacyConfirmation"
 	// MethodCustomerDirect never writes: the customer accepts in the Microsoft 365 admin center.
 	MethodCustomerDirect AcceptanceMethod = "CustomerDirect"
@@ -177,8 +178,10 @@ type CustomerAgreementSpec struct {
 	Signatory *Signatory `json:"signatory,omitempty"`
 
 	// method is how acceptance is obtained: PartnerAttestation (enhanced attestation: the signatory
-	// accepts on Microsoft's page), LegacyConfirmation (confirm with the signatory and dateAgreed) or
-	// CustomerDirect (the customer accepts in the Microsoft 365 admin center; the operator never writes).
+	// accepts on Microsoft's page; since 5 January 2026 the only way a partner can attest),
+	// LegacyConfirmation (confirm with the signatory and dateAgreed; retired by Microsoft on
+	// 5 January 2026, kept for the record) or CustomerDirect (the customer accepts in the Microsoft
+	// 365 admin center; the operator never writes).
 	// +kubebuilder:default=PartnerAttestation
 	// +optional
 	Method AcceptanceMethod `json:"method,omitempty"`
