@@ -37,20 +37,15 @@ func attestationGETs(id string) int {
 // setTemplate sets partner A's acceptanceURLTemplate for the rest of the spec.
 func setTemplate(template string) {
 	GinkgoHelper()
-	pt := &v1alpha1.PartnerTenant{}
-	Expect(k8sClient.Get(ctx, client.ObjectKey{Name: partnerA.name}, pt)).To(Succeed())
-	old := pt.Spec.Attestation.DeepCopy()
-	if pt.Spec.Attestation == nil {
-		pt.Spec.Attestation = &v1alpha1.PartnerAttestationSettings{}
-	}
-	pt.Spec.Attestation.AcceptanceURLTemplate = strings.ReplaceAll(template, "SIMURL", simURL)
-	Expect(k8sClient.Update(ctx, pt)).To(Succeed())
-	DeferCleanup(func() {
-		pt := &v1alpha1.PartnerTenant{}
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: partnerA.name}, pt)).To(Succeed())
-		pt.Spec.Attestation = old
-		Expect(k8sClient.Update(ctx, pt)).To(Succeed())
+	var old *v1alpha1.PartnerAttestationSettings
+	updatePartnerTenant(partnerA.name, func(pt *v1alpha1.PartnerTenant) {
+		old = pt.Spec.Attestation.DeepCopy()
+		if pt.Spec.Attestation == nil {
+			pt.Spec.Attestation = &v1alpha1.PartnerAttestationSettings{}
+		}
+		pt.Spec.Attestation.AcceptanceURLTemplate = strings.ReplaceAll(template, "SIMURL", simURL)
 	})
+	DeferCleanup(updatePartnerTenant, partnerA.name, func(pt *v1alpha1.PartnerTenant) { pt.Spec.Attestation = old })
 }
 
 // onboard runs the whole enhanced flow for a new customer and checks what every variant must

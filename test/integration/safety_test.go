@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -67,20 +68,28 @@ func named(name string) func(*v1alpha1.CustomerAgreement) {
 	return func(ca *v1alpha1.CustomerAgreement) { ca.Name = name }
 }
 
+// updatePartnerTenant changes a PartnerTenant's spec, retrying when its status moved meanwhile.
+func updatePartnerTenant(name string, mutate func(*v1alpha1.PartnerTenant)) {
+	GinkgoHelper()
+	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		pt := &v1alpha1.PartnerTenant{}
+		if err := k8sClient.Get(ctx, client.ObjectKey{Name: name}, pt); err != nil {
+			return err
+		}
+		mutate(pt)
+		return k8sClient.Update(ctx, pt)
+	})).To(Succeed())
+}
+
 // restrictPartnerTenant sets partner p's allowedNamespaces for the rest of the spec.
 func restrictPartnerTenant(p testPartner, an *v1alpha1.AllowedNamespaces) {
 	GinkgoHelper()
-	pt := &v1alpha1.PartnerTenant{}
-	Expect(k8sClient.Get(ctx, client.ObjectKey{Name: p.name}, pt)).To(Succeed())
-	old := pt.Spec.AllowedNamespaces
-	pt.Spec.AllowedNamespaces = an
-	Expect(k8sClient.Update(ctx, pt)).To(Succeed())
-	DeferCleanup(func() {
-		pt := &v1alpha1.PartnerTenant{}
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: p.name}, pt)).To(Succeed())
-		pt.Spec.AllowedNamespaces = old
-		Expect(k8sClient.Update(ctx, pt)).To(Succeed())
+	var old *v1alpha1.AllowedNamespaces
+	updatePartnerTenant(p.name, func(pt *v1alpha1.PartnerTenant) {
+		old = pt.Spec.AllowedNamespaces
+		pt.Spec.AllowedNamespaces = an
 	})
+	DeferCleanup(updatePartnerTenant, p.name, func(pt *v1alpha1.PartnerTenant) { pt.Spec.AllowedNamespaces = old })
 }
 
 // impersonating returns a client acting as user, subject to the API server's RBAC.

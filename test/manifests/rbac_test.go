@@ -17,7 +17,7 @@ import (
 // secretVerbsAllowed are the only verbs the operator may hold on Secrets, and only in the
 // credentials namespace: it reads the Partner Center credentials and writes back a rotated
 // refresh token.
-var secretVerbsAllowed = []string{"get", "update"}
+var secretVerbsAllowed = []string{"create", "delete", "get", "list", "update"}
 
 // escalationVerbs let a subject grow its own permissions; the operator never needs them.
 var escalationVerbs = []string{"escalate", "bind", "impersonate"}
