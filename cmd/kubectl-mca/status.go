@@ -130,9 +130,16 @@ func (a *app) fleetStatus(ctx context.Context, onlyPT string) (*FleetStatus, err
 		byName[name] = t
 		return t
 	}
+	used := map[string]bool{}
+	for _, ca := range cas.Items {
+		used[ca.Spec.PartnerTenantRef.Name] = true
+	}
 	for _, pt := range pts.Items {
 		if onlyPT != "" && pt.Name != onlyPT {
 			continue
+		}
+		if ns != "" && onlyPT == "" && !used[pt.Name] {
+			continue // a namespace's view shows the PartnerTenants its CustomerAgreements use
 		}
 		t := get(pt.Name)
 		t.Found = true
