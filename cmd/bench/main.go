@@ -54,6 +54,8 @@ type options struct {
 	pprof           bool
 	idleConns       int
 	managerEnv      multiFlag
+	importCustomers int
+	skipImport      bool
 }
 
 type multiFlag []string
@@ -86,6 +88,8 @@ func main() {
 	flag.BoolVar(&o.pprof, "pprof", false, "Run the manager with a pprof endpoint (this binary in manager mode, same wiring as cmd/manager) and save CPU and heap profiles under --out.")
 	flag.IntVar(&o.idleConns, "pc-max-idle-conns-per-host", 0, "Experiment: run the manager (this binary in manager mode) with a Partner Center HTTP client keeping this many idle connections per host.")
 	flag.Var(&o.managerEnv, "manager-env", "KEY=VALUE added to the manager's environment (repeatable), e.g. GOMEMLIMIT=100MiB.")
+	flag.IntVar(&o.importCustomers, "import-customers", 10000, "Import: customers imported by kubectl mca import.")
+	flag.BoolVar(&o.skipImport, "skip-import", false, "Skip the kubectl mca import phase.")
 	flag.BoolVar(&o.verbose, "v", false, "Log progress of the control plane.")
 	flag.Parse()
 
@@ -170,6 +174,12 @@ func run(o options) error {
 		}
 		res.SteadyState = ss
 	}
+	var imp *ImportBench
+	if !o.skipImport {
+		if imp, err = importBench(ctx, o, tmp); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+	}
 	res.Targets = targets(res)
 
 	if onbCurve != nil {
@@ -180,7 +190,10 @@ func run(o options) error {
 		res.Plot = png
 	}
 	path := filepath.Join(o.out, "bench-results.json")
-	b, err := json.MarshalIndent(res, "", "  ")
+	b, err := json.MarshalIndent(struct {
+		*Results
+		Import *ImportBench `json:"import,omitempty"`
+	}{res, imp}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -188,6 +201,10 @@ func run(o options) error {
 		return err
 	}
 	printTable(os.Stdout, res)
+	if imp != nil {
+		fmt.Printf("\nkubectl mca import: %d customers in %.1fs (bound %.1fs: %d pages + %d reads at %d/s), peak RSS %.1f MiB, %d throttled\n",
+			imp.Customers, imp.Seconds, imp.BoundSeconds, imp.Pages, imp.Reads, o.rate, imp.PeakRSSMiB, imp.Throttled)
+	}
 	fmt.Printf("\nwrote %s", path)
 	if res.Plot != "" {
 		fmt.Printf(" and %s", res.Plot)

@@ -249,6 +249,7 @@ type request struct {
 	auth           tokenKind
 	customerScoped bool
 	opts           callOptions
+	header         map[string]string // extra request headers (e.g. a continuation token)
 }
 
 func applyOptions(opts []CallOption) callOptions {
@@ -366,6 +367,9 @@ func (c *Client) attempt(ctx context.Context, log logr.Logger, r request, u stri
 	req, err := http.NewRequestWithContext(actx, r.method, u, rdr)
 	if err != nil {
 		return 0, nil, nil, err
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Accept", "application/json")

@@ -177,6 +177,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{tenant}/oauth2/token", s.handleToken)
 	mux.HandleFunc("GET /v1/agreements", s.api(KindAppUser, s.getMetadata))
+	mux.HandleFunc("GET /v1/customers", s.api("", s.listCustomers))
 	mux.HandleFunc("GET /v1/customers/{customer}/agreements", s.api(KindAppUser, s.listAgreements))
 	mux.HandleFunc("POST /v1/customers/{customer}/agreements", s.api("", s.createAgreement))
 	mux.HandleFunc("GET /v1/customers/{customer}/directSignedMicrosoftCustomerAgreementStatus", s.api(KindAppUser, s.directStatus))

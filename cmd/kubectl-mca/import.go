@@ -1,0 +1,429 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/mca"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+type importOptions struct {
+	partnerTenant string
+	out           string
+	policy        string
+	output        string
+	pageSize      int
+	workers       int
+}
+
+func (a *app) importCmd() *cobra.Command {
+	o := &importOptions{}
+	cmd := &cobra.Command{
+		Use:   "import --partner-tenant NAME --namespace NS --out DIR",
+		Short: "Write one CustomerAgreement per existing Partner Center customer (for Git)",
+		Long: `import lists the partner's customers in Partner Center, reads each one's MCA records at the
+PartnerTenant's rate limit and writes one CustomerAgreement per customer with a reseller
+relationship into DIR, plus a kustomization.yaml listing them. The names derive from the company
+names; the signatory of the newest attestation on record is prefilled. The default policy is
+Observe: applying the files never writes to Partner Center.
+
+Interrupt it at any time and run the same command again: files already in DIR are kept and their
+customers are not read again.`,
+		Example: `  kubectl mca import --partner-tenant contoso-csp -n customers --out ./customers
+  kubectl mca import --partner-tenant contoso-csp -n customers -o yaml > customers.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runImport(cmd.Context(), o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.partnerTenant, "partner-tenant", "", "The PartnerTenant whose customers to import (required).")
+	f.StringVar(&o.out, "out", "", "Directory for the manifests and kustomization.yaml (required unless -o yaml).")
+	f.StringVar(&o.policy, "policy", string(v1alpha1.ManagementPolicyObserve), "spec.managementPolicy of the manifests: Observe or Manage.")
+	f.StringVarP(&o.output, "output", "o", "", "yaml: write the manifests to stdout instead of --out.")
+	f.IntVar(&o.pageSize, "page-size", 100, "Customers per Partner Center page.")
+	f.IntVar(&o.workers, "workers", 0, "Concurrent reads (default: from the PartnerTenant's burst).")
+	_ = cmd.MarkFlagRequired("partner-tenant")
+	return cmd
+}
+
+// importSummary is what an import did.
+type importSummary struct {
+	Listed          int            `json:"listed"`
+	NotReseller     int            `json:"notReseller"`
+	InvalidTenantID int            `json:"invalidTenantId"`
+	Written         int            `json:"written"`
+	Kept            int            `json:"kept"`
+	Skipped         int            `json:"skipped"`
+	Failed          int            `json:"failed"`
+	ByState         map[string]int `json:"byState"`
+	Interrupted     bool           `json:"interrupted"`
+}
+
+type importJob struct {
+	cust     pc.Customer
+	tenantID string
+	name     string
+}
+
+func (a *app) runImport(ctx context.Context, o *importOptions) error {
+	errOut := a.streams.ErrOut
+	policy := v1alpha1.ManagementPolicy(o.policy)
+	if policy != v1alpha1.ManagementPolicyObserve && policy != v1alpha1.ManagementPolicyManage {
+		return fmt.Errorf("--policy must be Observe or Manage, not %q", o.policy)
+	}
+	toStdout := false
+	switch o.output {
+	case "":
+		if o.out == "" {
+			return errors.New("--out DIR is required (or -o yaml for stdout)")
+		}
+	case "yaml":
+		toStdout = true
+	default:
+		return fmt.Errorf("-o %s: only yaml is supported", o.output)
+	}
+	ns, err := a.namespace()
+	if err != nil {
+		return err
+	}
+	kc, err := a.kube()
+	if err != nil {
+		return err
+	}
+	var pt v1alpha1.PartnerTenant
+	if err := kc.Get(ctx, client.ObjectKey{Name: o.partnerTenant}, &pt); err != nil {
+		return fmt.Errorf("reading PartnerTenant %s: %w", o.partnerTenant, err)
+	}
+	if warn := a.namespaceWarning(ctx, kc, &pt, ns); warn != "" {
+		fmt.Fprintln(errOut, "Warning:", warn)
+	}
+	pcc, err := a.partnerCenter(kc, &pt)
+	if err != nil {
+		return err
+	}
+
+	// What an earlier run left in DIR.
+	existing, used := map[string]string{}, map[string]bool{}
+	if !toStdout {
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return err
+		}
+		if existing, used, err = scanDir(o.out); err != nil {
+			return err
+		}
+	}
+
+	_, burst := clientRateLimit(pt.Spec.RateLimit)
+	workers := o.workers
+	if workers <= 0 {
+		workers = min(64, max(4, 2*burst))
+	}
+	prog := a.newProgress(errOut)
+	sum := importSummary{ByState: map[string]int{}}
+	var mu sync.Mutex
+	var failures []string
+	docs := map[string][]byte{} // -o yaml
+	policyRules := mca.DefaultPolicy()
+	now := a.now()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan importJob, 2*o.pageSize)
+	var wg sync.WaitGroup
+	var fatal error
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				state, doc, err := importOne(ctx, pcc, &pt, ns, j, policy, policyRules, now)
+				mu.Lock()
+				switch {
+				case err == nil && toStdout:
+					docs[j.name] = doc
+				case err == nil:
+					if werr := writeAtomic(filepath.Join(o.out, j.name+".yaml"), doc); werr != nil && fatal == nil {
+						fatal = werr
+						cancel()
+					}
+				}
+				switch {
+				case err == nil:
+					sum.Written++
+					sum.ByState[string(state)]++
+				case ctx.Err() != nil:
+					// interrupted: not counted, the next run reads it
+				case pc.KindOf(err) == pc.KindNoRelationship || pc.KindOf(err) == pc.KindCustomerNotFound:
+					sum.Skipped++
+					failures = append(failures, fmt.Sprintf("skipped %s (%s): %v", j.tenantID, j.name, err))
+				default:
+					sum.Failed++
+					failures = append(failures, fmt.Sprintf("failed %s (%s): %v", j.tenantID, j.name, err))
+				}
+				mu.Unlock()
+				prog.add(1)
+			}
+		}()
+	}
+
+	seen := map[string]bool{}
+	listErr := pcc.ListCustomers(ctx, o.pageSize, func(page pc.CustomersPage) error {
+		if page.TotalCount > 0 {
+			prog.setTotal(page.TotalCount)
+		}
+		for _, c := range page.Customers {
+			mu.Lock()
+			sum.Listed++
+			mu.Unlock()
+			id, ok := customerTenantID(c.TenantID)
+			switch {
+			case !c.IsReseller():
+				mu.Lock()
+				sum.NotReseller++
+				mu.Unlock()
+				prog.add(1)
+				continue
+			case !ok:
+				mu.Lock()
+				sum.InvalidTenantID++
+				failures = append(failures, fmt.Sprintf("skipped %q: the tenant id is not a GUID", c.TenantID))
+				mu.Unlock()
+				prog.add(1)
+				continue
+			case seen[id]:
+				prog.add(1)
+				continue
+			}
+			seen[id] = true
+			if _, ok := existing[id]; ok {
+				mu.Lock()
+				sum.Kept++
+				mu.Unlock()
+				prog.add(1)
+				continue
+			}
+			name := uniqueName(baseName(companyName(c, id), id), id, used)
+			used[name] = true
+			select {
+			case jobs <- importJob{cust: c, tenantID: id, name: name}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	close(jobs)
+	wg.Wait()
+	prog.finish()
+	sum.Interrupted = ctx.Err() != nil
+
+	if toStdout {
+		names := make([]string, 0, len(docs))
+		for n := range docs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for i, n := range names {
+			if i > 0 {
+				fmt.Fprintln(a.streams.Out, "---")
+			}
+			_, _ = a.streams.Out.Write(docs[n])
+		}
+	} else if err := writeKustomization(o.out, ns); err != nil {
+		return err
+	}
+	summaryOut := a.streams.Out
+	if toStdout {
+		summaryOut = errOut
+	}
+	printImportSummary(summaryOut, sum, failures, o.out, toStdout)
+	switch {
+	case fatal != nil:
+		return fatal
+	case sum.Interrupted || (listErr != nil && ctx.Err() != nil):
+		return errors.New("interrupted: run the same command again to resume (the files written are kept)")
+	case listErr != nil:
+		return fmt.Errorf("listing customers: %w", listErr)
+	case sum.Failed > 0:
+		return fmt.Errorf("%d customers could not be read; run the same command again to retry them", sum.Failed)
+	}
+	return nil
+}
+
+// importOne reads one customer's records and renders its manifest.
+func importOne(ctx context.Context, pcc *pc.Client, pt *v1alpha1.PartnerTenant, ns string, j importJob, policy v1alpha1.ManagementPolicy, rules mca.Policy, now time.Time) (v1alpha1.AgreementState, []byte, error) {
+	recs, err := pcc.ListCustomerAgreements(ctx, j.cust.TenantID)
+	if err != nil {
+		return "", nil, err
+	}
+	obs := mca.Observation{}
+	for _, r := range recs {
+		obs.Records = append(obs.Records, mca.Record{DateAgreed: r.DateAgreed})
+	}
+	st := rules.Classify(obs, now).State
+	doc, err := renderManifest(pt.Name, ns, j.name, j.tenantID, j.cust, recs, policy, st)
+	return st, doc, err
+}
+
+// namespaceWarning says when the PartnerTenant's allowedNamespaces does not admit ns.
+func (a *app) namespaceWarning(ctx context.Context, kc client.Client, pt *v1alpha1.PartnerTenant, ns string) string {
+	an := pt.Spec.AllowedNamespaces
+	if an == nil {
+		return fmt.Sprintf("PartnerTenant %s has no spec.allowedNamespaces, so no namespace may use it: the CustomerAgreements in %s will stall with NamespaceNotAllowed until it admits %s.", pt.Name, ns, ns)
+	}
+	if an.From == v1alpha1.NamespacesFromAll {
+		return ""
+	}
+	var nsObj corev1.Namespace
+	if err := kc.Get(ctx, client.ObjectKey{Name: ns}, &nsObj); err != nil {
+		if apierrors.IsNotFound(err) {
+			return fmt.Sprintf("namespace %s does not exist yet; PartnerTenant %s admits only the namespaces its spec.allowedNamespaces.selector matches.", ns, pt.Name)
+		}
+		return fmt.Sprintf("cannot check namespace %s against PartnerTenant %s's spec.allowedNamespaces: %v", ns, pt.Name, err)
+	}
+	sel, err := metav1.LabelSelectorAsSelector(an.Selector)
+	if err != nil || an.Selector == nil {
+		return fmt.Sprintf("PartnerTenant %s has an invalid spec.allowedNamespaces.selector; namespace %s is not admitted.", pt.Name, ns)
+	}
+	if !sel.Matches(labels.Set(nsObj.Labels)) {
+		return fmt.Sprintf("namespace %s does not match PartnerTenant %s's spec.allowedNamespaces.selector (%s): its CustomerAgreements will stall with NamespaceNotAllowed.", ns, pt.Name, sel)
+	}
+	return ""
+}
+
+// scanDir reads the manifests an earlier import wrote: customer tenant id → name, and the names
+// in use.
+func scanDir(dir string) (map[string]string, map[string]bool, error) {
+	byTenant, used := map[string]string{}, map[string]bool{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".yaml") || n == "kustomization.yaml" {
+			if strings.HasPrefix(n, ".import-") {
+				_ = os.Remove(filepath.Join(dir, n)) // left by an interrupted write
+			}
+			continue
+		}
+		used[strings.TrimSuffix(n, ".yaml")] = true
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			return nil, nil, err
+		}
+		var m struct {
+			Kind     string `json:"kind"`
+			Metadata struct {
+				Name string `json:"name"`
+			} `json:"metadata"`
+			Spec struct {
+				CustomerTenantID string `json:"customerTenantId"`
+			} `json:"spec"`
+		}
+		if err := yaml.Unmarshal(b, &m); err != nil || m.Kind != "CustomerAgreement" {
+			continue
+		}
+		used[m.Metadata.Name] = true
+		byTenant[strings.ToLower(m.Spec.CustomerTenantID)] = n
+	}
+	return byTenant, used, nil
+}
+
+// writeAtomic writes a file whole or not at all: an interruption never leaves half a manifest.
+func writeAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".import-*")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// writeKustomization lists every CustomerAgreement manifest in dir (rewritten only on change).
+func writeKustomization(dir, ns string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var res []string
+	for _, e := range entries {
+		if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".yaml") && n != "kustomization.yaml" && !strings.HasPrefix(n, ".") {
+			res = append(res, n)
+		}
+	}
+	slices.Sort(res)
+	var b bytes.Buffer
+	b.WriteString("# Written by kubectl mca import: one CustomerAgreement per customer.\n")
+	b.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+	fmt.Fprintf(&b, "namespace: %s\nresources:\n", ns)
+	for _, r := range res {
+		fmt.Fprintf(&b, "- %s\n", r)
+	}
+	path := filepath.Join(dir, "kustomization.yaml")
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b.Bytes()) {
+		return nil
+	}
+	return writeAtomic(path, b.Bytes())
+}
+
+func printImportSummary(w io.Writer, s importSummary, failures []string, dir string, stdout bool) {
+	for _, f := range failures {
+		fmt.Fprintln(w, f)
+	}
+	fmt.Fprintf(w, "Customers listed: %d", s.Listed)
+	if s.NotReseller > 0 {
+		fmt.Fprintf(w, " (%d without a reseller relationship, not imported)", s.NotReseller)
+	}
+	fmt.Fprintln(w)
+	where := "written to " + dir
+	if stdout {
+		where = "written to stdout"
+	}
+	fmt.Fprintf(w, "CustomerAgreements %s: %d; kept from an earlier run: %d; skipped: %d; failed: %d\n", where, s.Written, s.Kept, s.Skipped+s.InvalidTenantID, s.Failed)
+	if len(s.ByState) > 0 {
+		var parts []string
+		for _, st := range []v1alpha1.AgreementState{v1alpha1.StateAttested, v1alpha1.StateLegacy, v1alpha1.StateBlocked, v1alpha1.StateNoMCA} {
+			if n := s.ByState[string(st)]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", st, n))
+			}
+		}
+		fmt.Fprintf(w, "By state (customers read now): %s\n", strings.Join(parts, ", "))
+	}
+	if s.Interrupted {
+		fmt.Fprintln(w, "Interrupted: run the same command again to resume.")
+	} else if !stdout {
+		fmt.Fprintf(w, "Next: review, commit %s to Git and let Argo CD or Flux apply it (kubectl apply -k %s).\n", dir, dir)
+	}
+}

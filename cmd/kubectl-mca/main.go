@@ -1,0 +1,37 @@
+// Command kubectl-mca is a kubectl plugin for mca-operator: it imports a partner's existing
+// customers from Partner Center into CustomerAgreement manifests for Git, shows the fleet's MCA
+// standing at a glance, lists pending acceptance links, pauses, resumes and re-triggers
+// reconciles, and probes a Partner Center tenant (the integration sandbox) against the shapes the
+// operator models.
+//
+// Install it on the PATH as kubectl-mca (go install ./cmd/kubectl-mca, or the krew manifest in
+// plugins/) and run `kubectl mca --help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd(ctx, defaultStreams()).Execute()
+	stop()
+	if err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// exitError ends the plugin with a code and no further message (the command printed it).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }

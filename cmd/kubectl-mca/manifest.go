@@ -1,0 +1,177 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/mca"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+// The manifest of one imported customer. Its own types keep the YAML free of empty status and
+// timestamps.
+type caManifest struct {
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Metadata   caMetadata `json:"metadata"`
+	Spec       caSpec     `json:"spec"`
+}
+
+type caMetadata struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+type caSpec struct {
+	PartnerTenantRef v1alpha1.PartnerTenantReference `json:"partnerTenantRef"`
+	CustomerTenantID string                          `json:"customerTenantId"`
+	CompanyName      string                          `json:"companyName"`
+	Signatory        *v1alpha1.Signatory             `json:"signatory,omitempty"`
+	ManagementPolicy v1alpha1.ManagementPolicy       `json:"managementPolicy"`
+}
+
+var (
+	guidRE      = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	invisibleRE = regexp.MustCompile(`[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]`)
+	letterRE    = regexp.MustCompile(`\p{L}`)
+	alnumRE     = regexp.MustCompile(`[\p{L}\p{N}]`)
+	emailRE     = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$`)
+	phoneRE     = regexp.MustCompile(`^\+?[0-9]+(( ?[.-] ?| )?(\([0-9]+\)|[0-9]+))*$`)
+)
+
+// customerTenantID returns the id in lower case, or false when it is no GUID the CRD accepts.
+func customerTenantID(id string) (string, bool) {
+	id = strings.ToLower(strings.TrimSpace(id))
+	return id, guidRE.MatchString(id) && id != "00000000-0000-0000-0000-000000000000" && id != "ffffffff-ffff-ffff-ffff-ffffffffffff"
+}
+
+// companyName makes Partner Center's company name acceptable to spec.companyName.
+func companyName(c pc.Customer, tenantID string) string {
+	s := strings.TrimFunc(invisibleRE.ReplaceAllString(c.CompanyName, ""), func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) })
+	if r := []rune(s); len(r) > 256 {
+		s = strings.TrimRightFunc(string(r[:256]), unicode.IsSpace)
+	}
+	if alnumRE.MatchString(s) {
+		return s
+	}
+	if c.Domain != "" {
+		return c.Domain
+	}
+	return tenantID
+}
+
+// baseName derives a DNS-1123 label from the company name (at most 50 characters, leaving room
+// for a suffix that makes it unique).
+func baseName(company, tenantID string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(company) {
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(r)
+			dash = false
+		case b.Len() > 0 && !dash:
+			b.WriteByte('-')
+			dash = true
+		}
+		if b.Len() >= 50 {
+			break
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if s == "" {
+		s = "customer-" + tenantID[:8]
+	}
+	return s
+}
+
+// uniqueName picks the first free name: base, base-<tenant prefix>, then base-<tenant prefix>-2...
+func uniqueName(base, tenantID string, used map[string]bool) string {
+	if !used[base] {
+		return base
+	}
+	n := base + "-" + tenantID[:8]
+	for i := 2; used[n]; i++ {
+		n = fmt.Sprintf("%s-%s-%d", base, tenantID[:8], i)
+	}
+	return n
+}
+
+// signatoryFrom turns the record's contact into spec.signatory, or says why it cannot.
+func signatoryFrom(c pc.Contact) (*v1alpha1.Signatory, string) {
+	name := func(s string) (string, bool) {
+		s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) })
+		return s, s != "" && len([]rune(s)) <= 100 && letterRE.MatchString(s) && !invisibleRE.MatchString(s)
+	}
+	first, ok1 := name(c.FirstName)
+	last, ok2 := name(c.LastName)
+	email := strings.TrimSpace(c.Email)
+	switch {
+	case c.FirstName == "" && c.LastName == "" && c.Email == "":
+		return nil, "the newest attestation on record names no signatory"
+	case !ok1 || !ok2:
+		return nil, "the signatory on record has a name that spec.signatory does not accept"
+	case len(email) > 254 || !emailRE.MatchString(email) || strings.Index(email, "@") > 64:
+		return nil, "the signatory on record has an email address that spec.signatory does not accept"
+	}
+	s := &v1alpha1.Signatory{FirstName: first, LastName: last, Email: email}
+	phone := strings.TrimSpace(c.PhoneNumber)
+	if d := len(mca.Digits(phone)); phone != "" && phoneRE.MatchString(phone) && d >= 7 && d <= 15 && len(phone) <= 32 {
+		s.PhoneNumber = phone
+	}
+	return s, ""
+}
+
+func renderManifest(ptName, namespace, name, tenantID string, cust pc.Customer, records []pc.Agreement, policy v1alpha1.ManagementPolicy, st v1alpha1.AgreementState) ([]byte, error) {
+	m := caManifest{
+		APIVersion: v1alpha1.GroupVersion.String(),
+		Kind:       "CustomerAgreement",
+		Metadata:   caMetadata{Name: name, Namespace: namespace},
+		Spec: caSpec{
+			PartnerTenantRef: v1alpha1.PartnerTenantReference{Name: ptName},
+			CustomerTenantID: tenantID,
+			CompanyName:      companyName(cust, tenantID),
+			ManagementPolicy: policy,
+		},
+	}
+	var comments []string
+	comments = append(comments, fmt.Sprintf("Imported from Partner Center by kubectl mca import (PartnerTenant %s).", ptName))
+	if cust.Domain != "" {
+		comments = append(comments, "Domain: "+cust.Domain+".")
+	}
+	newest, ok := pc.LatestAgreement(records)
+	if ok {
+		comments = append(comments, fmt.Sprintf("State at import: %s; newest partner attestation on record: %s.", st, newest.DateAgreed.Format("2006-01-02")))
+		sig, why := signatoryFrom(newest.PrimaryContact)
+		m.Spec.Signatory = sig
+		if sig == nil {
+			comments = append(comments, "No signatory prefilled: "+why+".")
+		} else if sig.PhoneNumber == "" && newest.PrimaryContact.PhoneNumber != "" {
+			comments = append(comments, "The phone number on record was left out: spec.signatory.phoneNumber does not accept it.")
+		}
+	} else {
+		comments = append(comments, fmt.Sprintf("State at import: %s (no partner attestation on record; the customer may have accepted directly, which the operator checks).", st))
+	}
+	if policy == v1alpha1.ManagementPolicyManage && m.Spec.Signatory == nil {
+		m.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+		comments = append(comments,
+			"TODO: --policy Manage was asked, but Manage needs a signatory and Partner Center holds none",
+			"usable for this customer. Name the customer's authorised signatory in spec.signatory, then",
+			"set spec.managementPolicy: Manage.")
+	}
+	b, err := yaml.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var out strings.Builder
+	for _, c := range comments {
+		out.WriteString("# " + c + "\n")
+	}
+	out.Write(b)
+	return []byte(out.String()), nil
+}

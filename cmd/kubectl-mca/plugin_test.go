@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/yaml"
+)
+
+// TestKrewManifest: the krew manifest names the plugin mca and installs the kubectl-mca binary on
+// every platform.
+func TestKrewManifest(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "plugins", "mca.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Metadata   struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+		Spec struct {
+			Version          string `json:"version"`
+			ShortDescription string `json:"shortDescription"`
+			Platforms        []struct {
+				URI    string `json:"uri"`
+				SHA256 string `json:"sha256"`
+				Bin    string `json:"bin"`
+			} `json:"platforms"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Kind != "Plugin" || m.APIVersion != "krew.googlecontainertools.github.com/v1alpha2" || m.Metadata.Name != "mca" || m.Spec.Version == "" || m.Spec.ShortDescription == "" || len(m.Spec.Platforms) == 0 {
+		t.Fatalf("manifest: %+v", m)
+	}
+	for _, p := range m.Spec.Platforms {
+		if p.Bin != "kubectl-mca" || len(p.SHA256) != 64 || !strings.HasPrefix(p.URI, "https://") {
+			t.Errorf("platform %+v", p)
+		}
+	}
+}
+
+// TestCompletion: the plugin writes shell completion scripts and completes its commands.
+func TestCompletion(t *testing.T) {
+	for _, args := range [][]string{{"completion", "bash"}, {"completion", "zsh"}, {"__complete", "re"}} {
+		var out bytes.Buffer
+		cmd := newRootCmd(context.Background(), genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out})
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if out.Len() == 0 {
+			t.Errorf("%v wrote nothing", args)
+		}
+		if args[0] == "__complete" && (!strings.Contains(out.String(), "reconcile") || !strings.Contains(out.String(), "resume")) {
+			t.Errorf("__complete re: %q", out.String())
+		}
+	}
+}

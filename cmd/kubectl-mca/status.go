@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+// expiringWithin: links expiring this soon are called out.
+const expiringWithin = 7 * 24 * time.Hour
+
+// FleetStatus is `kubectl mca status -o json`.
+type FleetStatus struct {
+	PartnerTenants []TenantStatus `json:"partnerTenants"`
+	NeedsAPerson   []PersonTask   `json:"needsAPerson"`
+}
+
+// TenantStatus counts one PartnerTenant's CustomerAgreements.
+type TenantStatus struct {
+	Name string `json:"name"`
+	// Found is false when CustomerAgreements name a PartnerTenant that does not exist.
+	Found               bool           `json:"found"`
+	Ready               string         `json:"ready,omitempty"`
+	ReadyReason         string         `json:"readyReason,omitempty"`
+	CustomerAgreements  int            `json:"customerAgreements"`
+	Attested            int            `json:"attested"`
+	AttestedByPartner   int            `json:"attestedByPartner"`
+	AttestedByCustomer  int            `json:"attestedByCustomer"`
+	Legacy              int            `json:"legacy"`
+	Blocked             int            `json:"blocked"`
+	NoMCA               int            `json:"noMCA"`
+	NotYetObserved      int            `json:"notYetObserved"`
+	AwaitingAcceptance  int            `json:"awaitingAcceptance"`
+	LinksExpiringIn7d   int            `json:"linksExpiringWithin7Days"`
+	LinksExpired        int            `json:"linksExpired"`
+	Renewals            int            `json:"renewals"`
+	RenewedCustomers    int            `json:"renewedCustomers"`
+	Paused              int            `json:"paused"`
+	Stalled             int            `json:"stalled"`
+	StalledByReason     map[string]int `json:"stalledByReason"`
+	ReconcilingByReason map[string]int `json:"reconcilingByReason,omitempty"`
+}
+
+// PersonTask is one CustomerAgreement that waits for a person.
+type PersonTask struct {
+	Namespace     string `json:"namespace"`
+	Name          string `json:"name"`
+	PartnerTenant string `json:"partnerTenant"`
+	Reason        string `json:"reason"`
+	WhatToDo      string `json:"whatToDo"`
+}
+
+func (a *app) statusCmd() *cobra.Command {
+	var ptName, output string
+	cmd := &cobra.Command{
+		Use:   "status [-A | -n NS] [--partner-tenant NAME]",
+		Short: "The fleet at a glance, per PartnerTenant",
+		Long: `status counts the CustomerAgreements of each PartnerTenant by state (Attested by the partner or
+by the customer, Legacy, Blocked, NoMCA), the links awaiting acceptance, those expiring within 7
+days, expired and renewed links, the stalled ones by reason, and then lists the customers that need
+a person, with what to do.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fs, err := a.fleetStatus(cmd.Context(), ptName)
+			if err != nil {
+				return err
+			}
+			switch output {
+			case "json":
+				enc := json.NewEncoder(a.streams.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(fs)
+			case "", "table", "wide":
+				printFleetStatus(a.streams.Out, fs)
+				return nil
+			default:
+				return fmt.Errorf("-o %s: use json or leave it out", output)
+			}
+		},
+	}
+	a.addNamespaceFlags(cmd)
+	cmd.Flags().StringVar(&ptName, "partner-tenant", "", "Only this PartnerTenant.")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "json for scripts.")
+	return cmd
+}
+
+func cond(conds []metav1.Condition, t string) *metav1.Condition {
+	return meta.FindStatusCondition(conds, t)
+}
+
+func isTrue(c *metav1.Condition) bool { return c != nil && c.Status == metav1.ConditionTrue }
+
+func (a *app) fleetStatus(ctx context.Context, onlyPT string) (*FleetStatus, error) {
+	kc, err := a.kube()
+	if err != nil {
+		return nil, err
+	}
+	ns, err := a.listNamespace()
+	if err != nil {
+		return nil, err
+	}
+	var pts v1alpha1.PartnerTenantList
+	if err := kc.List(ctx, &pts); err != nil {
+		return nil, fmt.Errorf("listing PartnerTenants: %w", err)
+	}
+	var cas v1alpha1.CustomerAgreementList
+	if err := kc.List(ctx, &cas, client.InNamespace(ns)); err != nil {
+		return nil, fmt.Errorf("listing CustomerAgreements: %w", err)
+	}
+	now := a.now()
+	byName := map[string]*TenantStatus{}
+	get := func(name string) *TenantStatus {
+		if t := byName[name]; t != nil {
+			return t
+		}
+		t := &TenantStatus{Name: name, StalledByReason: map[string]int{}}
+		byName[name] = t
+		return t
+	}
+	used := map[string]bool{}
+	for _, ca := range cas.Items {
+		used[ca.Spec.PartnerTenantRef.Name] = true
+	}
+	for _, pt := range pts.Items {
+		if onlyPT != "" && pt.Name != onlyPT {
+			continue
+		}
+		if ns != "" && onlyPT == "" && !used[pt.Name] {
+			continue // a namespace's view shows the PartnerTenants its CustomerAgreements use
+		}
+		t := get(pt.Name)
+		t.Found = true
+		if r := cond(pt.Status.Conditions, v1alpha1.ConditionReady); r != nil {
+			t.Ready, t.ReadyReason = string(r.Status), r.Reason
+		}
+	}
+	fs := &FleetStatus{NeedsAPerson: []PersonTask{}}
+	for i := range cas.Items {
+		ca := &cas.Items[i]
+		ptName := ca.Spec.PartnerTenantRef.Name
+		if onlyPT != "" && ptName != onlyPT {
+			continue
+		}
+		t := get(ptName)
+		t.CustomerAgreements++
+		switch ca.Status.State {
+		case v1alpha1.StateAttested:
+			t.Attested++
+			if ca.Status.AcceptedBy == v1alpha1.AcceptedByCustomer {
+				t.AttestedByCustomer++
+			} else {
+				t.AttestedByPartner++
+			}
+		case v1alpha1.StateLegacy:
+			t.Legacy++
+		case v1alpha1.StateBlocked:
+			t.Blocked++
+		case v1alpha1.StateNoMCA:
+			t.NoMCA++
+		default:
+			t.NotYetObserved++
+		}
+		if isTrue(cond(ca.Status.Conditions, v1alpha1.ConditionAwaitingCustomerAcceptance)) {
+			t.AwaitingAcceptance++
+		}
+		if at := ca.Status.Attestation; at != nil {
+			t.Renewals += int(at.Renewals)
+			if at.Renewals > 0 {
+				t.RenewedCustomers++
+			}
+			pending := !strings.EqualFold(at.Status, pc.StatusAgreementCreated) && !strings.EqualFold(at.Status, pc.StatusCustomerAccepted)
+			if at.ExpiresAt != nil && pending {
+				switch left := at.ExpiresAt.Sub(now); {
+				case left <= 0 || strings.EqualFold(at.Status, pc.StatusExpired):
+					t.LinksExpired++
+				case left <= expiringWithin:
+					t.LinksExpiringIn7d++
+				}
+			}
+		}
+		if ca.Annotations[v1alpha1.AnnotationPaused] == "true" || isTrue(cond(ca.Status.Conditions, v1alpha1.ConditionPaused)) {
+			t.Paused++
+		}
+		if rc := cond(ca.Status.Conditions, v1alpha1.ConditionReconciling); isTrue(rc) && rc.Reason != "" {
+			if t.ReconcilingByReason == nil {
+				t.ReconcilingByReason = map[string]int{}
+			}
+			t.ReconcilingByReason[rc.Reason]++
+		}
+		if st := cond(ca.Status.Conditions, v1alpha1.ConditionStalled); isTrue(st) {
+			t.Stalled++
+			t.StalledByReason[st.Reason]++
+			what := st.Message
+			if r := cond(ca.Status.Conditions, v1alpha1.ConditionReady); r != nil && r.Message != "" {
+				what = r.Message
+			}
+			fs.NeedsAPerson = append(fs.NeedsAPerson, PersonTask{Namespace: ca.Namespace, Name: ca.Name, PartnerTenant: ptName, Reason: st.Reason, WhatToDo: what})
+		}
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fs.PartnerTenants = append(fs.PartnerTenants, *byName[n])
+	}
+	sort.Slice(fs.NeedsAPerson, func(i, j int) bool {
+		x, y := fs.NeedsAPerson[i], fs.NeedsAPerson[j]
+		if x.Namespace != y.Namespace {
+			return x.Namespace < y.Namespace
+		}
+		return x.Name < y.Name
+	})
+	return fs, nil
+}
+
+func printFleetStatus(w io.Writer, fs *FleetStatus) {
+	if len(fs.PartnerTenants) == 0 {
+		fmt.Fprintln(w, "No PartnerTenants or CustomerAgreements found.")
+		return
+	}
+	for i, t := range fs.PartnerTenants {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		head := "PartnerTenant " + t.Name
+		switch {
+		case !t.Found:
+			head += " (not found)"
+		case t.Ready != "":
+			head += fmt.Sprintf(" (Ready %s, %s)", t.Ready, t.ReadyReason)
+		}
+		fmt.Fprintln(w, head)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		row := func(k string, v int, extra string) {
+			if extra != "" {
+				extra = "  " + extra
+			}
+			fmt.Fprintf(tw, "  %s\t%d%s\n", k, v, extra)
+		}
+		row("CustomerAgreements", t.CustomerAgreements, "")
+		row("Attested", t.Attested, fmt.Sprintf("(by partner %d, by customer %d)", t.AttestedByPartner, t.AttestedByCustomer))
+		row("Legacy", t.Legacy, "")
+		row("Blocked", t.Blocked, "")
+		row("NoMCA", t.NoMCA, "")
+		if t.NotYetObserved > 0 {
+			row("Not yet observed", t.NotYetObserved, "")
+		}
+		row("Awaiting acceptance", t.AwaitingAcceptance, "")
+		row("Links expiring within 7 days", t.LinksExpiringIn7d, "")
+		row("Links expired", t.LinksExpired, "")
+		row("Renewed links", t.Renewals, fmt.Sprintf("(%d customers)", t.RenewedCustomers))
+		row("Paused", t.Paused, "")
+		row("Stalled", t.Stalled, reasons(t.StalledByReason))
+		_ = tw.Flush()
+	}
+	fmt.Fprintln(w)
+	if len(fs.NeedsAPerson) == 0 {
+		fmt.Fprintln(w, "No customer needs a person.")
+		return
+	}
+	fmt.Fprintf(w, "Needs a person (%d):\n", len(fs.NeedsAPerson))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NAMESPACE\tNAME\tPARTNER TENANT\tREASON\tWHAT TO DO")
+	for _, p := range fs.NeedsAPerson {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.Namespace, p.Name, p.PartnerTenant, p.Reason, oneLine(p.WhatToDo))
+	}
+	_ = tw.Flush()
+}
+
+func reasons(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

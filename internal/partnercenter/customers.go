@@ -1,0 +1,150 @@
+package partnercenter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// OpListCustomers names the customers list (contract §7) in errors, logs and the Observer.
+const OpListCustomers = "ListCustomers"
+
+// HeaderContinuationToken carries the cursor of a collection's next page (contract §7).
+const HeaderContinuationToken = "MS-ContinuationToken"
+
+// Customer is one customer of the partner (contract §7).
+type Customer struct {
+	// ID is the customer's tenant id as Partner Center spells it.
+	ID          string
+	TenantID    string
+	Domain      string
+	CompanyName string
+	// RelationshipToPartner is "reseller" for the customers the partner resells to.
+	RelationshipToPartner string
+}
+
+// IsReseller says whether the partner has a reseller relationship with the customer.
+func (c Customer) IsReseller() bool { return strings.EqualFold(c.RelationshipToPartner, "reseller") }
+
+// CustomersPage is one page of the customers list.
+type CustomersPage struct {
+	Customers []Customer
+	// TotalCount as Partner Center reported it (0 when absent).
+	TotalCount int
+}
+
+type customerWire struct {
+	ID             string `json:"id"`
+	CompanyProfile struct {
+		TenantID    string `json:"tenantId"`
+		Domain      string `json:"domain"`
+		CompanyName string `json:"companyName"`
+	} `json:"companyProfile"`
+	RelationshipToPartner string `json:"relationshipToPartner"`
+}
+
+type linkWire struct {
+	URI     string `json:"uri"`
+	Method  string `json:"method"`
+	Headers []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"headers"`
+}
+
+type customersPageWire struct {
+	TotalCount *int           `json:"totalCount"`
+	Items      []customerWire `json:"items"`
+	Links      struct {
+		Next *linkWire `json:"next"`
+	} `json:"links"`
+}
+
+// maxCustomerPages stops a list whose next links never end.
+const maxCustomerPages = 100000
+
+// ListCustomers lists the partner's customers, pageSize at a time (0: 100), and calls fn with
+// each page in order. It follows links.next with the headers it names (the MS-ContinuationToken)
+// until a page has no next link. An error from fn stops the listing and is returned as is. Each
+// page is one request under the client's rate limit and retries.
+func (c *Client) ListCustomers(ctx context.Context, pageSize int, fn func(page CustomersPage) error) error {
+	if pageSize <= 0 {
+		pageSize = 100
+	}
+	r := request{op: OpListCustomers, method: http.MethodGet, path: "/v1/customers", query: url.Values{"size": {strconv.Itoa(pageSize)}}, auth: tokenAppUser}
+	seen := map[string]bool{}
+	for pages := 0; ; pages++ {
+		if pages >= maxCustomerPages {
+			return &Error{Kind: KindUnknown, Operation: OpListCustomers, Message: fmt.Sprintf("more than %d pages: the next links do not end", maxCustomerPages)}
+		}
+		b, err := c.do(ctx, r)
+		if err != nil {
+			return err
+		}
+		var w customersPageWire
+		if err := json.Unmarshal(b, &w); err != nil {
+			return c.decodeFailure(OpListCustomers, err)
+		}
+		page := CustomersPage{Customers: make([]Customer, 0, len(w.Items))}
+		if w.TotalCount != nil {
+			page.TotalCount = *w.TotalCount
+		}
+		for _, it := range w.Items {
+			cu := Customer{ID: it.ID, TenantID: it.CompanyProfile.TenantID, Domain: it.CompanyProfile.Domain, CompanyName: it.CompanyProfile.CompanyName, RelationshipToPartner: it.RelationshipToPartner}
+			if cu.TenantID == "" {
+				cu.TenantID = cu.ID
+			}
+			page.Customers = append(page.Customers, cu)
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+		if w.Links.Next == nil || w.Links.Next.URI == "" {
+			return nil
+		}
+		next, err := nextRequest(w.Links.Next)
+		if err != nil {
+			return c.decodeFailure(OpListCustomers, err)
+		}
+		k := next.header[http.CanonicalHeaderKey(HeaderContinuationToken)] + "\x00" + next.path + "?" + next.query.Encode()
+		if seen[k] {
+			return &Error{Kind: KindUnknown, Operation: OpListCustomers, StatusCode: http.StatusOK, Message: "the next link repeats an earlier page"}
+		}
+		seen[k] = true
+		r = next
+	}
+}
+
+// nextRequest turns a links.next into the request for the next page: its path and query (relative
+// to /v1 unless it names /v1 itself; a scheme or host is ignored, so the request never leaves the
+// configured endpoint) and the headers it names.
+func nextRequest(l *linkWire) (request, error) {
+	if l.Method != "" && !strings.EqualFold(l.Method, http.MethodGet) {
+		return request{}, fmt.Errorf("the next link uses method %q, not GET", l.Method)
+	}
+	u, err := url.Parse(l.URI)
+	if err != nil {
+		return request{}, fmt.Errorf("the next link is not a URI")
+	}
+	p := u.EscapedPath()
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	if p != "/v1" && !strings.HasPrefix(p, "/v1/") {
+		p = "/v1" + p
+	}
+	r := request{op: OpListCustomers, method: http.MethodGet, path: p, query: u.Query(), auth: tokenAppUser, header: map[string]string{}}
+	for _, h := range l.Headers {
+		k := http.CanonicalHeaderKey(strings.TrimSpace(h.Key))
+		switch k {
+		case "", "Authorization", "Host", "Accept", "Ms-Requestid", "Ms-Correlationid", "Content-Type", "Content-Length":
+			continue // the client sets these itself
+		}
+		r.header[k] = h.Value
+	}
+	return r, nil
+}
