@@ -302,8 +302,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 			return nil, c.finalError(ctx, r.op, lastErr)
 		}
 		if paused > 0 {
-			return nil, &Error{Kind: KindThrottled, Operation: r.op, StatusCode: http.StatusTooManyRequests, RetryAfter: paused,
-				Message: "Partner Center is throttling this partner tenant; every call waits"}
+			return nil, pausedError(r.op, paused)
 		}
 		tok, err := c.token(ctx, r.auth)
 		if err != nil {

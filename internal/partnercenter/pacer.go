@@ -2,6 +2,7 @@ package partnercenter
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 
@@ -105,3 +106,9 @@ func (p *pacer) recover(now time.Time) {
 
 // limit is the rate in force now (for tests).
 func (p *pacer) limit() rate.Limit { return p.limiter.Limit() }
+
+// pausedError tells the caller of op to come back when the tenant's pause is over.
+func pausedError(op string, left time.Duration) *Error {
+	return &Error{Kind: KindThrottled, Operation: op, StatusCode: http.StatusTooManyRequests, RetryAfter: left,
+		Message: "Partner Center is throttling this partner tenant; every call waits"}
+}

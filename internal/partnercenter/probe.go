@@ -41,7 +41,10 @@ func (c *Client) Probe(ctx context.Context, method, pathAndQuery string, appOnly
 	if appOnly {
 		kind = tokenAppOnly
 	}
-	if err := c.limiter.Wait(ctx); err != nil {
+	if paused, err := c.pacer.wait(ctx, false, c.cfg.MaxInlineWait); err != nil || paused > 0 {
+		if paused > 0 {
+			return ProbeResponse{}, pausedError(OpProbe, paused)
+		}
 		return ProbeResponse{}, c.finalError(ctx, OpProbe, nil)
 	}
 	tok, err := c.token(ctx, kind)
