@@ -23,11 +23,13 @@ var metricFamilies = map[string][]string{
 	"mca_partner_tenant_ready":         {"partner_tenant"},
 	"mca_partnercenter_requests_total": {"partner_tenant", "operation", "outcome"},
 	"mca_attestation_duration_seconds": {"partner_tenant", "method"}, // histogram
+	"mca_link_deliveries_total":        {"partner_tenant", "channel", "kind", "outcome"},
 }
 
 const histogramFamily = "mca_attestation_duration_seconds"
 
-// labelValues are the values of the enumerated labels; "reason" is filled from the API.
+// labelValues are the values of the enumerated labels; "reason" is filled from the API. A key
+// "<metric>/<label>" holds the values of a label that means something else in that metric.
 func labelValues(t testing.TB) map[string][]string {
 	_, reasons := apiConditionVocabulary(t)
 	var rs []string
@@ -41,6 +43,10 @@ func labelValues(t testing.TB) map[string][]string {
 		"outcome":   {"success", "throttled", "client_error", "server_error", "transport_error"},
 		"method":    {"PartnerAttestation", "LegacyConfirmation", "CustomerDirect"},
 		"reason":    rs,
+		"channel":   {"Email", "Webhook"},
+		"kind":      {"Initial", "Reminder", "Renewed"},
+
+		"mca_link_deliveries_total/outcome": {"sent", "deferred", "failed"},
 	}
 }
 
@@ -143,7 +149,10 @@ func (c *promqlChecker) check(expr string) (names []string, problems []string) {
 }
 
 func (c *promqlChecker) checkValue(metric string, m *labels.Matcher, bad func(string, ...any)) {
-	allowed, enumerated := c.values[m.Name]
+	allowed, enumerated := c.values[metric+"/"+m.Name]
+	if !enumerated {
+		allowed, enumerated = c.values[m.Name]
+	}
 	if !enumerated {
 		return
 	}
@@ -192,6 +201,9 @@ func TestPromQLCheckerRejectsBadQueries(t *testing.T) {
 		{`histogram_quantile(0.9, mca_attestation_duration_seconds_sum)`, "_bucket"},
 		{`sum by (state) (mca_partner_tenant_ready)`, `label "state"`},
 		{`{__name__=~"mca_.*"}`, "no metric name"},
+		{`rate(mca_link_deliveries_total{outcome="success"}[5m])`, `value "success"`},
+		{`rate(mca_partnercenter_requests_total{outcome="deferred"}[5m])`, `value "deferred"`},
+		{`rate(mca_link_deliveries_total{channel="SMS"}[5m])`, `value "SMS"`},
 	}
 	for _, tc := range cases {
 		_, problems := c.check(tc.expr)
@@ -204,6 +216,7 @@ func TestPromQLCheckerRejectsBadQueries(t *testing.T) {
 		`mca_customers_stalled{reason="DuplicateSignatory"} > 0`,
 		`histogram_quantile(0.95, sum by (le, method) (rate(mca_attestation_duration_seconds_bucket[1h])))`,
 		`sum(rate(mca_partnercenter_requests_total{outcome=~"server_error|transport_error", partner_tenant=~".*"}[5m]))`,
+		`sum by (channel, kind) (rate(mca_link_deliveries_total{outcome=~"deferred|failed", kind="Reminder"}[5m]))`,
 	} {
 		if _, problems := c.check(ok); len(problems) != 0 {
 			t.Errorf("%s: want no problem, got %v", ok, problems)

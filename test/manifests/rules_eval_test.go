@@ -37,6 +37,9 @@ func TestPrometheusAlertsFire(t *testing.T) {
   mca_partner_tenant_ready{partner_tenant="prod"} 1x120
   mca_partnercenter_requests_total{partner_tenant="prod", operation="getAgreements", outcome="success"} 0+60x120
   mca_partnercenter_requests_total{partner_tenant="prod", operation="getAgreements", outcome="throttled"} 0+1x120
+  mca_link_deliveries_total{partner_tenant="prod", channel="Email", kind="Initial", outcome="sent"} 0+10x120
+  mca_link_deliveries_total{partner_tenant="prod", channel="Email", kind="Initial", outcome="deferred"} 0+1x120
+  mca_link_deliveries_total{partner_tenant="prod", channel="Email", kind="Initial", outcome="failed"} 0x120
 `
 	cases := []struct {
 		name   string
@@ -78,6 +81,19 @@ func TestPrometheusAlertsFire(t *testing.T) {
   mca_partnercenter_requests_total{partner_tenant="sandbox", operation="getAgreements", outcome="server_error"} 0+20x120
   mca_partnercenter_requests_total{partner_tenant="sandbox", operation="getAgreements", outcome="transport_error"} 0+10x120`,
 			map[string][]string{"MCAPartnerCenterErrors": {"sandbox"}}},
+		{"relay down", `
+  mca_link_deliveries_total{partner_tenant="sandbox", channel="Email", kind="Initial", outcome="sent"} 0x120
+  mca_link_deliveries_total{partner_tenant="sandbox", channel="Email", kind="Initial", outcome="deferred"} 0+6x120`,
+			map[string][]string{"MCALinkDeliveriesFailing": {"sandbox"}}},
+		{"webhook receiver refusing", `
+  mca_link_deliveries_total{partner_tenant="prod", channel="Webhook", kind="Initial", outcome="sent"} 0+1x120
+  mca_link_deliveries_total{partner_tenant="prod", channel="Webhook", kind="Initial", outcome="failed"} 0+2x120`,
+			map[string][]string{"MCALinkDeliveriesFailing": {"prod"}, "MCALinkDeliveriesRefused": {"prod"}}},
+		{"one unknown recipient among many", `
+  mca_link_deliveries_total{partner_tenant="prod", channel="Email", kind="Reminder", outcome="failed"} 0x60 1x60`,
+			map[string][]string{"MCALinkDeliveriesRefused": {"prod"}}},
+		{"a refusal more than an hour ago", `
+  mca_link_deliveries_total{partner_tenant="prod", channel="Email", kind="Reminder", outcome="failed"} 0x30 1x90`, nil},
 	}
 	engine := promqltest.NewTestEngine(t, false, 5*time.Minute, promqltest.DefaultMaxSamplesPerQuery)
 	for _, tc := range cases {

@@ -96,6 +96,8 @@ func TestPrometheusRules(t *testing.T) {
 		"MCADuplicateSignatory":         regexp.MustCompile(`condition="DuplicateSignatory"`),
 		"MCAPartnerTenantNotReady":      regexp.MustCompile(`mca_partner_tenant_ready\)? == 0`),
 		"MCAPartnerCenterThrottled":     regexp.MustCompile(`(?s)rate\(mca_partnercenter_requests_total\{outcome="throttled"\}\[15m\]\).*/.*rate\(mca_partnercenter_requests_total\[15m\]\)`),
+		"MCALinkDeliveriesFailing":      regexp.MustCompile(`(?s)rate\(mca_link_deliveries_total\{outcome=~"deferred\|failed"\}\[30m\]\).*/.*rate\(mca_link_deliveries_total\[30m\]\)`),
+		"MCALinkDeliveriesRefused":      regexp.MustCompile(`increase\(mca_link_deliveries_total\{outcome="failed"\}\[1h\]\)\) > 0`),
 	}
 	for name, re := range want {
 		expr, ok := alerts[name]
