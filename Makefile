@@ -1,6 +1,8 @@
 # mca-operator Makefile (kubebuilder v4 layout). `make help` lists the targets.
 
-IMG ?= mca-operator:latest
+# The project version: the image tag, the Helm chart's version and appVersion, the image labels.
+VERSION ?= $(shell cat VERSION)
+IMG ?= mca-operator:v$(VERSION)
 # The control plane the tests and the demo run: built from Go modules by hack/build-envtest.sh.
 ENVTEST_K8S_VERSION ?= 1.37.2
 ETCD_VERSION ?= 3.7.3
@@ -80,19 +82,31 @@ docker-build: ## Build the manager image (needs a Docker engine).
 ##@ Deployment
 
 .PHONY: build-installer
-build-installer: manifests generate kustomize ## Render config/default into dist/install.yaml.
+build-installer: manifests generate kustomize ## Render config/default (CRDs, RBAC, Deployment, Service) into one file, dist/install.yaml.
 	mkdir -p dist
 	cd config/manager && $(KUSTOMIZE) edit set image controller=${IMG}
 	$(KUSTOMIZE) build config/default > dist/install.yaml
 
+ifndef ignore-not-found
+  ignore-not-found = false
+endif
+
 .PHONY: install
 install: manifests kustomize ## Install the CRDs into the cluster of the current kubeconfig.
-	$(KUSTOMIZE) build config/crd | kubectl apply -f -
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize ## Remove the CRDs (and so every CustomerAgreement and PartnerTenant). ignore-not-found=true ignores missing ones.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
 
 .PHONY: deploy
 deploy: manifests kustomize ## Deploy the operator to the cluster of the current kubeconfig.
 	cd config/manager && $(KUSTOMIZE) edit set image controller=${IMG}
-	$(KUSTOMIZE) build config/default | kubectl apply -f -
+	$(KUSTOMIZE) build config/default | $(KUBECTL) apply -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove what `make deploy` created, CRDs included. ignore-not-found=true ignores missing objects.
+	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
 
 ##@ Dependencies
 
@@ -100,6 +114,7 @@ LOCALBIN ?= $(shell pwd)/bin
 $(LOCALBIN):
 	mkdir -p $(LOCALBIN)
 
+KUBECTL ?= kubectl
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 ENVTEST ?= $(LOCALBIN)/setup-envtest
