@@ -24,8 +24,9 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate the CRDs and the RBAC role from the kubebuilder markers.
+manifests: controller-gen ## Generate the CRDs and the RBAC role from the kubebuilder markers (and copy the CRDs into the chart).
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	cp config/crd/bases/*.yaml $(CHART)/crds/
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy code from the API types.
@@ -42,6 +43,18 @@ fmt: ## Run go fmt.
 .PHONY: vet
 vet: ## Run go vet.
 	go vet ./...
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint (.golangci.yml).
+	$(GOLANGCI_LINT) run
+
+.PHONY: lint-fix
+lint-fix: golangci-lint ## Run golangci-lint and apply its fixes.
+	$(GOLANGCI_LINT) run --fix
+
+.PHONY: lint-config
+lint-config: golangci-lint ## Verify .golangci.yml against the linter's schema.
+	$(GOLANGCI_LINT) config verify
 
 .PHONY: envtest-bins
 envtest-bins: ## Build kube-apiserver and etcd from Go modules into bin/k8s (cached; first build ~10 min).
@@ -81,6 +94,13 @@ docker-build: ## Build the manager image (needs a Docker engine).
 
 ##@ Deployment
 
+CHART ?= charts/mca-operator
+
+.PHONY: chart
+chart: manifests ## Refresh the Helm chart: CRDs and alert rules from config/, version and appVersion from VERSION.
+	cp config/prometheus/rules.yaml $(CHART)/files/prometheus-rules.yaml
+	sed -i -e 's/^version: .*/version: $(VERSION)/' -e 's/^appVersion: .*/appVersion: "$(VERSION)"/' $(CHART)/Chart.yaml
+
 .PHONY: build-installer
 build-installer: manifests generate kustomize ## Render config/default (CRDs, RBAC, Deployment, Service) into one file, dist/install.yaml.
 	mkdir -p dist
@@ -119,9 +139,12 @@ KUSTOMIZE ?= $(LOCALBIN)/kustomize
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 ENVTEST ?= $(LOCALBIN)/setup-envtest
 
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
+
 KUSTOMIZE_VERSION ?= v5.8.2
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 ENVTEST_VERSION ?= v0.25.1
+GOLANGCI_LINT_VERSION ?= v2.15.0
 
 .PHONY: kustomize
 kustomize: $(KUSTOMIZE) ## Download kustomize locally if necessary.
@@ -137,6 +160,11 @@ $(CONTROLLER_GEN): $(LOCALBIN)
 setup-envtest: $(ENVTEST) ## Download setup-envtest locally if necessary.
 $(ENVTEST): $(LOCALBIN)
 	$(call go-install-tool,$(ENVTEST),sigs.k8s.io/controller-runtime/tools/setup-envtest,$(ENVTEST_VERSION))
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT) ## Build golangci-lint from Go modules locally if necessary.
+$(GOLANGCI_LINT): $(LOCALBIN)
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
 
 # go-install-tool will 'go install' any package with a custom target and name of binary, if it doesn't exist
 # $1 - target path with name of binary
