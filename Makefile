@@ -88,6 +88,14 @@ demo: envtest-bins setup-envtest ## Run the local demo: control plane, simulator
 run: manifests generate fmt vet ## Run the manager from your host against the current kubeconfig.
 	go run ./cmd/manager
 
+IMAGE_DIR ?= $(LOCALBIN)/image
+IMAGE_ARCH ?= $(shell go env GOARCH)
+
+.PHONY: image
+image: ## Build the manager image with no container engine: $(IMAGE_DIR)/oci (OCI layout), image.tar, sbom.spdx.json.
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) go build -trimpath -ldflags="-s -w" -o $(IMAGE_DIR)/manager ./cmd/manager
+	go run ./hack/image --binary $(IMAGE_DIR)/manager --os linux --arch $(IMAGE_ARCH) --version $(VERSION) --tag $(IMG) --out $(IMAGE_DIR)
+
 .PHONY: docker-build
 docker-build: ## Build the manager image (needs a Docker engine).
 	docker build -t ${IMG} .
