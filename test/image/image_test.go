@@ -75,6 +75,7 @@ func TestImage(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the image's binary is built for linux and run here")
 	}
+	consultSources(t, "./cmd/manager", "./hack/image")
 	dir := t.TempDir()
 	buildImage(t, dir)
 
@@ -251,5 +252,42 @@ func checkSBOM(t *testing.T, path string) {
 		if strings.HasPrefix(mod, "helm.sh/") || strings.HasPrefix(mod, "github.com/google/go-containerregistry") {
 			t.Errorf("the manager links %s (a build or test tool)", mod)
 		}
+	}
+}
+
+// consultSources stats every Go file of the module's packages that the given packages build from,
+// and go.mod and go.sum. The test runs `go` in a subprocess, which go test's result cache does not
+// see; files the test itself consults are part of the cache key, so a change to any of them
+// reruns the test instead of replaying a stale pass.
+func consultSources(t *testing.T, pkgs ...string) {
+	t.Helper()
+	args := append([]string{"list", "-deps", "-f",
+		"{{if .Module}}{{if .Module.Main}}{{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{range .EmbedFiles}} {{.}}{{end}}{{end}}{{end}}"}, pkgs...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		for _, f := range fields[1:] {
+			if _, err := os.Stat(filepath.Join(fields[0], f)); err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+	}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if _, err := os.Stat(filepath.Join(repoRoot(t), f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n == 0 {
+		t.Fatalf("go list found no source files for %v", pkgs)
 	}
 }
