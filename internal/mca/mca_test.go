@@ -79,31 +79,6 @@ func TestClassifyFlagDates(t *testing.T) {
 	}
 }
 
-func TestSameContactAndDuplicates(t *testing.T) {
-	p := DefaultPolicy()
-	cases := []struct {
-		name    string
-		records []Record
-		c       Contact
-		dup     bool
-	}{
-		{"identical current", []Record{{ada, d("2024-01-01")}}, ada, true},
-		{"case and phone punctuation differ", []Record{{ada, d("2024-01-01")}}, Contact{"ADA", "lovelace", "Ada@Contoso.com", "(425) 555 0100"}, true},
-		{"other email", []Record{{ada, d("2024-01-01")}}, Contact{"Ada", "Lovelace", "ceo.office@contoso.com", "4255550100"}, false},
-		{"other phone", []Record{{ada, d("2024-01-01")}}, Contact{"Ada", "Lovelace", "ada@contoso.com", "4255550199"}, false},
-		{"first reattestation of a pre-2023 record may reuse it", []Record{{ada, d("2022-06-14")}}, ada, false},
-		{"second reattestation with the same contact is refused", []Record{{ada, d("2022-06-14")}, {ada, d("2024-03-01")}}, ada, true},
-		{"nothing on record", nil, ada, false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := p.WouldDuplicate(c.records, c.c); got != c.dup {
-				t.Fatalf("WouldDuplicate = %v, want %v", got, c.dup)
-			}
-		})
-	}
-}
-
 func TestMayAttest(t *testing.T) {
 	for typ, want := range map[v1alpha1.PartnerType]bool{
 		v1alpha1.PartnerTypeIndirectProvider: true,
