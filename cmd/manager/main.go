@@ -46,7 +46,8 @@ func main() {
 		log.Error(err, "unable to set up the manager")
 		os.Exit(1)
 	}
-	log.Info("starting manager", "credentialsNamespace", opts.CredentialsNamespace, "resyncInterval", opts.ResyncInterval.String())
+	log.Info("starting manager",
+		"credentialsNamespace", opts.CredentialsNamespace, "resyncInterval", opts.ResyncInterval.String())
 	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "problem running manager")
 		os.Exit(1)

@@ -87,13 +87,18 @@ func main() {
 		log.Fatal(err)
 	}
 	if *caOut != "" && !*plain {
-		if err := os.WriteFile(*caOut, srv.CACertPEM(), 0o644); err != nil {
+		// A CA certificate is public: readable by all, as certificates are.
+		if err := os.WriteFile(*caOut, srv.CACertPEM(), 0o644); err != nil { //nolint:gosec // public certificate
 			log.Fatal(err)
 		}
 	}
 	fmt.Println(url)
 	if !*plain {
-		fmt.Fprintf(os.Stderr, "pcsim: serving %s (CA certificate at %s/_sim/ca.pem%s)\n", url, url, map[bool]string{true: ", written to " + *caOut, false: ""}[*caOut != ""])
+		written := ""
+		if *caOut != "" {
+			written = ", written to " + *caOut
+		}
+		fmt.Fprintf(os.Stderr, "pcsim: serving %s (CA certificate at %s/_sim/ca.pem%s)\n", url, url, written)
 	} else {
 		fmt.Fprintf(os.Stderr, "pcsim: serving %s (plain HTTP)\n", url)
 	}

@@ -41,7 +41,8 @@ func main() {
 	flag.StringVar(&o.OS, "os", runtime.GOOS, "The binary's GOOS.")
 	flag.StringVar(&o.Arch, "arch", runtime.GOARCH, "The binary's GOARCH.")
 	flag.StringVar(&o.Version, "version", "", "The image's org.opencontainers.image.version label.")
-	flag.StringVar(&o.Source, "source", "https://github.com/mca-operator/mca-operator", "The image's org.opencontainers.image.source label.")
+	flag.StringVar(&o.Source, "source", "https://github.com/mca-operator/mca-operator",
+		"The image's org.opencontainers.image.source label.")
 	flag.StringVar(&o.Licenses, "licenses", "Apache-2.0", "The image's org.opencontainers.image.licenses label (SPDX).")
 	flag.StringVar(&out, "out", "bin/image", "The output directory: oci/ (OCI layout), image.tar, sbom.spdx.json.")
 	flag.StringVar(&tag, "tag", "mca-operator:latest", "The image reference recorded in the tarball and the layout.")

@@ -26,6 +26,11 @@ import (
 	"time"
 )
 
+const (
+	noAssertion   = "NOASSERTION"
+	mainPackageID = "SPDXRef-Package-main"
+)
+
 // SBOM of the image, in SPDX 2.3 JSON. The image holds nothing but the manager binary, so its
 // software is exactly the Go modules linked into it, which the Go toolchain records in the binary
 // (what `go version -m` prints): that list is read here instead of building a general scanner
@@ -66,8 +71,8 @@ func SBOM(binary, imageName string, created time.Time) ([]byte, error) {
 	}
 	newPkg := func(id, path, version, sum string, license string) pkg {
 		p := pkg{
-			SPDXID: id, Name: path, VersionInfo: version, DownloadLocation: "NOASSERTION",
-			LicenseConcluded: "NOASSERTION", LicenseDeclared: license, CopyrightText: "NOASSERTION",
+			SPDXID: id, Name: path, VersionInfo: version, DownloadLocation: noAssertion,
+			LicenseConcluded: noAssertion, LicenseDeclared: license, CopyrightText: noAssertion,
 			ExternalRefs: []externalRef{{"PACKAGE-MANAGER", "purl", purl(path, version)}},
 		}
 		// The go.sum hash "h1:<base64>" is a SHA-256 (of the module's file list); SPDX wants hex.
@@ -79,24 +84,24 @@ func SBOM(binary, imageName string, created time.Time) ([]byte, error) {
 		return p
 	}
 	mainVersion := info.Main.Version
-	pkgs := []pkg{newPkg("SPDXRef-Package-main", info.Main.Path, mainVersion, info.Main.Sum, "Apache-2.0")}
+	pkgs := []pkg{newPkg(mainPackageID, info.Main.Path, mainVersion, info.Main.Sum, "Apache-2.0")}
 	pkgs[0].Checksums = nil
-	rels := []relationship{{"SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Package-main"}}
+	rels := []relationship{{"SPDXRef-DOCUMENT", "DESCRIBES", mainPackageID}}
 	pkgs = append(pkgs, pkg{
 		SPDXID: "SPDXRef-Package-go-stdlib", Name: "stdlib", VersionInfo: info.GoVersion,
-		DownloadLocation: "NOASSERTION", LicenseConcluded: "NOASSERTION", LicenseDeclared: "BSD-3-Clause",
-		CopyrightText: "NOASSERTION",
+		DownloadLocation: noAssertion, LicenseConcluded: noAssertion, LicenseDeclared: "BSD-3-Clause",
+		CopyrightText: noAssertion,
 		ExternalRefs:  []externalRef{{"PACKAGE-MANAGER", "purl", "pkg:golang/stdlib@" + info.GoVersion}},
 	})
-	rels = append(rels, relationship{"SPDXRef-Package-main", "DEPENDS_ON", "SPDXRef-Package-go-stdlib"})
+	rels = append(rels, relationship{mainPackageID, "DEPENDS_ON", "SPDXRef-Package-go-stdlib"})
 	for i, dep := range info.Deps {
 		d := dep
 		if d.Replace != nil {
 			d = d.Replace
 		}
 		id := fmt.Sprintf("SPDXRef-Package-%d", i)
-		pkgs = append(pkgs, newPkg(id, d.Path, d.Version, d.Sum, "NOASSERTION"))
-		rels = append(rels, relationship{"SPDXRef-Package-main", "DEPENDS_ON", id})
+		pkgs = append(pkgs, newPkg(id, d.Path, d.Version, d.Sum, noAssertion))
+		rels = append(rels, relationship{mainPackageID, "DEPENDS_ON", id})
 	}
 	doc := map[string]any{
 		"spdxVersion":       "SPDX-2.3",

@@ -45,25 +45,28 @@ const (
 	OutcomeTransportError = "transport_error"
 )
 
+// labelPartnerTenant is the label naming the PartnerTenant on every family that has one.
+const labelPartnerTenant = "partner_tenant"
+
 var (
 	// PartnerCenterRequests counts every HTTP attempt made to Partner Center (and its token endpoint).
 	PartnerCenterRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "mca_partnercenter_requests_total",
 		Help: "Requests sent to Partner Center, by partner tenant, operation and outcome (throttled = 429).",
-	}, []string{"partner_tenant", "operation", "outcome"})
+	}, []string{labelPartnerTenant, "operation", "outcome"})
 
 	// AttestationDuration measures an enhanced attestation from its start to the agreement created.
 	AttestationDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "mca_attestation_duration_seconds",
 		Help:    "Time from starting an attestation to the agreement created in Partner Center.",
 		Buckets: []float64{1, 10, 60, 300, 1800, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600},
-	}, []string{"partner_tenant", "method"})
+	}, []string{labelPartnerTenant, "method"})
 
 	// PartnerTenantReady is 1 when a PartnerTenant reached Partner Center with its credentials.
 	PartnerTenantReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "mca_partner_tenant_ready",
 		Help: "1 when the PartnerTenant obtained a token and read the MCA metadata, else 0.",
-	}, []string{"partner_tenant"})
+	}, []string{labelPartnerTenant})
 
 	// Customers tracks the per-customer gauges.
 	Customers = NewCustomerTracker()
@@ -121,9 +124,9 @@ type CustomerTracker struct {
 func NewCustomerTracker() *CustomerTracker {
 	return &CustomerTracker{
 		customers:     map[types.NamespacedName]CustomerInfo{},
-		customersDesc: prometheus.NewDesc("mca_customers", "CustomerAgreements by partner tenant and MCA state.", []string{"partner_tenant", "state"}, nil),
-		stalledDesc:   prometheus.NewDesc("mca_customers_stalled", "CustomerAgreements that cannot progress until a person acts, by reason.", []string{"partner_tenant", "reason"}, nil),
-		conditionDesc: prometheus.NewDesc("mca_customers_condition", "CustomerAgreements with the condition True.", []string{"partner_tenant", "condition"}, nil),
+		customersDesc: prometheus.NewDesc("mca_customers", "CustomerAgreements by partner tenant and MCA state.", []string{labelPartnerTenant, "state"}, nil),
+		stalledDesc:   prometheus.NewDesc("mca_customers_stalled", "CustomerAgreements that cannot progress until a person acts, by reason.", []string{labelPartnerTenant, "reason"}, nil),
+		conditionDesc: prometheus.NewDesc("mca_customers_condition", "CustomerAgreements with the condition True.", []string{labelPartnerTenant, "condition"}, nil),
 	}
 }
 

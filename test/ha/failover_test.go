@@ -162,7 +162,7 @@ func TestLeaderFailoverKeepsAttestationsSingle(t *testing.T) {
 		"--resync-interval=1h",
 		"--partner-tenant-retry-interval=2s",
 	}
-	var managers []*managerProc
+	managers := make([]*managerProc, 0, 2)
 	for i := range 2 {
 		m := launch.start(t, i, dir, args)
 		managers = append(managers, m)
@@ -361,12 +361,12 @@ func routeOf(path string) string {
 }
 
 func histogram(m map[int]int) string {
-	var keys []int
+	keys := make([]int, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Ints(keys)
-	var out []string
+	out := make([]string, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, fmt.Sprintf("%d×%d", m[k], k))
 	}

@@ -178,7 +178,7 @@ func (m *managerProc) waitHealthy(ctx context.Context, timeout time.Duration) er
 			m.mu.Lock()
 			err := m.waitErr
 			m.mu.Unlock()
-			return fmt.Errorf("%s exited before it was healthy: %v\n%s", m.name, err, m.tail(40))
+			return fmt.Errorf("%s exited before it was healthy: %w\n%s", m.name, err, m.tail(40))
 		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.probeAddr+"/healthz", nil)
 		if resp, err := hc.Do(req); err == nil {

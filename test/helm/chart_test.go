@@ -209,8 +209,9 @@ func args(t *testing.T, objs []object) []string {
 	t.Helper()
 	dep := find(t, objs, "Deployment", "")
 	containers, _ := nested(dep, "spec", "template", "spec", "containers").([]any)
-	var out []string
-	for _, a := range nested(containers[0], "args").([]any) {
+	raw := nested(containers[0], "args").([]any)
+	out := make([]string, 0, len(raw))
+	for _, a := range raw {
 		out = append(out, a.(string))
 	}
 	return out

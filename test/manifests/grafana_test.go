@@ -79,7 +79,7 @@ func expandGrafanaVars(expr string) string {
 }
 
 func flattenPanels(ps []grafanaPanel) []grafanaPanel {
-	var out []grafanaPanel
+	out := make([]grafanaPanel, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, p)
 		out = append(out, flattenPanels(p.Panels)...)
@@ -163,7 +163,7 @@ func TestGrafanaDashboard(t *testing.T) {
 					t.Errorf("panel %q uses undefined variable $%s", p.Title, name)
 				}
 			}
-			_, problems := c.check(expandGrafanaVars(tg.Expr))
+			problems := c.check(expandGrafanaVars(tg.Expr))
 			for _, pr := range problems {
 				t.Errorf("panel %q query %s: %s\n  %s", p.Title, tg.RefID, pr, tg.Expr)
 			}

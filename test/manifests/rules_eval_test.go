@@ -133,7 +133,7 @@ func TestPrometheusAlertsFire(t *testing.T) {
 					}
 					q.Close()
 				}
-				var tenants []string
+				tenants := make([]string, 0, len(got))
 				for k := range got {
 					tenants = append(tenants, k)
 				}

@@ -77,11 +77,10 @@ func TestPrometheusRules(t *testing.T) {
 				continue
 			}
 			alerts[r.Alert] = r.Expr
-			names, problems := c.check(r.Expr)
+			problems := c.check(r.Expr)
 			for _, p := range problems {
 				t.Errorf("alert %s: %s", r.Alert, p)
 			}
-			_ = names
 			if !slices.Contains(severities, r.Labels["severity"]) {
 				t.Errorf("alert %s: severity label %q, want one of %v", r.Alert, r.Labels["severity"], severities)
 			}
