@@ -98,8 +98,8 @@ demo: $(ENVTEST_BINS) setup-envtest ## Run the local demo: control plane, simula
 	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" $(LOCALBIN)/demo $(DEMO_ARGS)
 
 .PHONY: run
-run: manifests generate fmt vet ## Run the manager from your host against the current kubeconfig.
-	go run ./cmd/manager
+run: manifests generate fmt vet ## Run the manager from your host against the current kubeconfig (needs make install; flags in RUN_ARGS).
+	go run ./cmd/manager $(RUN_ARGS)
 
 IMAGE_DIR ?= $(LOCALBIN)/image
 IMAGE_ARCH ?= $(shell go env GOARCH)
@@ -112,6 +112,10 @@ image: ## Build the manager image with no container engine: $(IMAGE_DIR)/oci (OC
 .PHONY: docker-build
 docker-build: ## Build the manager image (needs a Docker engine).
 	docker build -t ${IMG} .
+
+.PHONY: docker-push
+docker-push: ## Push the manager image (needs a Docker engine).
+	docker push ${IMG}
 
 ##@ Deployment
 
