@@ -1,6 +1,8 @@
 # mca-operator Makefile (kubebuilder v4 layout). `make help` lists the targets.
 
-IMG ?= mca-operator:latest
+# The project version: the image tag, the Helm chart's version and appVersion, the image labels.
+VERSION ?= $(shell cat VERSION)
+IMG ?= mca-operator:v$(VERSION)
 # The control plane the tests and the demo run: built from Go modules by hack/build-envtest.sh.
 ENVTEST_K8S_VERSION ?= 1.37.2
 ETCD_VERSION ?= 3.7.3
@@ -22,8 +24,9 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate the CRDs and the RBAC role from the kubebuilder markers.
+manifests: controller-gen ## Generate the CRDs and the RBAC role from the kubebuilder markers (and copy the CRDs into the chart).
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	cp config/crd/bases/*.yaml $(CHART)/crds/
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy code from the API types.
@@ -41,20 +44,45 @@ fmt: ## Run go fmt.
 vet: ## Run go vet.
 	go vet ./...
 
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint (.golangci.yml).
+	$(GOLANGCI_LINT) run
+
+.PHONY: lint-fix
+lint-fix: golangci-lint ## Run golangci-lint and apply its fixes.
+	$(GOLANGCI_LINT) run --fix
+
+.PHONY: lint-config
+lint-config: golangci-lint ## Verify .golangci.yml against the linter's schema.
+	$(GOLANGCI_LINT) config verify
+
 .PHONY: envtest-bins
 envtest-bins: ## Build kube-apiserver and etcd from Go modules into bin/k8s (cached; first build ~10 min).
 	K8S_VERSION=$(ENVTEST_K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/build-envtest.sh $(LOCALBIN)
 
+# Where the tests' kube-apiserver and etcd come from. By default they are built from Go modules
+# (hack/build-envtest.sh; no network but the Go module proxy; ~10 min the first time, cached in
+# bin/k8s). ENVTEST_SOURCE=download lets setup-envtest download the released binaries instead
+# (needs internet; a minute).
+ENVTEST_SOURCE ?= build
+ifeq ($(ENVTEST_SOURCE),download)
+ENVTEST_BINS = setup-envtest
+KUBEBUILDER_ASSETS_CMD = $(ENVTEST) use $(ENVTEST_K8S_VERSION) --bin-dir $(LOCALBIN) -p path
+else ifeq ($(ENVTEST_SOURCE),build)
+ENVTEST_BINS = envtest-bins
 KUBEBUILDER_ASSETS_CMD = $(ENVTEST) use -i $(ENVTEST_K8S_VERSION) --bin-dir $(LOCALBIN) -p path
+else
+$(error ENVTEST_SOURCE must be build or download, not $(ENVTEST_SOURCE))
+endif
 
 .PHONY: test
-test: verify-generated vet envtest-bins setup-envtest ## Run every test: unit, fuzz seeds, contract, envtest suites, demo.
+test: verify-generated vet $(ENVTEST_BINS) setup-envtest ## Run every test: unit, fuzz seeds, contract, envtest suites, demo.
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bin/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test ./... -coverprofile cover.out -timeout 30m
 
 .PHONY: bench
-bench: envtest-bins setup-envtest ## Run the benchmark program (bin/bench-results.json; N=1000 by default).
+bench: $(ENVTEST_BINS) setup-envtest ## Run the benchmark program (bin/bench-results.json; N=1000 by default).
 	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go run ./cmd/bench --out $(LOCALBIN) $(BENCH_ARGS)
 
 ##@ Build
@@ -65,34 +93,65 @@ build: manifests generate fmt vet ## Build the manager and the simulator binarie
 	go build -o bin/pcsim ./cmd/pcsim
 
 .PHONY: demo
-demo: envtest-bins setup-envtest ## Run the local demo: control plane, simulator, manager, samples (DEMO_ARGS=--until-converged).
+demo: $(ENVTEST_BINS) setup-envtest ## Run the local demo: control plane, simulator, manager, samples (DEMO_ARGS=--until-converged).
 	go build -o $(LOCALBIN)/demo ./cmd/demo
 	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" $(LOCALBIN)/demo $(DEMO_ARGS)
 
 .PHONY: run
-run: manifests generate fmt vet ## Run the manager from your host against the current kubeconfig.
-	go run ./cmd/manager
+run: manifests generate fmt vet ## Run the manager from your host against the current kubeconfig (needs make install; flags in RUN_ARGS).
+	go run ./cmd/manager $(RUN_ARGS)
+
+IMAGE_DIR ?= $(LOCALBIN)/image
+IMAGE_ARCH ?= $(shell go env GOARCH)
+
+.PHONY: image
+image: ## Build the manager image with no container engine: $(IMAGE_DIR)/oci (OCI layout), image.tar, sbom.spdx.json.
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) go build -trimpath -ldflags="-s -w" -o $(IMAGE_DIR)/manager ./cmd/manager
+	go run ./hack/image --binary $(IMAGE_DIR)/manager --os linux --arch $(IMAGE_ARCH) --version $(VERSION) --tag $(IMG) --out $(IMAGE_DIR)
 
 .PHONY: docker-build
 docker-build: ## Build the manager image (needs a Docker engine).
 	docker build -t ${IMG} .
 
+.PHONY: docker-push
+docker-push: ## Push the manager image (needs a Docker engine).
+	docker push ${IMG}
+
 ##@ Deployment
 
+CHART ?= charts/mca-operator
+
+.PHONY: chart
+chart: manifests ## Refresh the Helm chart: CRDs and alert rules from config/, version and appVersion from VERSION.
+	cp config/prometheus/rules.yaml $(CHART)/files/prometheus-rules.yaml
+	sed -i -e 's/^version: .*/version: $(VERSION)/' -e 's/^appVersion: .*/appVersion: "$(VERSION)"/' $(CHART)/Chart.yaml
+
 .PHONY: build-installer
-build-installer: manifests generate kustomize ## Render config/default into dist/install.yaml.
+build-installer: manifests generate kustomize ## Render config/default (CRDs, RBAC, Deployment, Service) into one file, dist/install.yaml.
 	mkdir -p dist
 	cd config/manager && $(KUSTOMIZE) edit set image controller=${IMG}
 	$(KUSTOMIZE) build config/default > dist/install.yaml
 
+ifndef ignore-not-found
+  ignore-not-found = false
+endif
+
 .PHONY: install
 install: manifests kustomize ## Install the CRDs into the cluster of the current kubeconfig.
-	$(KUSTOMIZE) build config/crd | kubectl apply -f -
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize ## Remove the CRDs (and so every CustomerAgreement and PartnerTenant). ignore-not-found=true ignores missing ones.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
 
 .PHONY: deploy
 deploy: manifests kustomize ## Deploy the operator to the cluster of the current kubeconfig.
 	cd config/manager && $(KUSTOMIZE) edit set image controller=${IMG}
-	$(KUSTOMIZE) build config/default | kubectl apply -f -
+	$(KUSTOMIZE) build config/default | $(KUBECTL) apply -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove what `make deploy` created, CRDs included. ignore-not-found=true ignores missing objects.
+	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
 
 ##@ Dependencies
 
@@ -100,13 +159,17 @@ LOCALBIN ?= $(shell pwd)/bin
 $(LOCALBIN):
 	mkdir -p $(LOCALBIN)
 
+KUBECTL ?= kubectl
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 ENVTEST ?= $(LOCALBIN)/setup-envtest
 
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
+
 KUSTOMIZE_VERSION ?= v5.8.2
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 ENVTEST_VERSION ?= v0.25.1
+GOLANGCI_LINT_VERSION ?= v2.15.0
 
 .PHONY: kustomize
 kustomize: $(KUSTOMIZE) ## Download kustomize locally if necessary.
@@ -122,6 +185,11 @@ $(CONTROLLER_GEN): $(LOCALBIN)
 setup-envtest: $(ENVTEST) ## Download setup-envtest locally if necessary.
 $(ENVTEST): $(LOCALBIN)
 	$(call go-install-tool,$(ENVTEST),sigs.k8s.io/controller-runtime/tools/setup-envtest,$(ENVTEST_VERSION))
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT) ## Build golangci-lint from Go modules locally if necessary.
+$(GOLANGCI_LINT): $(LOCALBIN)
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
 
 # go-install-tool will 'go install' any package with a custom target and name of binary, if it doesn't exist
 # $1 - target path with name of binary

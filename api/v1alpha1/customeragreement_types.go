@@ -366,7 +366,7 @@ type CustomerAgreementStatus struct {
 // Partner Center holds.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:scope=Namespaced,shortName={custagr,mca},categories={partnercenter,mca}
+// +kubebuilder:resource:scope=Namespaced,shortName={custagr,mca},categories=partnercenter
 // +kubebuilder:selectablefield:JSONPath=`.spec.customerTenantId`
 // +kubebuilder:printcolumn:name="Customer",type=string,JSONPath=`.spec.customerTenantId`
 // +kubebuilder:printcolumn:name="Company",type=string,JSONPath=`.spec.companyName`

@@ -165,7 +165,7 @@ type PartnerTenantStatus struct {
 // country tenant) and how the operator reaches it. CustomerAgreements refer to it by name.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:scope=Cluster,shortName=ptenant,categories={partnercenter,mca}
+// +kubebuilder:resource:scope=Cluster,shortName=ptenant,categories=partnercenter
 // +kubebuilder:printcolumn:name="Tenant",type=string,JSONPath=`.spec.tenantId`
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.partnerType`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Command manager runs the mca-operator controllers.
 package main
 
@@ -30,7 +46,8 @@ func main() {
 		log.Error(err, "unable to set up the manager")
 		os.Exit(1)
 	}
-	log.Info("starting manager", "credentialsNamespace", opts.CredentialsNamespace, "resyncInterval", opts.ResyncInterval.String())
+	log.Info("starting manager",
+		"credentialsNamespace", opts.CredentialsNamespace, "resyncInterval", opts.ResyncInterval.String())
 	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "problem running manager")
 		os.Exit(1)

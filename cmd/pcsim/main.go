@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Command pcsim runs the Partner Center simulator standalone.
 //
 //	go run ./cmd/pcsim --seed config/samples/pcsim-seed.yaml
@@ -71,13 +87,18 @@ func main() {
 		log.Fatal(err)
 	}
 	if *caOut != "" && !*plain {
-		if err := os.WriteFile(*caOut, srv.CACertPEM(), 0o644); err != nil {
+		// A CA certificate is public: readable by all, as certificates are.
+		if err := os.WriteFile(*caOut, srv.CACertPEM(), 0o644); err != nil { //nolint:gosec // public certificate
 			log.Fatal(err)
 		}
 	}
 	fmt.Println(url)
 	if !*plain {
-		fmt.Fprintf(os.Stderr, "pcsim: serving %s (CA certificate at %s/_sim/ca.pem%s)\n", url, url, map[bool]string{true: ", written to " + *caOut, false: ""}[*caOut != ""])
+		written := ""
+		if *caOut != "" {
+			written = ", written to " + *caOut
+		}
+		fmt.Fprintf(os.Stderr, "pcsim: serving %s (CA certificate at %s/_sim/ca.pem%s)\n", url, url, written)
 	} else {
 		fmt.Fprintf(os.Stderr, "pcsim: serving %s (plain HTTP)\n", url)
 	}

@@ -105,11 +105,13 @@ func NewClientFactory(o ClientOptions) ClientFactory {
 			Logger:     o.Logger.WithValues("PartnerTenant", pt.Name),
 			Observer:   metrics.Observer{PartnerTenant: pt.Name},
 		}
-		if rl := pt.Spec.RateLimit; rl != nil {
-			cfg.QPS, cfg.Burst = clientRateLimit(*rl)
-			if share, err := strconv.ParseFloat(rl.PollShare, 64); err == nil {
-				cfg.PollShare = share
-			}
+		var rl v1alpha1.RateLimit
+		if pt.Spec.RateLimit != nil {
+			rl = *pt.Spec.RateLimit
+		}
+		cfg.QPS, cfg.Burst = clientRateLimit(rl)
+		if share, err := strconv.ParseFloat(rl.PollShare, 64); err == nil {
+			cfg.PollShare = share
 		}
 		if o.Tune != nil {
 			o.Tune(&cfg)
@@ -138,6 +140,16 @@ func specHash(v any) string {
 // the client's bucket keeps refilling; a client bucket as deep as the server's then overruns it by
 // a few requests (measured by make bench: 2-3 429s with equal buckets, none with half the burst,
 // for 1.5% of the time).
+//
+// An omitted rateLimit, or an omitted qps or burst, is the CRD's default (10), so that leaving
+// rateLimit out behaves exactly as an explicit {qps: 10, burst: 10}.
 func clientRateLimit(rl v1alpha1.RateLimit) (qps float64, burst int) {
+	const crdDefault = 10 // +kubebuilder:default=10 of RateLimit.QPS and RateLimit.Burst
+	if rl.QPS <= 0 {
+		rl.QPS = crdDefault
+	}
+	if rl.Burst <= 0 {
+		rl.Burst = crdDefault
+	}
 	return float64(rl.QPS), max(1, int(rl.Burst)/2)
 }

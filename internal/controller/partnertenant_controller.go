@@ -125,11 +125,19 @@ func (r *PartnerTenantReconciler) now() time.Time {
 	return time.Now()
 }
 
+// partnerTenantEvents selects the PartnerTenant events that call for a reconcile: a spec change
+// (generation), or an annotation change, the reconcile-now request that CustomerAgreements also
+// honour (for example partnercenter.mca.dev/reconcile-requested-at=<time>, after fixing the
+// credentials Secret). The operator's own status writes change neither, so they do not loop.
+func partnerTenantEvents() predicate.Predicate {
+	return predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})
+}
+
 // SetupWithManager registers the controller. checks carries re-check requests from the
 // CustomerAgreement controller (a customer's call found the tenant's credentials failing).
 func (r *PartnerTenantReconciler) SetupWithManager(mgr manager.Manager, checks <-chan event.GenericEvent) error {
 	b := builder.ControllerManagedBy(mgr).
-		For(&v1alpha1.PartnerTenant{}, builder.WithPredicates(predicate.GenerationChangedPredicate{}))
+		For(&v1alpha1.PartnerTenant{}, builder.WithPredicates(partnerTenantEvents()))
 	if checks != nil {
 		b = b.WatchesRawSource(source.Channel(checks, &handler.EnqueueRequestForObject{}))
 	}

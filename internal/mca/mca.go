@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package mca holds the business rules of Microsoft Customer Agreement acceptance as pure
 // functions: which state a customer is in, given what Partner Center holds, and what the operator
 // may and should do about it. Nothing here does I/O; the clock is passed in.
@@ -105,14 +121,6 @@ func MayAttest(t v1alpha1.PartnerType) bool {
 	return t == v1alpha1.PartnerTypeIndirectProvider || t == v1alpha1.PartnerTypeDirectBill
 }
 
-// SameContact compares two contacts the way Partner Center's duplicate rule does: names and email
-// without regard to case (and surrounding space), phone numbers by their digits.
-func SameContact(a, b Contact) bool {
-	eq := func(x, y string) bool { return strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(y)) }
-	return eq(a.FirstName, b.FirstName) && eq(a.LastName, b.LastName) && eq(a.Email, b.Email) &&
-		Digits(a.PhoneNumber) == Digits(b.PhoneNumber)
-}
-
 // Digits keeps only the digits of s.
 func Digits(s string) string {
 	return strings.Map(func(r rune) rune {
@@ -121,16 +129,4 @@ func Digits(s string) string {
 		}
 		return -1
 	}, s)
-}
-
-// WouldDuplicate reports whether attesting with contact c would be refused as a duplicate
-// (code 600061): a current attestation with the same contact already exists. The first
-// reattestation of a customer whose attestations all predate the cutoff may reuse the old contact.
-func (p Policy) WouldDuplicate(records []Record, c Contact) bool {
-	for _, r := range records {
-		if p.Current(r) && SameContact(r.Contact, c) {
-			return true
-		}
-	}
-	return false
 }

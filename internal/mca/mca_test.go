@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package mca
 
 import (
@@ -60,31 +76,6 @@ func TestClassifyFlagDates(t *testing.T) {
 	obs := Observation{Records: []Record{{ada, d("2023-06-01")}}}
 	if got := p.Classify(obs, d("2026-11-23")).State; got != v1alpha1.StateLegacy {
 		t.Fatalf("with a later cutoff and enforcement date the customer is %s, want Legacy", got)
-	}
-}
-
-func TestSameContactAndDuplicates(t *testing.T) {
-	p := DefaultPolicy()
-	cases := []struct {
-		name    string
-		records []Record
-		c       Contact
-		dup     bool
-	}{
-		{"identical current", []Record{{ada, d("2024-01-01")}}, ada, true},
-		{"case and phone punctuation differ", []Record{{ada, d("2024-01-01")}}, Contact{"ADA", "lovelace", "Ada@Contoso.com", "(425) 555 0100"}, true},
-		{"other email", []Record{{ada, d("2024-01-01")}}, Contact{"Ada", "Lovelace", "ceo.office@contoso.com", "4255550100"}, false},
-		{"other phone", []Record{{ada, d("2024-01-01")}}, Contact{"Ada", "Lovelace", "ada@contoso.com", "4255550199"}, false},
-		{"first reattestation of a pre-2023 record may reuse it", []Record{{ada, d("2022-06-14")}}, ada, false},
-		{"second reattestation with the same contact is refused", []Record{{ada, d("2022-06-14")}, {ada, d("2024-03-01")}}, ada, true},
-		{"nothing on record", nil, ada, false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := p.WouldDuplicate(c.records, c.c); got != c.dup {
-				t.Fatalf("WouldDuplicate = %v, want %v", got, c.dup)
-			}
-		})
 	}
 }
 

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package metrics defines the operator's Prometheus metrics and registers them with
 // controller-runtime's registry, which the manager serves on its metrics endpoint.
 //
@@ -29,25 +45,28 @@ const (
 	OutcomeTransportError = "transport_error"
 )
 
+// labelPartnerTenant is the label naming the PartnerTenant on every family that has one.
+const labelPartnerTenant = "partner_tenant"
+
 var (
 	// PartnerCenterRequests counts every HTTP attempt made to Partner Center (and its token endpoint).
 	PartnerCenterRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "mca_partnercenter_requests_total",
 		Help: "Requests sent to Partner Center, by partner tenant, operation and outcome (throttled = 429).",
-	}, []string{"partner_tenant", "operation", "outcome"})
+	}, []string{labelPartnerTenant, "operation", "outcome"})
 
 	// AttestationDuration measures an enhanced attestation from its start to the agreement created.
 	AttestationDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "mca_attestation_duration_seconds",
 		Help:    "Time from starting an attestation to the agreement created in Partner Center.",
 		Buckets: []float64{1, 10, 60, 300, 1800, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600},
-	}, []string{"partner_tenant", "method"})
+	}, []string{labelPartnerTenant, "method"})
 
 	// PartnerTenantReady is 1 when a PartnerTenant reached Partner Center with its credentials.
 	PartnerTenantReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "mca_partner_tenant_ready",
 		Help: "1 when the PartnerTenant obtained a token and read the MCA metadata, else 0.",
-	}, []string{"partner_tenant"})
+	}, []string{labelPartnerTenant})
 
 	// Customers tracks the per-customer gauges.
 	Customers = NewCustomerTracker()
@@ -105,9 +124,9 @@ type CustomerTracker struct {
 func NewCustomerTracker() *CustomerTracker {
 	return &CustomerTracker{
 		customers:     map[types.NamespacedName]CustomerInfo{},
-		customersDesc: prometheus.NewDesc("mca_customers", "CustomerAgreements by partner tenant and MCA state.", []string{"partner_tenant", "state"}, nil),
-		stalledDesc:   prometheus.NewDesc("mca_customers_stalled", "CustomerAgreements that cannot progress until a person acts, by reason.", []string{"partner_tenant", "reason"}, nil),
-		conditionDesc: prometheus.NewDesc("mca_customers_condition", "CustomerAgreements with the condition True.", []string{"partner_tenant", "condition"}, nil),
+		customersDesc: prometheus.NewDesc("mca_customers", "CustomerAgreements by partner tenant and MCA state.", []string{labelPartnerTenant, "state"}, nil),
+		stalledDesc:   prometheus.NewDesc("mca_customers_stalled", "CustomerAgreements that cannot progress until a person acts, by reason.", []string{labelPartnerTenant, "reason"}, nil),
+		conditionDesc: prometheus.NewDesc("mca_customers_condition", "CustomerAgreements with the condition True.", []string{labelPartnerTenant, "condition"}, nil),
 	}
 }
 

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Package ha proves that a legal act stays single under leader failover: two manager processes,
 // built from cmd/manager, run with leader election against one kube-apiserver (envtest) and the
 // Partner Center simulator; the leader is killed with SIGKILL while 200 customers onboard, the
@@ -146,7 +162,7 @@ func TestLeaderFailoverKeepsAttestationsSingle(t *testing.T) {
 		"--resync-interval=1h",
 		"--partner-tenant-retry-interval=2s",
 	}
-	var managers []*managerProc
+	managers := make([]*managerProc, 0, 2)
 	for i := range 2 {
 		m := launch.start(t, i, dir, args)
 		managers = append(managers, m)
@@ -345,12 +361,12 @@ func routeOf(path string) string {
 }
 
 func histogram(m map[int]int) string {
-	var keys []int
+	keys := make([]int, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Ints(keys)
-	var out []string
+	out := make([]string, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, fmt.Sprintf("%d×%d", m[k], k))
 	}

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package manifests_test
 
 import (
@@ -63,7 +79,7 @@ func expandGrafanaVars(expr string) string {
 }
 
 func flattenPanels(ps []grafanaPanel) []grafanaPanel {
-	var out []grafanaPanel
+	out := make([]grafanaPanel, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, p)
 		out = append(out, flattenPanels(p.Panels)...)
@@ -147,7 +163,7 @@ func TestGrafanaDashboard(t *testing.T) {
 					t.Errorf("panel %q uses undefined variable $%s", p.Title, name)
 				}
 			}
-			_, problems := c.check(expandGrafanaVars(tg.Expr))
+			problems := c.check(expandGrafanaVars(tg.Expr))
 			for _, pr := range problems {
 				t.Errorf("panel %q query %s: %s\n  %s", p.Title, tg.RefID, pr, tg.Expr)
 			}

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package manifests_test
 
 import (
@@ -10,6 +26,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 )
@@ -32,7 +49,7 @@ const histogramFamily = "mca_attestation_duration_seconds"
 // "<metric>/<label>" holds the values of a label that means something else in that metric.
 func labelValues(t testing.TB) map[string][]string {
 	_, reasons := apiConditionVocabulary(t)
-	var rs []string
+	rs := make([]string, 0, len(reasons))
 	for r := range reasons {
 		rs = append(rs, r)
 	}
@@ -81,13 +98,14 @@ func newPromQLChecker(t testing.TB) *promqlChecker {
 	return &promqlChecker{p: parser.NewParser(parser.Options{}), values: labelValues(t)}
 }
 
-// check returns the metric names the expression selects and its problems.
-func (c *promqlChecker) check(expr string) (names []string, problems []string) {
+// check returns the problems of the expression.
+func (c *promqlChecker) check(expr string) (problems []string) {
 	e, err := c.p.ParseExpr(expr)
 	if err != nil {
-		return nil, []string{fmt.Sprintf("does not parse: %v", err)}
+		return []string{fmt.Sprintf("does not parse: %v", err)}
 	}
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	selected := 0
 	parser.Inspect(e, func(node parser.Node, _ []parser.Node) error {
 		switch n := node.(type) {
 		case *parser.VectorSelector:
@@ -95,14 +113,14 @@ func (c *promqlChecker) check(expr string) (names []string, problems []string) {
 				bad("selector %s has no metric name", n)
 				return nil
 			}
-			names = append(names, n.Name)
+			selected++
 			lbls, ok := seriesLabels(n.Name)
 			if !ok {
 				bad("unknown metric %q", n.Name)
 				return nil
 			}
 			for _, m := range n.LabelMatchers {
-				if m.Name == labels.MetricName {
+				if m.Name == model.MetricNameLabel {
 					continue
 				}
 				if !slices.Contains(lbls, m.Name) {
@@ -142,10 +160,10 @@ func (c *promqlChecker) check(expr string) (names []string, problems []string) {
 		}
 		return nil
 	})
-	if len(names) == 0 {
+	if selected == 0 {
 		bad("selects no metric")
 	}
-	return names, problems
+	return problems
 }
 
 func (c *promqlChecker) checkValue(metric string, m *labels.Matcher, bad func(string, ...any)) {
@@ -206,7 +224,7 @@ func TestPromQLCheckerRejectsBadQueries(t *testing.T) {
 		{`rate(mca_link_deliveries_total{channel="SMS"}[5m])`, `value "SMS"`},
 	}
 	for _, tc := range cases {
-		_, problems := c.check(tc.expr)
+		problems := c.check(tc.expr)
 		if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tc.want) }) {
 			t.Errorf("%s: want a problem containing %q, got %v", tc.expr, tc.want, problems)
 		}
@@ -218,7 +236,7 @@ func TestPromQLCheckerRejectsBadQueries(t *testing.T) {
 		`sum(rate(mca_partnercenter_requests_total{outcome=~"server_error|transport_error", partner_tenant=~".*"}[5m]))`,
 		`sum by (channel, kind) (rate(mca_link_deliveries_total{outcome=~"deferred|failed", kind="Reminder"}[5m]))`,
 	} {
-		if _, problems := c.check(ok); len(problems) != 0 {
+		if problems := c.check(ok); len(problems) != 0 {
 			t.Errorf("%s: want no problem, got %v", ok, problems)
 		}
 	}

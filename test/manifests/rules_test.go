@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package manifests_test
 
 import (
@@ -61,11 +77,10 @@ func TestPrometheusRules(t *testing.T) {
 				continue
 			}
 			alerts[r.Alert] = r.Expr
-			names, problems := c.check(r.Expr)
+			problems := c.check(r.Expr)
 			for _, p := range problems {
 				t.Errorf("alert %s: %s", r.Alert, p)
 			}
-			_ = names
 			if !slices.Contains(severities, r.Labels["severity"]) {
 				t.Errorf("alert %s: severity label %q, want one of %v", r.Alert, r.Labels["severity"], severities)
 			}
