@@ -24,6 +24,13 @@ const (
 	ConditionAwaitingCustomerAcceptance = "AwaitingCustomerAcceptance"
 	// ConditionAttestationNotPermitted is True when the partner may not attest (an indirect reseller).
 	ConditionAttestationNotPermitted = "AttestationNotPermitted"
+	// ConditionLinkDelivered says whether the acceptance link reached its channels (True: the last
+	// message of each channel was sent; False, reason LinkDeliveryFailed: a channel gave up). Ready
+	// does not depend on it.
+	ConditionLinkDelivered = "LinkDelivered"
+	// ConditionLinkDeliveryReady (PartnerTenant) says whether link delivery can send: False with
+	// reason TemplatesInvalid when the templates ConfigMap does not parse or render.
+	ConditionLinkDeliveryReady = "LinkDeliveryReady"
 	// ConditionPaused is True while the object carries the annotation
 	// partnercenter.mca.dev/paused: "true"; the operator then neither reads nor writes Partner Center.
 	ConditionPaused = "Paused"
@@ -112,6 +119,16 @@ const (
 	// ReasonLegacyConfirmationRefused (Stalled=True): Partner Center refused the legacy
 	// confirmation (retired on 5 January 2026); use method PartnerAttestation.
 	ReasonLegacyConfirmationRefused = "LegacyConfirmationRefused"
+	// ReasonLinkDelivered (LinkDelivered=True): every message due was sent.
+	ReasonLinkDelivered = "LinkDelivered"
+	// ReasonLinkDeliveryFailed (LinkDelivered=False): a channel gave up on a message (for example
+	// an unknown recipient); the message carries the server's answer, redacted.
+	ReasonLinkDeliveryFailed = "LinkDeliveryFailed"
+	// ReasonTemplatesInvalid (PartnerTenant LinkDeliveryReady=False): the templates ConfigMap is
+	// missing or a template does not parse or render; nothing is sent with it.
+	ReasonTemplatesInvalid = "TemplatesInvalid"
+	// ReasonTemplatesLoaded (PartnerTenant LinkDeliveryReady=True).
+	ReasonTemplatesLoaded = "TemplatesLoaded"
 	// ReasonReconcilePaused (Paused=True): the paused annotation is set.
 	ReasonReconcilePaused = "ReconcilePaused"
 )

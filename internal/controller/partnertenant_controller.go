@@ -36,7 +36,9 @@ type PartnerTenantReconciler struct {
 	// have fixed the Secret, which the operator does not watch: it may only get and update Secrets).
 	ResyncInterval time.Duration
 	RetryInterval  time.Duration
-	Now            func() time.Time
+	// CredentialsNamespace holds the link delivery templates ConfigMaps.
+	CredentialsNamespace string
+	Now                  func() time.Time
 }
 
 // +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=partnertenants,verbs=get;list;watch
@@ -59,6 +61,7 @@ func (r *PartnerTenantReconciler) Reconcile(ctx context.Context, req reconcile.R
 	before := pt.DeepCopy()
 
 	result, checkErr := r.check(ctx, pt)
+	r.checkLinkDelivery(ctx, pt)
 	ready := meta.IsStatusConditionTrue(pt.Status.Conditions, v1alpha1.ConditionReady)
 	metrics.PartnerTenantReady.WithLabelValues(pt.Name).Set(boolFloat(ready))
 
@@ -116,6 +119,25 @@ func (r *PartnerTenantReconciler) check(ctx context.Context, pt *v1alpha1.Partne
 	meta.RemoveStatusCondition(&pt.Status.Conditions, v1alpha1.ConditionReconciling)
 	meta.RemoveStatusCondition(&pt.Status.Conditions, v1alpha1.ConditionStalled)
 	return reconcile.Result{RequeueAfter: jitter(r.ResyncInterval)}, nil
+}
+
+// checkLinkDelivery reports whether the tenant's link delivery can send: its templates ConfigMap
+// parses and renders (a broken template sends nothing). Without linkDelivery there is no
+// condition.
+func (r *PartnerTenantReconciler) checkLinkDelivery(ctx context.Context, pt *v1alpha1.PartnerTenant) {
+	ld := pt.Spec.LinkDelivery
+	if ld == nil {
+		meta.RemoveStatusCondition(&pt.Status.Conditions, v1alpha1.ConditionLinkDeliveryReady)
+		return
+	}
+	if ref := ld.TemplatesConfigMapRef; ref != nil {
+		if _, err := LoadTemplates(ctx, r.Client, r.CredentialsNamespace, ref.Name); err != nil {
+			setCondition(&pt.Status.Conditions, v1alpha1.ConditionLinkDeliveryReady, metav1.ConditionFalse, v1alpha1.ReasonTemplatesInvalid,
+				err.Error()+". No email is sent for this PartnerTenant until the templates are fixed.")
+			return
+		}
+	}
+	setCondition(&pt.Status.Conditions, v1alpha1.ConditionLinkDeliveryReady, metav1.ConditionTrue, v1alpha1.ReasonTemplatesLoaded, "The link delivery templates render.")
 }
 
 func (r *PartnerTenantReconciler) now() time.Time {

@@ -22,6 +22,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,6 +48,7 @@ import (
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/controller"
+	"github.com/mca-operator/mca-operator/internal/delivery"
 	"github.com/mca-operator/mca-operator/internal/mca"
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
@@ -73,14 +75,19 @@ type Options struct {
 	// CAFile is an extra PEM bundle to trust for Partner Center and the token endpoint (for the
 	// simulator or a TLS-inspecting proxy), added to the system roots. Verification stays on.
 	CAFile string
+	// DeliveryCAFile is an extra PEM bundle to trust for the mail relay and the webhook receiver.
+	DeliveryCAFile string
 
 	// Set by tests, the demo and the benchmark (not flags).
 	// SkipNameValidation lets one process start several managers in turn (tests, restarts).
 	SkipNameValidation bool
 	HTTPClient         *http.Client
-	Now                func() time.Time
-	Tune               func(*pc.Config)
-	Logger             logr.Logger
+	// DeliveryRootCAs verifies the mail relay and the webhook receiver (nil: system roots and
+	// DeliveryCAFile).
+	DeliveryRootCAs *x509.CertPool
+	Now             func() time.Time
+	Tune            func(*pc.Config)
+	Logger          logr.Logger
 }
 
 // GracefulShutdownTimeout is how long the manager lets reconciles finish when it stops. It holds
@@ -152,6 +159,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.MaxConcurrent, "max-concurrent-reconciles", o.MaxConcurrent, "CustomerAgreements reconciled at once (Partner Center calls are paced by each PartnerTenant's rateLimit).")
 	fs.Var(dateFlag{&o.Policy.ReattestationCutoff}, "reattestation-cutoff", "Partner attestations from this date on count as acceptance of the current MCA terms (YYYY-MM-DD).")
 	fs.Var(dateFlag{&o.Policy.EnforcementDate}, "enforcement-date", "From this date customers with only older attestations are blocked (YYYY-MM-DD).")
+	fs.StringVar(&o.DeliveryCAFile, "link-delivery-ca-file", o.DeliveryCAFile, "Extra PEM CA bundle to trust for the mail relay and the webhook receiver of link delivery (added to the system roots).")
 	fs.StringVar(&o.CAFile, "partner-center-ca-file", o.CAFile, "Extra PEM CA bundle to trust for Partner Center and the token endpoint (added to the system roots).")
 }
 
@@ -227,12 +235,13 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	})}
 	checks := make(chan event.GenericEvent, 64)
 	if err := (&controller.PartnerTenantReconciler{
-		Client:         mgr.GetClient(),
-		Clients:        clients,
-		Recorder:       mgr.GetEventRecorder("mca-operator"),
-		ResyncInterval: o.ResyncInterval,
-		RetryInterval:  o.TenantRetryInterval,
-		Now:            o.Now,
+		Client:               mgr.GetClient(),
+		CredentialsNamespace: o.CredentialsNamespace,
+		Clients:              clients,
+		Recorder:             mgr.GetEventRecorder("mca-operator"),
+		ResyncInterval:       o.ResyncInterval,
+		RetryInterval:        o.TenantRetryInterval,
+		Now:                  o.Now,
 	}).SetupWithManager(mgr, checks); err != nil {
 		return nil, fmt.Errorf("setting up the PartnerTenant controller: %w", err)
 	}
@@ -254,6 +263,20 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := cas.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("setting up the CustomerAgreement controller: %w", err)
 	}
+	roots, err := deliveryRoots(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := (&controller.LinkDeliveryReconciler{
+		Client:               mgr.GetClient(),
+		Recorder:             mgr.GetEventRecorder("mca-operator"),
+		CredentialsNamespace: o.CredentialsNamespace,
+		RootCAs:              roots,
+		Now:                  o.Now,
+		Queue:                delivery.NewQueue(nil),
+	}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the link delivery controller: %w", err)
+	}
 	// The leader deletes the acceptance-link Secrets of CustomerAgreements deleted while no
 	// manager ran.
 	if err := mgr.Add(manager.RunnableFunc(cas.SweepLinksAtStart)); err != nil {
@@ -266,6 +289,29 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// deliveryRoots is the trust for link delivery: the test's pool, or the system roots plus
+// --link-delivery-ca-file.
+func deliveryRoots(o Options) (*x509.CertPool, error) {
+	if o.DeliveryRootCAs != nil {
+		return o.DeliveryRootCAs, nil
+	}
+	if o.DeliveryCAFile == "" {
+		return nil, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	pem, err := os.ReadFile(o.DeliveryCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading --link-delivery-ca-file: %w", err)
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--link-delivery-ca-file %s holds no PEM certificate", o.DeliveryCAFile)
+	}
+	return pool, nil
 }
 
 // httpClientTrusting returns an HTTP client that trusts the system roots plus the PEM bundle.

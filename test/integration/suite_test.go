@@ -4,6 +4,7 @@ package integration
 
 import (
 	"context"
+	"crypto/x509"
 	"os"
 	"path/filepath"
 	"sync"
@@ -93,6 +94,7 @@ var _ = BeforeSuite(func() {
 	for _, p := range partners {
 		createPartnerTenant(p)
 	}
+	startReceiver()
 	stopMgr = startManager()
 })
 
@@ -103,6 +105,9 @@ var _ = AfterSuite(func() {
 	cancel()
 	if sim != nil {
 		_ = sim.Close()
+	}
+	if receiver != nil {
+		receiver.Close()
 	}
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())
@@ -123,6 +128,8 @@ func startManager() func() {
 	o.MaxConcurrent = 8
 	o.SkipNameValidation = true
 	o.HTTPClient = sim.HTTPClient()
+	o.DeliveryRootCAs = x509.NewCertPool()
+	o.DeliveryRootCAs.AddCert(receiver.Certificate())
 	o.Now = clock.Now
 	o.Logger = logf.Log
 	o.Tune = func(c *pc.Config) {

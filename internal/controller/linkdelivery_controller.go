@@ -1,0 +1,363 @@
+package controller
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/delivery"
+	"github.com/mca-operator/mca-operator/internal/metrics"
+)
+
+// LinkDeliveryReconciler delivers acceptance links to the signatories (email) and to the
+// partner's systems (webhook), with reminders before they expire. It writes only the deliveries
+// of status.attestation; the CustomerAgreement controller turns them into the condition
+// LinkDelivered with the others. Each message is sent exactly once as far as a mail system allows: the intent is recorded
+// in status before the send and the result after, and the message id is derived from the
+// attestation and the kind, so a crash in between resends at most one message with the same id.
+type LinkDeliveryReconciler struct {
+	Client   client.Client
+	Recorder recorder.EventRecorder
+	// CredentialsNamespace holds the link Secrets, the SMTP and webhook Secrets and the templates.
+	CredentialsNamespace string
+	// RootCAs verifies the relay and the receiver (nil: the system's roots).
+	RootCAs *x509.CertPool
+	Now     func() time.Time
+	Queue   *delivery.Queue
+
+	granted  chan event.GenericEvent
+	tenants  sync.Map // PartnerTenants whose delivery metrics exist
+	mu       sync.Mutex
+	attempts map[string]int // webhook attempts by message id
+}
+
+// +kubebuilder:rbac:groups="",namespace=mca-operator-system,resources=configmaps,verbs=get
+
+// Reconcile implements reconcile.Reconciler.
+func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	ca := &v1alpha1.CustomerAgreement{}
+	if err := r.Client.Get(ctx, req.NamespacedName, ca); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	a := ca.Status.Attestation
+	if a == nil || a.LinkSecretRef == nil || a.ExpiresAt == nil || ca.Annotations[v1alpha1.AnnotationPaused] == "true" {
+		return reconcile.Result{}, nil
+	}
+	pt := &v1alpha1.PartnerTenant{}
+	if err := r.Client.Get(ctx, types.NamespacedName{Name: ca.Spec.PartnerTenantRef.Name}, pt); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	ld := pt.Spec.LinkDelivery
+	if ld == nil || ca.Spec.Signatory == nil {
+		return reconcile.Result{}, nil
+	}
+	r.Queue.SetRate(pt.Name, int(max(ld.MaxPerMinute, 1)))
+	if _, seen := r.tenants.LoadOrStore(pt.Name, true); !seen {
+		metrics.InitLinkDeliveries(pt.Name)
+	}
+	now := r.now()
+	in := delivery.PlanInput{
+		Channels: delivery.Channels(ld, ca.Spec.LinkDelivery), Reminders: delivery.Reminders(ld),
+		AttestationID: a.ID, ExpiresAt: a.ExpiresAt.Time, Renewed: a.Renewals > 0, Recorded: a.Deliveries, Now: now,
+	}
+	if a.StartedAt != nil {
+		in.StartedAt = a.StartedAt.Time
+	}
+	for _, due := range delivery.Plan(in) {
+		if !r.Queue.Acquire(delivery.Item{Tenant: pt.Name, Key: due.MessageID, Object: req.NamespacedName, ExpiresAt: a.ExpiresAt.Time}) {
+			// Run grants the slot in order of expiry and brings this object back then.
+			return reconcile.Result{RequeueAfter: time.Minute}, nil
+		}
+		retry, err := r.deliver(ctx, ca, pt, due)
+		if err != nil || retry > 0 {
+			return reconcile.Result{RequeueAfter: retry}, err
+		}
+	}
+	if next, ok := delivery.Next(in); ok {
+		return reconcile.Result{RequeueAfter: max(next.Sub(now), time.Second)}, nil
+	}
+	return reconcile.Result{}, nil
+}
+
+// deliver sends one message: intent first, then the send, then the result.
+func (r *LinkDeliveryReconciler) deliver(ctx context.Context, ca *v1alpha1.CustomerAgreement, pt *v1alpha1.PartnerTenant, due delivery.Due) (time.Duration, error) {
+	if !due.Resend {
+		if err := r.record(ctx, ca, func(a *v1alpha1.AttestationStatus) {
+			a.Deliveries = append(a.Deliveries, v1alpha1.Delivery{Channel: due.Channel, Kind: due.Kind, MessageID: due.MessageID, AttemptedAt: statusTime(r.now())})
+		}); err != nil {
+			return 0, err
+		}
+	}
+	msg, err := r.message(ctx, ca, pt, due)
+	if err != nil {
+		return 0, err
+	}
+	sendErr := r.send(ctx, pt, due, msg)
+	metrics.ObserveLinkDelivery(pt.Name, string(due.Channel), string(due.Kind), delivery.Outcome(sendErr))
+	switch {
+	case sendErr == nil:
+		r.forgetAttempts(due.MessageID)
+		return 0, r.record(ctx, ca, func(a *v1alpha1.AttestationStatus) {
+			if d := findDelivery(a, due.MessageID); d != nil {
+				d.SentAt, d.Failure = statusTime(r.now()), ""
+			}
+		})
+	case delivery.IsPermanent(sendErr):
+		r.forgetAttempts(due.MessageID)
+		r.Recorder.Eventf(ca, nil, corev1.EventTypeWarning, v1alpha1.ReasonLinkDeliveryFailed, "DeliverLink", "%s %s message: %s", due.Channel, due.Kind, sendErr.Error())
+		return 0, r.record(ctx, ca, func(a *v1alpha1.AttestationStatus) {
+			if d := findDelivery(a, due.MessageID); d != nil {
+				d.Failure = bounded(sendErr.Error(), 1024)
+			}
+		})
+	default:
+		n := r.attempt(due.MessageID)
+		logf.FromContext(ctx).Info("link delivery failed; retrying", "channel", due.Channel, "kind", due.Kind, "messageId", due.MessageID, "error", sendErr.Error())
+		return delivery.Backoff(n), nil
+	}
+}
+
+func (r *LinkDeliveryReconciler) send(ctx context.Context, pt *v1alpha1.PartnerTenant, due delivery.Due, msg delivery.Message) error {
+	ld := pt.Spec.LinkDelivery
+	switch due.Channel {
+	case v1alpha1.ChannelEmail:
+		if ld.Email == nil {
+			return nil
+		}
+		m, err := r.mailer(ctx, ld)
+		if err != nil {
+			return err
+		}
+		return m.Send(ctx, msg)
+	case v1alpha1.ChannelWebhook:
+		if ld.Webhook == nil {
+			return nil
+		}
+		key, err := r.secretKey(ctx, ld.Webhook.SecretRef.Name, "hmacKey")
+		if err != nil {
+			return err
+		}
+		w, err := delivery.NewWebhook(delivery.WebhookConfig{URL: ld.Webhook.URL, HMACKey: []byte(key), RootCAs: r.RootCAs}, r.Now)
+		if err != nil {
+			return &delivery.Error{Channel: v1alpha1.ChannelWebhook, Permanent: true}
+		}
+		return w.Send(ctx, msg, r.peekAttempts(due.MessageID)+1)
+	}
+	return nil
+}
+
+// mailer builds the tenant's mailer from its spec, the SMTP credentials and the templates.
+func (r *LinkDeliveryReconciler) mailer(ctx context.Context, ld *v1alpha1.LinkDelivery) (*delivery.Mailer, error) {
+	tpl, err := r.templates(ctx, ld)
+	if err != nil {
+		return nil, err
+	}
+	s := ld.Email.SMTP
+	cfg := delivery.SMTPConfig{Host: s.Host, Port: int(s.Port), TLS: s.TLS, RootCAs: r.RootCAs, From: ld.Email.From, ReplyTo: ld.Email.ReplyTo}
+	if ref := s.CredentialsSecretRef; ref != nil {
+		if cfg.Username, err = r.secretKey(ctx, ref.Name, "username"); err != nil {
+			return nil, err
+		}
+		if cfg.Password, err = r.secretKey(ctx, ref.Name, "password"); err != nil {
+			return nil, err
+		}
+	}
+	return delivery.NewMailer(cfg, tpl, r.Now)
+}
+
+// templates loads the tenant's templates; a broken ConfigMap sends nothing (the PartnerTenant
+// reports it).
+func (r *LinkDeliveryReconciler) templates(ctx context.Context, ld *v1alpha1.LinkDelivery) (*delivery.Templates, error) {
+	if ld.TemplatesConfigMapRef == nil {
+		return delivery.BuiltinTemplates(), nil
+	}
+	return LoadTemplates(ctx, r.Client, r.CredentialsNamespace, ld.TemplatesConfigMapRef.Name)
+}
+
+// LoadTemplates reads and checks a templates ConfigMap of the credentials namespace.
+func LoadTemplates(ctx context.Context, c client.Client, namespace, name string) (*delivery.Templates, error) {
+	cm := &corev1.ConfigMap{}
+	if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, cm); err != nil {
+		return nil, fmt.Errorf("templates ConfigMap %s/%s: %w", namespace, name, err)
+	}
+	t, err := delivery.LoadTemplates(cm.Data)
+	if err != nil {
+		return nil, fmt.Errorf("templates ConfigMap %s/%s: %w", namespace, name, err)
+	}
+	return t, nil
+}
+
+func (r *LinkDeliveryReconciler) secretKey(ctx context.Context, name, key string) (string, error) {
+	sec := &corev1.Secret{}
+	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: r.CredentialsNamespace, Name: name}, sec); err != nil {
+		return "", fmt.Errorf("Secret %s/%s: %w", r.CredentialsNamespace, name, err)
+	}
+	v, ok := sec.Data[key]
+	if !ok || len(v) == 0 {
+		return "", fmt.Errorf("Secret %s/%s has no key %q", r.CredentialsNamespace, name, key)
+	}
+	return string(v), nil
+}
+
+// message assembles what is sent; the link comes from its Secret.
+func (r *LinkDeliveryReconciler) message(ctx context.Context, ca *v1alpha1.CustomerAgreement, pt *v1alpha1.PartnerTenant, due delivery.Due) (delivery.Message, error) {
+	a := ca.Status.Attestation
+	link, err := r.secretKey(ctx, a.LinkSecretRef.Name, LinkSecretKeyLink)
+	if err != nil {
+		return delivery.Message{}, err
+	}
+	return delivery.Message{
+		ID: due.MessageID, Kind: due.Kind, AttestationID: a.ID, AcceptanceLink: link, ExpiresAt: a.ExpiresAt.Time,
+		Partner: pt.Name, PartnerTenant: pt.Name, Customer: client.ObjectKeyFromObject(ca),
+		CustomerTenantID: ca.Spec.CustomerTenantID, CompanyName: ca.Spec.CompanyName, Language: ca.Spec.Language,
+		Signatory: *ca.Spec.Signatory,
+	}, nil
+}
+
+// record changes the deliveries of the attestation and writes them at once, on the newest copy
+// of the object (the CustomerAgreement controller writes the same status), with optimistic
+// locking; a result is never lost to a conflict, which would resend the message.
+func (r *LinkDeliveryReconciler) record(ctx context.Context, ca *v1alpha1.CustomerAgreement, change func(*v1alpha1.AttestationStatus)) error {
+	id := ca.Status.Attestation.ID
+	first := true
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if !first {
+			if err := r.Client.Get(ctx, client.ObjectKeyFromObject(ca), ca); err != nil {
+				return err
+			}
+		}
+		first = false
+		if ca.Status.Attestation == nil || ca.Status.Attestation.ID != id {
+			return nil // the attestation was replaced meanwhile: its deliveries went with it
+		}
+		before := ca.DeepCopy()
+		change(ca.Status.Attestation)
+		if a := ca.Status.Attestation; len(a.Deliveries) > 64 {
+			a.Deliveries = a.Deliveries[len(a.Deliveries)-64:]
+		}
+		return r.Client.Status().Patch(ctx, ca, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	})
+}
+
+func findDelivery(a *v1alpha1.AttestationStatus, id string) *v1alpha1.Delivery {
+	for i := range a.Deliveries {
+		if a.Deliveries[i].MessageID == id {
+			return &a.Deliveries[i]
+		}
+	}
+	return nil
+}
+
+func (r *LinkDeliveryReconciler) attempt(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.attempts == nil {
+		r.attempts = map[string]int{}
+	}
+	r.attempts[id]++
+	return r.attempts[id]
+}
+
+func (r *LinkDeliveryReconciler) peekAttempts(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.attempts[id]
+}
+
+func (r *LinkDeliveryReconciler) forgetAttempts(id string) {
+	r.mu.Lock()
+	delete(r.attempts, id)
+	r.mu.Unlock()
+}
+
+func (r *LinkDeliveryReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// SetupWithManager registers the controller: a CustomerAgreement is reconciled when its
+// attestation or its delivery settings change, when its PartnerTenant's spec changes, and when
+// the tenant's send queue grants one of its messages.
+func (r *LinkDeliveryReconciler) SetupWithManager(mgr manager.Manager) error {
+	r.granted = make(chan event.GenericEvent, 1024)
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		r.Queue.Run(ctx, func(it delivery.Item) {
+			ca := &v1alpha1.CustomerAgreement{}
+			ca.Namespace, ca.Name = it.Object.Namespace, it.Object.Name
+			select {
+			case r.granted <- event.GenericEvent{Object: ca}:
+			case <-ctx.Done():
+			}
+		})
+		return nil
+	})); err != nil {
+		return err
+	}
+	return builder.ControllerManagedBy(mgr).
+		For(&v1alpha1.CustomerAgreement{}, builder.WithPredicates(attestationChanged())).
+		Watches(&v1alpha1.PartnerTenant{}, handler.EnqueueRequestsFromMapFunc(r.customersOf), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(r.granted, &handler.EnqueueRequestForObject{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
+		Named("linkdelivery").
+		Complete(r)
+}
+
+func (r *LinkDeliveryReconciler) customersOf(ctx context.Context, o client.Object) []reconcile.Request {
+	var list v1alpha1.CustomerAgreementList
+	if err := r.Client.List(ctx, &list, client.MatchingFields{partnerTenantRefField: o.GetName()}); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		if list.Items[i].Status.Attestation != nil {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+	}
+	return reqs
+}
+
+// attestationChanged passes creations and the updates that change what is to be delivered: the
+// attestation's link Secret or expiry, or the spec.
+func attestationChanged() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, ok1 := e.ObjectOld.(*v1alpha1.CustomerAgreement)
+			n, ok2 := e.ObjectNew.(*v1alpha1.CustomerAgreement)
+			if !ok1 || !ok2 {
+				return true
+			}
+			if o.Generation != n.Generation || o.Annotations[v1alpha1.AnnotationPaused] != n.Annotations[v1alpha1.AnnotationPaused] {
+				return true
+			}
+			oa, na := o.Status.Attestation, n.Status.Attestation
+			switch {
+			case na == nil:
+				return false
+			case oa == nil:
+				return true
+			}
+			return oa.ID != na.ID || (oa.LinkSecretRef == nil) != (na.LinkSecretRef == nil) || !oa.ExpiresAt.Equal(na.ExpiresAt)
+		},
+		DeleteFunc: func(event.DeleteEvent) bool { return false },
+	}
+}
