@@ -179,13 +179,13 @@ rules:
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [clusterroles]
   verbs: [bind]`, "privilege-escalation"},
-		{"role listing secrets", `
+		{"role watching secrets", `
 kind: Role
 metadata: {name: manager-role, namespace: mca-operator-system}
 rules:
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get, list, watch]`, `verb "list"`},
+  verbs: [get, list, watch]`, `verb "watch"`},
 		{"role with secrets in another namespace", `
 kind: Role
 metadata: {name: manager-role, namespace: default}
