@@ -47,6 +47,7 @@ import (
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/controller"
+	"github.com/mca-operator/mca-operator/internal/delivery/mailbox"
 	"github.com/mca-operator/mca-operator/internal/operator"
 	"github.com/mca-operator/mca-operator/internal/pcsim"
 )
@@ -267,8 +268,15 @@ func run(ctx context.Context, args []string, out io.Writer) (err error) {
 		}
 	}()
 
+	// A local mailbox stands in for the partner's mail relay: the links the operator emails land here.
+	mb, err := mailbox.Start("127.0.0.1:0", mailbox.Options{})
+	if err != nil {
+		return fmt.Errorf("starting the mailbox: %w", err)
+	}
+	defer func() { _ = mb.Close() }()
+
 	// Samples.
-	counts, err := apply(ctx, kube, samples, simURL)
+	counts, err := apply(ctx, kube, samples, simURL, mb)
 	if ctx.Err() != nil {
 		return stopping()
 	}
@@ -282,9 +290,10 @@ mca-operator demo
   kubectl          export KUBECONFIG=%s
                    kubectl get partnertenants,customeragreements -A -o wide
   Partner Center   %s  (simulator; its CA certificate: %s)
+  Mailbox          smtp://%s:%d  (the samples' link delivery is pointed here)
   Samples          %s from %s
                    (PartnerTenant endpoint and authority pointed at the simulator)
-`, restCfg.Host, kubeconfig, simURL, caFile, counts, o.samplesDir)
+`, restCfg.Host, kubeconfig, simURL, caFile, mb.Host(), mb.Port(), counts, o.samplesDir)
 	switch {
 	case o.untilConverged && o.timeout > 0:
 		fmt.Fprintf(out, "Waiting up to %s for every CustomerAgreement to reach its expected state.\n", o.timeout)
@@ -294,7 +303,7 @@ mca-operator demo
 		fmt.Fprintln(out, "Press Ctrl-C to stop everything.")
 	}
 
-	w := &watcher{out: out, kube: kube, hc: sim.HTTPClient(), simURL: simURL, caFile: caFile, opts: o,
+	w := &watcher{out: out, kube: kube, hc: sim.HTTPClient(), simURL: simURL, caFile: caFile, opts: o, mailbox: mb,
 		samples: samples, linked: map[string]bool{}, accepted: map[string]bool{}, invited: map[string]bool{}}
 	var deadline <-chan time.Time
 	if o.untilConverged && o.timeout > 0 {
@@ -352,7 +361,7 @@ mca-operator demo
 // simulator. It returns a summary such as "1 Namespace, 2 Secrets, ...". A Namespace sample is
 // created with its labels, which decide whether a PartnerTenant's spec.allowedNamespaces admits
 // it; a namespace no sample declares (the credentials namespace) is created without labels.
-func apply(ctx context.Context, kube client.Client, samples []sample, simURL string) (string, error) {
+func apply(ctx context.Context, kube client.Client, samples []sample, simURL string, mb *mailbox.Server) (string, error) {
 	count := map[string]int{}
 	var kinds []string
 	ensured := map[string]bool{}
@@ -367,6 +376,9 @@ func apply(ctx context.Context, kube client.Client, samples []sample, simURL str
 		}
 		if pt, ok := obj.(*v1alpha1.PartnerTenant); ok {
 			pt.Spec.Endpoint, pt.Spec.Authority = simURL, simURL
+			if ld := pt.Spec.LinkDelivery; ld != nil && ld.Email != nil {
+				ld.Email.SMTP = v1alpha1.SMTPServer{Host: mb.Host(), Port: int32(mb.Port()), TLS: v1alpha1.SMTPTLSNone}
+			}
 		}
 		err := kube.Create(ctx, obj)
 		if _, isNS := obj.(*corev1.Namespace); isNS && apierrors.IsAlreadyExists(err) {
@@ -406,6 +418,9 @@ type watcher struct {
 	opts    options
 	samples []sample
 
+	mailbox  *mailbox.Server
+	mailed   int // messages of the mailbox already shown
+
 	last     *snapshot
 	lastKey  string
 	linked   map[string]bool // attestation ids whose link was printed
@@ -426,6 +441,9 @@ func (w *watcher) agreementSamples() int {
 
 // step reads the table once and returns the samples not (yet) as expected, one line each.
 func (w *watcher) step(ctx context.Context) ([]string, error) {
+	if w.mailbox != nil {
+		w.showMail()
+	}
 	var pts v1alpha1.PartnerTenantList
 	var cas v1alpha1.CustomerAgreementList
 	if err := w.kube.List(ctx, &pts); err != nil {
@@ -486,6 +504,28 @@ func (w *watcher) step(ctx context.Context) ([]string, error) {
 		}
 	}
 	return pending, nil
+}
+
+// showMail prints the messages the mailbox received since the last step: recipient, subject and
+// the link, so that a person sees the delivery happen.
+func (w *watcher) showMail() {
+	msgs := w.mailbox.Messages()
+	for _, m := range msgs[w.mailed:] {
+		p, err := m.Parse()
+		if err != nil {
+			fmt.Fprintf(w.out, "\nMailbox: a message to %s that does not parse: %v\n", strings.Join(m.To, ", "), err)
+			continue
+		}
+		link := ""
+		for _, f := range strings.Fields(p.Text) {
+			if strings.Contains(f, "/attest/") {
+				link = f
+				break
+			}
+		}
+		fmt.Fprintf(w.out, "\nMailbox: to %s, %q\n    %s\n", strings.Join(m.To, ", "), p.Header.Get("Subject"), link)
+	}
+	w.mailed = len(msgs)
 }
 
 // readLink reads an acceptance link from its Secret, as an administrator of the operator's

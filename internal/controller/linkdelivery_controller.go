@@ -91,6 +91,10 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 			return reconcile.Result{RequeueAfter: retry}, err
 		}
 	}
+	// The sends above were recorded into ca: plan the next one (a reminder) from them.
+	if a := ca.Status.Attestation; a != nil && a.ID == in.AttestationID {
+		in.Recorded = a.Deliveries
+	}
 	if next, ok := delivery.Next(in); ok {
 		return reconcile.Result{RequeueAfter: max(next.Sub(now), time.Second)}, nil
 	}
