@@ -418,8 +418,8 @@ type watcher struct {
 	opts    options
 	samples []sample
 
-	mailbox  *mailbox.Server
-	mailed   int // messages of the mailbox already shown
+	mailbox *mailbox.Server
+	mailed  int // messages of the mailbox already shown
 
 	last     *snapshot
 	lastKey  string

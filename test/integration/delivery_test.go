@@ -71,8 +71,8 @@ func deliverThrough(mb *mailbox.Server, tlsMode v1alpha1.SMTPTLS, creds string, 
 	Expect(k8sClient.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: hookSecret},
 		StringData: map[string]string{"hmacKey": hmacKey}})).To(Succeed())
 	ld := &v1alpha1.LinkDelivery{
-		Email: &v1alpha1.EmailDelivery{SMTP: v1alpha1.SMTPServer{Host: mb.Host(), Port: int32(mb.Port()), TLS: tlsMode}, From: "Contoso Billing <mca@contoso.example>"},
-		Webhook: &v1alpha1.WebhookDelivery{URL: receiver.URL + "/mca", SecretRef: v1alpha1.LocalObjectReference{Name: hookSecret}},
+		Email:        &v1alpha1.EmailDelivery{SMTP: v1alpha1.SMTPServer{Host: mb.Host(), Port: int32(mb.Port()), TLS: tlsMode}, From: "Contoso Billing <mca@contoso.example>"},
+		Webhook:      &v1alpha1.WebhookDelivery{URL: receiver.URL + "/mca", SecretRef: v1alpha1.LocalObjectReference{Name: hookSecret}},
 		MaxPerMinute: 600,
 	}
 	if creds != "" {
@@ -176,7 +176,9 @@ var _ = Describe("Delivering the acceptance link", Serial, func() {
 		mb := startMailbox(mailbox.Options{TLS: &tls.Config{Certificates: receiver.TLS.Certificates, MinVersion: tls.VersionTLS12}, User: "relay-user", Password: "relay-pass-123"})
 		Expect(k8sClient.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: "smtp-auth"},
 			StringData: map[string]string{"username": "relay-user", "password": "relay-pass-123"}})).To(Succeed())
-		DeferCleanup(func() { _ = k8sClient.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: "smtp-auth"}}) })
+		DeferCleanup(func() {
+			_ = k8sClient.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: "smtp-auth"}})
+		})
 		// A 5-minute link with a reminder 4m54s before expiry: the reminder falls 6 s after the start.
 		deliverThrough(mb, v1alpha1.SMTPTLSStartTLS, "smtp-auth", 4*time.Minute+54*time.Second)
 		sg := uniqueSignatory()
