@@ -414,7 +414,7 @@ func TestKustomizeBuildsTheSamples(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kustomize build config/samples: %v", err)
 	}
-	var rendered []string
+	rendered := make([]string, 0, len(m.Resources()))
 	for _, r := range m.Resources() {
 		rendered = append(rendered, r.GetKind()+" "+r.GetNamespace()+"/"+r.GetName())
 	}
@@ -422,7 +422,7 @@ func TestKustomizeBuildsTheSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var loaded []string
+	loaded := make([]string, 0, len(samples))
 	for _, s := range samples {
 		loaded = append(loaded, kindOf(s.Object)+" "+s.Object.GetNamespace()+"/"+s.Object.GetName())
 	}

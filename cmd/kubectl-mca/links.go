@@ -72,7 +72,7 @@ to read those Secrets, and its output is as sensitive as they are.`,
 				return err
 			}
 			switch output {
-			case "json":
+			case outputJSON:
 				enc := json.NewEncoder(a.streams.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(links)
@@ -159,7 +159,7 @@ func (a *app) pendingLinks(ctx context.Context) ([]PendingLink, error) {
 
 // deliveries describes the messages sent: "Email Initial sent 2026-05-01T10:00:00Z".
 func deliveries(ds []v1alpha1.Delivery) []string {
-	out := []string{}
+	out := make([]string, 0, len(ds))
 	for _, d := range ds {
 		s := fmt.Sprintf("%s %s", d.Channel, d.Kind)
 		switch {

@@ -39,7 +39,10 @@ import (
 )
 
 // defaultCredentialsNamespace is where the operator keeps credentials and link Secrets.
-const defaultCredentialsNamespace = "mca-operator-system"
+// outputJSON is the -o value that prints JSON.
+const outputJSON = "json"
+
+const defaultCredentialsNamespace = "mca-operator-system" //nolint:gosec // G101: a namespace name, not a credential
 
 // Annotations the plugin sets.
 const (

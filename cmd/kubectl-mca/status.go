@@ -95,7 +95,7 @@ a person, with what to do.`,
 				return err
 			}
 			switch output {
-			case "json":
+			case outputJSON:
 				enc := json.NewEncoder(a.streams.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(fs)
@@ -119,6 +119,7 @@ func cond(conds []metav1.Condition, t string) *metav1.Condition {
 
 func isTrue(c *metav1.Condition) bool { return c != nil && c.Status == metav1.ConditionTrue }
 
+//nolint:gocyclo // one pass over the fleet that tallies every column of the report
 func (a *app) fleetStatus(ctx context.Context, onlyPT string) (*FleetStatus, error) {
 	kc, err := a.kube()
 	if err != nil {

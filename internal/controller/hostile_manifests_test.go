@@ -149,7 +149,7 @@ var _ = Describe("Admission of hostile manifests", func() {
 		}
 	})
 
-	args := []any{func(r manifestRow) {
+	args := []any{func(r manifestRow) { //nolint:prealloc // DescribeTable's arguments: the body, then the entries appended below
 		obj := r.object()
 		err := k8sClient.Create(ctx, obj)
 		if r.accept {

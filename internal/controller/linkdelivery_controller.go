@@ -102,9 +102,9 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 			// Run grants the slot in order of expiry and brings this object back then.
 			return reconcile.Result{RequeueAfter: time.Minute}, nil
 		}
-		retry, err := r.deliver(ctx, ca, pt, due)
-		if err != nil || retry > 0 {
-			return reconcile.Result{RequeueAfter: retry}, err
+		after, err := r.deliver(ctx, ca, pt, due)
+		if err != nil || after > 0 {
+			return reconcile.Result{RequeueAfter: after}, err
 		}
 	}
 	// The sends above were recorded into ca: plan the next one (a reminder) from them.
@@ -228,11 +228,11 @@ func LoadTemplates(ctx context.Context, c client.Client, namespace, name string)
 func (r *LinkDeliveryReconciler) secretKey(ctx context.Context, name, key string) (string, error) {
 	sec := &corev1.Secret{}
 	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: r.CredentialsNamespace, Name: name}, sec); err != nil {
-		return "", fmt.Errorf("Secret %s/%s: %w", r.CredentialsNamespace, name, err)
+		return "", fmt.Errorf("Secret %s/%s: %w", r.CredentialsNamespace, name, err) //nolint:staticcheck // ST1005: Secret is the kind
 	}
 	v, ok := sec.Data[key]
 	if !ok || len(v) == 0 {
-		return "", fmt.Errorf("Secret %s/%s has no key %q", r.CredentialsNamespace, name, key)
+		return "", fmt.Errorf("Secret %s/%s has no key %q", r.CredentialsNamespace, name, key) //nolint:staticcheck // ST1005: Secret is the kind
 	}
 	return string(v), nil
 }

@@ -204,7 +204,7 @@ func TestChannels(t *testing.T) {
 
 func TestReminders(t *testing.T) {
 	d := func(s ...time.Duration) []metav1.Duration {
-		out := []metav1.Duration{}
+		out := make([]metav1.Duration, 0, len(s))
 		for _, x := range s {
 			out = append(out, metav1.Duration{Duration: x})
 		}

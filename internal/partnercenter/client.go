@@ -280,6 +280,8 @@ func applyOptions(opts []CallOption) callOptions {
 
 // do runs one operation with retries and returns the body of the 2xx answer.
 // The operation keeps one MS-RequestId and MS-CorrelationId across retries.
+//
+//nolint:gocyclo // the retry loop and its classification of answers read best in one place
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	var body []byte
 	if r.body != nil {
@@ -343,7 +345,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		if isRedirect(status) {
 			return nil, c.redirectError(r.op, status, hdr.Get("Location"))
 		}
-		eb, _ := decodeErrorBody(respBody)
+		eb := decodeErrorBody(respBody)
 		e := classify(r.op, status, eb, r.customerScoped)
 		c.scrub(e)
 		switch {
@@ -435,7 +437,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 		d = c.cfg.BackoffMax
 	}
 	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
+	return half + time.Duration(rand.Int64N(int64(half)+1)) //nolint:gosec // G404: jitter, not a secret
 }
 
 // sleep waits d unless ctx ends first or its deadline cannot accommodate d.

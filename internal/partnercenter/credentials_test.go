@@ -48,7 +48,7 @@ func TestRefreshTokenRotationPersistedAndSurvivesRestart(t *testing.T) {
 	}
 	// The old refresh token no longer works at the simulator...
 	c := e.clientFor(partnerID, clientID, clientSec, initialRT)
-	wantKind(t, c.CheckCredentials(ctx(t)), pc.KindInvalidGrant)
+	_ = wantKind(t, c.CheckCredentials(ctx(t)), pc.KindInvalidGrant)
 	// ...but a restarted operator reads the persisted one.
 	restarted := e.newClient()
 	if _, err := restarted.ListCustomerAgreements(ctx(t), custCurrent); err != nil {
@@ -116,7 +116,7 @@ func TestRotationKeptWhenSecretWriteFails(t *testing.T) {
 		},
 	}), withConfig(func(c *pc.Config) { c.MaxRetries = 1 }))
 	_, err := e.client.GetDirectSignedStatus(ctx(t), custDirect)
-	wantKind(t, err, pc.KindTransient)
+	_ = wantKind(t, err, pc.KindTransient)
 	if n := len(apiRequests(e.sim.Requests())); n != 0 {
 		t.Fatalf("the new access token was used before the refresh token was stored (%d API calls)", n)
 	}

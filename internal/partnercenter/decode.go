@@ -169,11 +169,11 @@ type contactWire struct {
 }
 
 func (c contactWire) contact() Contact {
-	return Contact{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PhoneNumber: c.PhoneNumber}
+	return Contact(c)
 }
 
 func contactToWire(c Contact) contactWire {
-	return contactWire{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PhoneNumber: c.PhoneNumber}
+	return contactWire(c)
 }
 
 // agreementWire is the documented agreement record (§3.2, §4.2).
@@ -275,16 +275,16 @@ type errorBody struct {
 
 // decodeErrorBody is tolerant: an unparseable body yields an empty errorBody
 // and ok=false, never an error, because the status code still classifies.
-func decodeErrorBody(b []byte) (eb errorBody, ok bool) {
+func decodeErrorBody(b []byte) (eb errorBody) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
-		return errorBody{}, false
+		return errorBody{}
 	}
 	if err := json.Unmarshal(b, &eb); err != nil {
 		// Retry field by field so that one bad field does not hide the code.
 		var loose map[string]json.RawMessage
 		if json.Unmarshal(b, &loose) != nil {
-			return errorBody{}, false
+			return errorBody{}
 		}
 		eb = errorBody{}
 		for k, v := range loose {
@@ -302,7 +302,7 @@ func decodeErrorBody(b []byte) (eb errorBody, ok bool) {
 			}
 		}
 	}
-	return eb, true
+	return eb
 }
 
 func (eb errorBody) text() string {

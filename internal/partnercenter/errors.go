@@ -323,8 +323,8 @@ func looksLikeToken(w string) bool {
 	return true
 }
 
-func credentialsError(op, msg string, cause error) *Error {
-	return &Error{Kind: KindCredentials, Operation: op, Message: msg, cause: cause}
+func credentialsError(op, msg string) *Error {
+	return &Error{Kind: KindCredentials, Operation: op, Message: msg}
 }
 
 func transientError(op, msg string, cause error) *Error {

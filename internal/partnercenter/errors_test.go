@@ -56,7 +56,7 @@ func TestClassify(t *testing.T) {
 		{418, ``, false, KindUnknown, false},
 	}
 	for _, c := range cases {
-		eb, _ := decodeErrorBody([]byte(c.body))
+		eb := decodeErrorBody([]byte(c.body))
 		e := classify("Op", c.status, eb, c.customer)
 		if e.Kind != c.kind || e.Retryable() != c.retry {
 			t.Errorf("%d %s: kind %s retryable %v; want %s %v", c.status, c.body, e.Kind, e.Retryable(), c.kind, c.retry)
@@ -75,7 +75,7 @@ func TestClassify(t *testing.T) {
 		{400, `{"error":"invalid_resource"}`, KindBadRequest},
 	}
 	for _, c := range tokenCases {
-		eb, _ := decodeErrorBody([]byte(c.body))
+		eb := decodeErrorBody([]byte(c.body))
 		if k := classifyTokenError("AcquireToken", c.status, eb).Kind; k != c.kind {
 			t.Errorf("token %d %s: %s, want %s", c.status, c.body, k, c.kind)
 		}

@@ -57,7 +57,7 @@ func FuzzDecodeErrorBody(f *testing.F) {
 		if status < 100 || status > 599 {
 			status = 400 + (status%100+100)%100
 		}
-		eb, _ := decodeErrorBody(body)
+		eb := decodeErrorBody(body)
 		e := classify("Op", status, eb, true)
 		if e.Kind == "" {
 			t.Fatal("empty kind")
@@ -209,7 +209,7 @@ func FuzzDecodeTokenAnswer(f *testing.F) {
 // The status codes an error body can come with do not change 600061.
 func TestDuplicateWhateverStatus(t *testing.T) {
 	for _, st := range []int{http.StatusBadRequest, http.StatusConflict, http.StatusForbidden, http.StatusInternalServerError} {
-		eb, _ := decodeErrorBody([]byte(`{"code":600061}`))
+		eb := decodeErrorBody([]byte(`{"code":600061}`))
 		if k := classify("Op", st, eb, true).Kind; k != KindDuplicateSignatory {
 			t.Fatalf("status %d: %s", st, k)
 		}

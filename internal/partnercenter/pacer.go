@@ -120,9 +120,6 @@ func (p *pacer) recover(now time.Time) {
 	p.limiter.SetLimitAt(now, p.reducedTo+(p.full-p.reducedTo)*frac)
 }
 
-// limit is the rate in force now (for tests).
-func (p *pacer) limit() rate.Limit { return p.limiter.Limit() }
-
 // pausedError tells the caller of op to come back when the tenant's pause is over.
 func pausedError(op string, left time.Duration) *Error {
 	return &Error{Kind: KindThrottled, Operation: op, StatusCode: http.StatusTooManyRequests, RetryAfter: left,

@@ -48,7 +48,7 @@ func straddle(s string, cut int) string {
 
 // everyForm lists every encoded form of every secret.
 func everyForm() string {
-	var parts []string
+	parts := make([]string, 0, len(hostileSecrets))
 	for _, s := range hostileSecrets {
 		parts = append(parts, encodedForms(s)...)
 	}
@@ -132,7 +132,7 @@ func TestAPIErrorTextIsRedactedBeforeItIsCut(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := hostileServer(t, http.StatusOK, tokenOK, map[string]any{"code": 900400, "description": desc})
 			_, err := hostileClient(t, srv).GetDirectSignedStatus(ctx(t), custDirect)
-			wantKind(t, err, pc.KindBadRequest)
+			_ = wantKind(t, err, pc.KindBadRequest)
 			assertNoSecretPrefix(t, err.Error())
 		})
 	}

@@ -191,7 +191,7 @@ func (c *Client) appUserCredentials(ctx context.Context) (Credentials, string, e
 	}
 	rt := c.currentRefreshToken(creds.RefreshToken)
 	if rt == "" {
-		return Credentials{}, "", credentialsError(OpAcquireToken, "no refresh token in the credentials (key "+SecretKeyRefreshToken+")", nil)
+		return Credentials{}, "", credentialsError(OpAcquireToken, "no refresh token in the credentials (key "+SecretKeyRefreshToken+")")
 	}
 	return creds, rt, nil
 }
@@ -306,7 +306,7 @@ func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.tokURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return tokenAnswer{}, 0, credentialsError(OpAcquireToken, "building the token request failed", nil)
+		return tokenAnswer{}, 0, credentialsError(OpAcquireToken, "building the token request failed")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -332,7 +332,7 @@ func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer
 			outcome = OutcomeThrottled
 		}
 		c.observe(OpAcquireToken, outcome, resp.StatusCode, d)
-		eb, _ := decodeErrorBody(body)
+		eb := decodeErrorBody(body)
 		e := classifyTokenError(OpAcquireToken, resp.StatusCode, eb)
 		if e.Kind == KindThrottled {
 			e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())

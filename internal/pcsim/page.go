@@ -260,7 +260,7 @@ type StatePartner struct {
 func (s *Server) State() []StatePartner {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []StatePartner
+	var out []StatePartner //nolint:prealloc // nil (JSON null) when there is no partner, as before
 	for _, p := range s.partners {
 		sp := StatePartner{TenantID: p.TenantID, Type: p.Type, RequireMFA: p.mfaRequired, HasRefresh: p.refreshToken != "", Customers: []StateCustomer{}, Attestation: []Attestation{}}
 		for _, c := range p.customers {

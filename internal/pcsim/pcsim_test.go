@@ -19,6 +19,7 @@ package pcsim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -267,7 +268,7 @@ func TestLinkExpiry(t *testing.T) {
 	if _, _, m := call(t, s, http.MethodGet, u+"/v1/attestations/enhanced/"+id, app, "", nil); m["status"] != StatusExpired {
 		t.Fatalf("status %v", m["status"])
 	}
-	if err := s.Accept(id); err != ErrLinkExpired {
+	if err := s.Accept(id); !errors.Is(err, ErrLinkExpired) {
 		t.Fatalf("accept after expiry: %v", err)
 	}
 	resp, err := s.HTTPClient().Get(link)

@@ -294,7 +294,7 @@ func New(seed *Seed, opts Options) *Server {
 
 func key(id string) string { return strings.ToLower(strings.TrimSpace(id)) }
 
-func (s *Server) addPartnerLocked(sp SeedPartner) *partner {
+func (s *Server) addPartnerLocked(sp SeedPartner) {
 	if sp.Type == "" {
 		sp.Type = PartnerDirectBill
 	}
@@ -314,7 +314,6 @@ func (s *Server) addPartnerLocked(sp SeedPartner) *partner {
 	if sp.RefreshToken != "" {
 		s.issued[key(sp.TenantID)] = append(s.issued[key(sp.TenantID)], sp.RefreshToken)
 	}
-	return p
 }
 
 func (s *Server) addCustomerLocked(p *partner, sc SeedCustomer) {

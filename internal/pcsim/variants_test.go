@@ -18,6 +18,7 @@ package pcsim
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"reflect"
@@ -329,7 +330,7 @@ func TestStartExpirationTime(t *testing.T) {
 	_, m = startAtt(t, s, u, app, enh(map[string]any{"expirationTime": 5}))
 	short = m["attestationId"].(string)
 	clk.Advance(5 * time.Minute)
-	if err := s.Accept(short); err != ErrLinkExpired {
+	if err := s.Accept(short); !errors.Is(err, ErrLinkExpired) {
 		t.Fatalf("accept after 5 minutes: %v", err)
 	}
 	for _, bad := range []any{4, 0, -5, 10081, 60.5, "60", true} {

@@ -305,7 +305,7 @@ var _ = Describe("Partner Center faults", func() {
 		// Each 429 pauses every call of the tenant for Retry-After, so a storm of n answers lasts
 		// about n seconds when the calls come one by one.
 		sim.Throttle(10, time.Second)
-		var cas []*v1alpha1.CustomerAgreement
+		cas := make([]*v1alpha1.CustomerAgreement, 0, 10)
 		for i := range 10 {
 			cas = append(cas, createAgreement(ns, throttledID(i), partnerA))
 		}

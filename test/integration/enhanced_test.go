@@ -39,17 +39,6 @@ func setVariants(v pcsim.WireVariants) {
 	DeferCleanup(sim.SetWireVariants, pcsim.WireVariants{})
 }
 
-// attestationGETs counts the GETs of one attestation.
-func attestationGETs(id string) int {
-	n := 0
-	for _, r := range sim.Requests() {
-		if r.Method == "GET" && strings.HasSuffix(r.Path, "/attestations/enhanced/"+id) {
-			n++
-		}
-	}
-	return n
-}
-
 // setTemplate sets partner A's acceptanceURLTemplate for the rest of the spec.
 func setTemplate(template string) {
 	GinkgoHelper()

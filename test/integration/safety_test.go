@@ -154,7 +154,7 @@ var _ = Describe("Who may cause a legal act", func() {
 		unknown := "e0000000-0000-4000-8000-0000000000fe"
 		eveSignatory := &v1alpha1.Signatory{FirstName: "Eve", LastName: "Mallory", Email: "eve@attacker.example"}
 		callsBefore := requests(custB, "") + requests(known, "") + requests(unknown, "")
-		var cas []*v1alpha1.CustomerAgreement
+		cas := make([]*v1alpha1.CustomerAgreement, 0, 3)
 		for i, spec := range []v1alpha1.CustomerAgreementSpec{
 			{CustomerTenantID: custB, Signatory: eveSignatory},
 			{CustomerTenantID: known, ManagementPolicy: v1alpha1.ManagementPolicyObserve},
