@@ -76,7 +76,7 @@ $(error ENVTEST_SOURCE must be build or download, not $(ENVTEST_SOURCE))
 endif
 
 .PHONY: test
-test: verify-generated vet $(ENVTEST_BINS) setup-envtest ## Run every test: unit, fuzz seeds, contract, envtest suites, demo.
+test: verify-generated vet lint $(ENVTEST_BINS) setup-envtest ## Run every test: lint, unit, fuzz seeds, contract, envtest suites, demo.
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bin/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test ./... -coverprofile cover.out -timeout 30m

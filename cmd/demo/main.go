@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 // Command demo runs mca-operator end to end on one machine, with nothing else installed:
 //
 //	make demo                                   # interactive: Ctrl-C stops everything
@@ -54,7 +70,7 @@ import (
 
 // credentialsNamespace is where the operator reads the PartnerTenant credentials Secrets, as
 // config/default installs it (the samples' Secrets live there).
-const credentialsNamespace = "mca-operator-system"
+const credentialsNamespace = "mca-operator-system" //nolint:gosec // G101: a namespace name, not a credential
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -155,6 +171,8 @@ func isDir(p string) bool {
 // run is the demo; main only adds the signal handling. It returns when ctx ends (nil), when
 // --until-converged is met (nil) or not met by --timeout (an error), or on a failure. Everything it
 // started is stopped and every temporary file removed before it returns.
+//
+//nolint:gocyclo // one sequence of start, wait and report steps; splitting it would scatter the cleanup
 func run(ctx context.Context, args []string, out io.Writer) (err error) {
 	o, err := parseFlags(args, out)
 	if err != nil {
@@ -264,7 +282,7 @@ func run(ctx context.Context, args []string, out io.Writer) (err error) {
 	defer func() {
 		stopManager()
 		if mgrDone != nil {
-			<-mgrDone
+			<-mgrDone //nolint:errcheck // stopped on purpose: its error changes nothing now
 		}
 	}()
 
@@ -338,7 +356,7 @@ mca-operator demo
 			return stopping()
 		case mErr := <-mgrDone:
 			mgrDone = nil
-			return fmt.Errorf("the manager stopped: %v", mErr)
+			return fmt.Errorf("the manager stopped: %w", mErr)
 		case <-deadline:
 			fmt.Fprintf(out, "\nTimed out after %s. The table now:\n\n", o.timeout)
 			if w.last != nil {
@@ -377,7 +395,7 @@ func apply(ctx context.Context, kube client.Client, samples []sample, simURL str
 		if pt, ok := obj.(*v1alpha1.PartnerTenant); ok {
 			pt.Spec.Endpoint, pt.Spec.Authority = simURL, simURL
 			if ld := pt.Spec.LinkDelivery; ld != nil && ld.Email != nil {
-				ld.Email.SMTP = v1alpha1.SMTPServer{Host: mb.Host(), Port: int32(mb.Port()), TLS: v1alpha1.SMTPTLSNone}
+				ld.Email.SMTP = v1alpha1.SMTPServer{Host: mb.Host(), Port: int32(mb.Port()), TLS: v1alpha1.SMTPTLSNone} //nolint:gosec // G115: a TCP port fits in int32
 			}
 		}
 		err := kube.Create(ctx, obj)

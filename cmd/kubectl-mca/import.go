@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package main
 
 import (
@@ -84,6 +100,7 @@ type importJob struct {
 	name     string
 }
 
+//nolint:gocyclo // the import's steps in order, each with its own error and progress report
 func (a *app) runImport(ctx context.Context, o *importOptions) error {
 	errOut := a.streams.ErrOut
 	policy := v1alpha1.ManagementPolicy(o.policy)
@@ -124,7 +141,8 @@ func (a *app) runImport(ctx context.Context, o *importOptions) error {
 	// What an earlier run left in DIR.
 	existing, used := map[string]string{}, map[string]bool{}
 	if !toStdout {
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
+		// Manifests for git and kubectl, no secrets: readable like the files a user writes.
+		if err := os.MkdirAll(o.out, 0o755); err != nil { //nolint:gosec // G301: see above
 			return err
 		}
 		if existing, used, err = scanDir(o.out); err != nil {
@@ -270,7 +288,8 @@ func (a *app) runImport(ctx context.Context, o *importOptions) error {
 }
 
 // importOne reads one customer's records and renders its manifest.
-func importOne(ctx context.Context, pcc *pc.Client, pt *v1alpha1.PartnerTenant, ns string, j importJob, policy v1alpha1.ManagementPolicy, rules mca.Policy, now time.Time) (v1alpha1.AgreementState, []byte, error) {
+func importOne(ctx context.Context, pcc *pc.Client, pt *v1alpha1.PartnerTenant, ns string, j importJob,
+	policy v1alpha1.ManagementPolicy, rules mca.Policy, now time.Time) (v1alpha1.AgreementState, []byte, error) {
 	recs, err := pcc.ListCustomerAgreements(ctx, j.cust.TenantID)
 	if err != nil {
 		return "", nil, err
@@ -288,7 +307,8 @@ func importOne(ctx context.Context, pcc *pc.Client, pt *v1alpha1.PartnerTenant, 
 func (a *app) namespaceWarning(ctx context.Context, kc client.Client, pt *v1alpha1.PartnerTenant, ns string) string {
 	an := pt.Spec.AllowedNamespaces
 	if an == nil {
-		return fmt.Sprintf("PartnerTenant %s has no spec.allowedNamespaces, so no namespace may use it: the CustomerAgreements in %s will stall with NamespaceNotAllowed until it admits %s.", pt.Name, ns, ns)
+		return fmt.Sprintf("PartnerTenant %s has no spec.allowedNamespaces, so no namespace may use it: "+
+			"the CustomerAgreements in %s will stall with NamespaceNotAllowed until it admits %s.", pt.Name, ns, ns)
 	}
 	if an.From == v1alpha1.NamespacesFromAll {
 		return ""
@@ -364,7 +384,8 @@ func writeAtomic(path string, b []byte) error {
 		os.Remove(f.Name())
 		return err
 	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
+	// CreateTemp makes the file 0600; a manifest gets the mode of the files a user writes.
+	if err := os.Chmod(f.Name(), 0o644); err != nil { //nolint:gosec // G302: see above
 		os.Remove(f.Name())
 		return err
 	}

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package main
 
 import (
@@ -56,7 +72,7 @@ to read those Secrets, and its output is as sensitive as they are.`,
 				return err
 			}
 			switch output {
-			case "json":
+			case outputJSON:
 				enc := json.NewEncoder(a.streams.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(links)
@@ -143,7 +159,7 @@ func (a *app) pendingLinks(ctx context.Context) ([]PendingLink, error) {
 
 // deliveries describes the messages sent: "Email Initial sent 2026-05-01T10:00:00Z".
 func deliveries(ds []v1alpha1.Delivery) []string {
-	out := []string{}
+	out := make([]string, 0, len(ds))
 	for _, d := range ds {
 		s := fmt.Sprintf("%s %s", d.Channel, d.Kind)
 		switch {

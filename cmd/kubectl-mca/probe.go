@@ -1,8 +1,25 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -114,6 +131,12 @@ func (p *prober) call(method, path string, appOnly bool, body any) (status int, 
 	return r.Status, v, ""
 }
 
+// What the probe reports for a collection envelope and for a missing field.
+const (
+	envelopeCollection = "collection"
+	absent             = "absent"
+)
+
 // envelope says which collection shape v has and returns its items.
 func envelope(v any) (string, []any) {
 	switch x := v.(type) {
@@ -127,7 +150,7 @@ func envelope(v any) (string, []any) {
 		if _, ok := x["totalCount"]; !ok {
 			return "{items} without totalCount", items
 		}
-		return "collection", items
+		return envelopeCollection, items
 	default:
 		return fmt.Sprintf("%T", v), nil
 	}
@@ -176,7 +199,7 @@ func codeShape(v any) (kind, code string) {
 	case string:
 		return "string", c
 	case nil:
-		return "absent", ""
+		return absent, ""
 	default:
 		return fmt.Sprintf("%T", c), ""
 	}
@@ -206,7 +229,7 @@ func (a *app) runProbe(ctx context.Context, o *probeOptions) error {
 		}
 	}
 	switch o.output {
-	case "json":
+	case outputJSON:
 		enc := json.NewEncoder(a.streams.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
@@ -242,7 +265,7 @@ func (p *prober) run(o *probeOptions) {
 		p.add("metadata: answer", "HTTP 200", false, orStatus(prob, st))
 	} else {
 		env, items := envelope(v)
-		p.add("metadata: envelope", "collection {totalCount, items}", env == "collection", env)
+		p.add("metadata: envelope", "collection {totalCount, items}", env == envelopeCollection, env)
 		if len(items) == 0 {
 			p.add("metadata: items", "one MicrosoftCustomerAgreement item", false, "no items")
 		} else {
@@ -250,7 +273,7 @@ func (p *prober) run(o *probeOptions) {
 			_, hasAT := obj(it)["agreementType"]
 			p.add("metadata: type field", `"agreementType"`, hasAT, "fields "+strings.Join(keys(it), ", "))
 			templateID = str(it, "templateId")
-			p.add("metadata: templateId", "present", templateID != "", "absent")
+			p.add("metadata: templateId", "present", templateID != "", absent)
 		}
 	}
 
@@ -262,7 +285,7 @@ func (p *prober) run(o *probeOptions) {
 		p.add("customers: answer", "HTTP 200", false, orStatus(prob, st))
 	} else {
 		env, items := envelope(v)
-		p.add("customers: envelope", "collection {totalCount, items, links}", env == "collection", env)
+		p.add("customers: envelope", "collection {totalCount, items, links}", env == envelopeCollection, env)
 		if len(items) > 0 {
 			miss := missing(items[0], "id", "companyProfile", "relationshipToPartner")
 			miss = append(miss, prefixed("companyProfile.", missing(obj(items[0])["companyProfile"], "tenantId", "domain", "companyName"))...)
@@ -358,7 +381,7 @@ func (p *prober) paging(v any) {
 		}
 		return nil
 	})
-	p.add("customers: next page", "HTTP 200 for the page links.next names", err == errStopPaging, fmt.Sprintf("%d page(s), then %s", pages, pc.KindOf(err)))
+	p.add("customers: next page", "HTTP 200 for the page links.next names", errors.Is(err, errStopPaging), fmt.Sprintf("%d page(s), then %s", pages, pc.KindOf(err)))
 }
 
 var errStopPaging = fmt.Errorf("enough pages")
@@ -369,7 +392,7 @@ func (p *prober) customerReads(id string) {
 		p.add("agreements: answer", "HTTP 200", false, orStatus(prob, st))
 	} else {
 		env, items := envelope(v)
-		p.add("agreements: envelope", "collection {totalCount, items} (a bare array is tolerated)", env == "collection", env)
+		p.add("agreements: envelope", "collection {totalCount, items} (a bare array is tolerated)", env == envelopeCollection, env)
 		if len(items) == 0 {
 			p.skip("agreements: record fields", "primaryContact{firstName, lastName, email, phoneNumber}, templateId, dateAgreed, type", "the customer has no MCA record")
 		} else {
@@ -381,7 +404,7 @@ func (p *prober) customerReads(id string) {
 			zoneless := len(d) >= 19 && !strings.HasSuffix(d, "Z") && !strings.ContainsAny(d[19:], "+-")
 			shape := "with a zone suffix"
 			if d == "" {
-				shape = "absent"
+				shape = absent
 			}
 			p.add("agreements: dateAgreed", "ISO 8601 without zone, read as UTC (2022-06-14T00:00:00)", zoneless, shape)
 			p.add("agreements: type", pc.AgreementTypeMCA, str(it, "type") == pc.AgreementTypeMCA, fmt.Sprintf("%q", str(it, "type")))
@@ -414,7 +437,7 @@ func (p *prober) attest(o *probeOptions, customer, company, templateID string) {
 	p.add("enhanced start: attestationId", "present", id != "", "absent; fields "+strings.Join(keys(v), ", "))
 	p.add("enhanced start: status word", pc.StatusLinkGenerated, str(v, "status") == pc.StatusLinkGenerated, fmt.Sprintf("%q", str(v, "status")))
 	p.add("enhanced start: acceptanceLink", "present (not shown)", str(v, "acceptanceLink") != "", "absent: the link must be built from spec.attestation.acceptanceURLTemplate")
-	expiry := "absent"
+	expiry := absent
 	for _, k := range []string{"expiresAt", "expirationTime", "expirationDateTime"} {
 		if _, ok := obj(v)[k]; ok {
 			expiry = k

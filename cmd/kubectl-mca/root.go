@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package main
 
 import (
@@ -23,7 +39,10 @@ import (
 )
 
 // defaultCredentialsNamespace is where the operator keeps credentials and link Secrets.
-const defaultCredentialsNamespace = "mca-operator-system"
+// outputJSON is the -o value that prints JSON.
+const outputJSON = "json"
+
+const defaultCredentialsNamespace = "mca-operator-system" //nolint:gosec // G101: a namespace name, not a credential
 
 // Annotations the plugin sets.
 const (

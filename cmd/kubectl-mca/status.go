@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package main
 
 import (
@@ -79,7 +95,7 @@ a person, with what to do.`,
 				return err
 			}
 			switch output {
-			case "json":
+			case outputJSON:
 				enc := json.NewEncoder(a.streams.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(fs)
@@ -103,6 +119,7 @@ func cond(conds []metav1.Condition, t string) *metav1.Condition {
 
 func isTrue(c *metav1.Condition) bool { return c != nil && c.Status == metav1.ConditionTrue }
 
+//nolint:gocyclo // one pass over the fleet that tallies every column of the report
 func (a *app) fleetStatus(ctx context.Context, onlyPT string) (*FleetStatus, error) {
 	kc, err := a.kube()
 	if err != nil {

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package controller
 
 import (
@@ -86,9 +102,9 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 			// Run grants the slot in order of expiry and brings this object back then.
 			return reconcile.Result{RequeueAfter: time.Minute}, nil
 		}
-		retry, err := r.deliver(ctx, ca, pt, due)
-		if err != nil || retry > 0 {
-			return reconcile.Result{RequeueAfter: retry}, err
+		after, err := r.deliver(ctx, ca, pt, due)
+		if err != nil || after > 0 {
+			return reconcile.Result{RequeueAfter: after}, err
 		}
 	}
 	// The sends above were recorded into ca: plan the next one (a reminder) from them.
@@ -212,11 +228,11 @@ func LoadTemplates(ctx context.Context, c client.Client, namespace, name string)
 func (r *LinkDeliveryReconciler) secretKey(ctx context.Context, name, key string) (string, error) {
 	sec := &corev1.Secret{}
 	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: r.CredentialsNamespace, Name: name}, sec); err != nil {
-		return "", fmt.Errorf("Secret %s/%s: %w", r.CredentialsNamespace, name, err)
+		return "", fmt.Errorf("Secret %s/%s: %w", r.CredentialsNamespace, name, err) //nolint:staticcheck // ST1005: Secret is the kind
 	}
 	v, ok := sec.Data[key]
 	if !ok || len(v) == 0 {
-		return "", fmt.Errorf("Secret %s/%s has no key %q", r.CredentialsNamespace, name, key)
+		return "", fmt.Errorf("Secret %s/%s has no key %q", r.CredentialsNamespace, name, key) //nolint:staticcheck // ST1005: Secret is the kind
 	}
 	return string(v), nil
 }

@@ -28,6 +28,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -37,6 +39,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -55,8 +58,14 @@ import (
 
 // Options are the manager's settings; Flags binds them to command-line flags.
 type Options struct {
-	MetricsAddr      string
-	SecureMetrics    bool
+	MetricsAddr   string
+	SecureMetrics bool
+	// MetricsCertPath is the directory holding the metrics server's certificate and key (a
+	// cert-manager Certificate's Secret, mounted); empty: a self-signed certificate generated at
+	// start. MetricsCertName and MetricsCertKey are the file names in it.
+	MetricsCertPath  string
+	MetricsCertName  string
+	MetricsCertKey   string
 	EnableHTTP2      bool
 	ProbeAddr        string
 	LeaderElection   bool
@@ -109,6 +118,8 @@ func Defaults() Options {
 	return Options{
 		MetricsAddr:          "0",
 		SecureMetrics:        true,
+		MetricsCertName:      "tls.crt",
+		MetricsCertKey:       "tls.key",
 		ProbeAddr:            ":8081",
 		LeaderElectionID:     "mca-operator.partnercenter.mca.dev",
 		CredentialsNamespace: DefaultCredentialsNamespace(),
@@ -145,6 +156,9 @@ func (d dateFlag) Set(s string) error {
 func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "The address the metrics endpoint binds to: :8443 for HTTPS, :8080 for HTTP, 0 to disable.")
 	fs.BoolVar(&o.SecureMetrics, "metrics-secure", o.SecureMetrics, "Serve metrics over HTTPS behind Kubernetes authentication and authorization.")
+	fs.StringVar(&o.MetricsCertPath, "metrics-cert-path", o.MetricsCertPath, "The directory that holds the metrics server's certificate and key (empty: a self-signed certificate).")
+	fs.StringVar(&o.MetricsCertName, "metrics-cert-name", o.MetricsCertName, "The file name of the metrics server's certificate in --metrics-cert-path.")
+	fs.StringVar(&o.MetricsCertKey, "metrics-cert-key", o.MetricsCertKey, "The file name of the metrics server's private key in --metrics-cert-path.")
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", o.EnableHTTP2, "Enable HTTP/2 for the metrics server (off by default: HTTP/2 Stream Cancellation and Rapid Reset CVEs).")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "The address the probe endpoint binds to.")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "Enable leader election, so that only one manager is active.")
@@ -200,9 +214,9 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if !o.EnableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
 	}
-	metricsOpts := metricsserver.Options{BindAddress: o.MetricsAddr, SecureServing: o.SecureMetrics, TLSOpts: tlsOpts}
-	if o.SecureMetrics {
-		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	metricsOpts, metricsCertWatcher, err := metricsServerOptions(o, tlsOpts)
+	if err != nil {
+		return nil, err
 	}
 	mgr, err := manager.New(cfg, manager.Options{
 		Scheme:                        Scheme(),
@@ -225,6 +239,11 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	if metricsCertWatcher != nil {
+		if err := mgr.Add(metricsCertWatcher); err != nil {
+			return nil, fmt.Errorf("adding the metrics certificate watcher: %w", err)
+		}
 	}
 	clients := &controller.Clients{New: controller.NewClientFactory(controller.ClientOptions{
 		Kube:                 mgr.GetClient(),
@@ -289,6 +308,31 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// metricsServerOptions are the metrics server's settings: HTTPS behind Kubernetes authentication
+// and authorization when SecureMetrics, with the certificate of MetricsCertPath when set (and the
+// watcher that reloads it, for the manager to run) or else a self-signed one.
+func metricsServerOptions(o Options, tlsOpts []func(*tls.Config)) (metricsserver.Options, *certwatcher.CertWatcher, error) {
+	metricsOpts := metricsserver.Options{BindAddress: o.MetricsAddr, SecureServing: o.SecureMetrics, TLSOpts: tlsOpts}
+	if o.SecureMetrics {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	if o.MetricsCertPath == "" {
+		return metricsOpts, nil, nil
+	}
+	// A provided certificate (cert-manager's), reloaded when the Secret's files change, so that
+	// scrapers can verify the endpoint instead of skipping verification.
+	watcher, err := certwatcher.New(
+		filepath.Join(o.MetricsCertPath, o.MetricsCertName),
+		filepath.Join(o.MetricsCertPath, o.MetricsCertKey),
+	)
+	if err != nil {
+		return metricsserver.Options{}, nil, fmt.Errorf("loading the metrics certificate from --metrics-cert-path: %w", err)
+	}
+	// Clipped: tlsOpts is shared with the webhook server.
+	metricsOpts.TLSOpts = append(slices.Clip(tlsOpts), func(c *tls.Config) { c.GetCertificate = watcher.GetCertificate })
+	return metricsOpts, watcher, nil
 }
 
 // deliveryRoots is the trust for link delivery: the test's pool, or the system roots plus

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package partnercenter
 
 import (
@@ -264,6 +280,8 @@ func applyOptions(opts []CallOption) callOptions {
 
 // do runs one operation with retries and returns the body of the 2xx answer.
 // The operation keeps one MS-RequestId and MS-CorrelationId across retries.
+//
+//nolint:gocyclo // the retry loop and its classification of answers read best in one place
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	var body []byte
 	if r.body != nil {
@@ -327,7 +345,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		if isRedirect(status) {
 			return nil, c.redirectError(r.op, status, hdr.Get("Location"))
 		}
-		eb, _ := decodeErrorBody(respBody)
+		eb := decodeErrorBody(respBody)
 		e := classify(r.op, status, eb, r.customerScoped)
 		c.scrub(e)
 		switch {
@@ -419,7 +437,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 		d = c.cfg.BackoffMax
 	}
 	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
+	return half + time.Duration(rand.Int64N(int64(half)+1)) //nolint:gosec // G404: jitter, not a secret
 }
 
 // sleep waits d unless ctx ends first or its deadline cannot accommodate d.

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package partnercenter_test
 
 import (
@@ -116,7 +132,7 @@ func TestContract(t *testing.T) {
 				t.Fatalf("%+v", pe)
 			}
 			_, err = e.client.GetDirectSignedStatus(ctx(t), custNoRel)
-			wantKind(t, err, pc.KindNoRelationship)
+			_ = wantKind(t, err, pc.KindNoRelationship)
 		}},
 		{"3.3 direct acceptance", func(t *testing.T, e *env) {
 			for cust, want := range map[string]bool{custDirect: true, custCurrent: false} {
@@ -126,7 +142,7 @@ func TestContract(t *testing.T) {
 				}
 			}
 			_, err := e.client.GetDirectSignedStatus(ctx(t), custUnknown)
-			wantKind(t, err, pc.KindCustomerNotFound)
+			_ = wantKind(t, err, pc.KindCustomerNotFound)
 		}},
 		{"3.4 agreement document: defaults, upper-case country, fresh download link", func(t *testing.T, e *env) {
 			d1, err := e.client.GetAgreementDocument(ctx(t), pcsim.TemplateMCA, "", "")
@@ -144,7 +160,7 @@ func TestContract(t *testing.T) {
 				t.Fatalf("%+v", d2)
 			}
 			_, err = e.client.GetAgreementDocument(ctx(t), strings.ToUpper(pcsim.TemplateMCA), "", "")
-			wantKind(t, err, pc.KindNotFound)
+			_ = wantKind(t, err, pc.KindNotFound)
 		}},
 		{"2 MFA required: 401 / 900421", func(t *testing.T, e *env) {
 			c := e.clientFor(mfaID, "mfa-client", "mfa-secret-abcdef", "mfa-rt-abcdef")
@@ -204,7 +220,7 @@ func TestContract(t *testing.T) {
 			// A 404 cannot be told from a GET Partner Center does not serve: the client stops
 			// asking, and the caller polls by attempting the create.
 			_, err = e.client.GetEnhancedAttestation(ctx(t), "00000000-0000-0000-0000-000000000000")
-			wantKind(t, err, pc.KindNotSupported)
+			_ = wantKind(t, err, pc.KindNotSupported)
 			if e.client.AttestationGetSupported() {
 				t.Fatal("the client still GETs attestations after a 404")
 			}
@@ -276,7 +292,7 @@ func TestContract(t *testing.T) {
 				t.Fatalf("first reattestation refused: %v", err)
 			}
 			_, err := e.client.CreateLegacyAgreement(ctx(t), custLegacy, old, pcsim.TemplateMCA, time.Now().Add(-time.Minute))
-			wantKind(t, err, pc.KindDuplicateSignatory)
+			_ = wantKind(t, err, pc.KindDuplicateSignatory)
 			// The enhanced flow follows the same rule.
 			att, err := e.client.StartEnhancedAttestation(ctx(t), pc.EnhancedAttestationRequest{CompanyName: "Northwind", SignatoryFirstName: "grace", SignatoryLastName: "HOPPER", SignatoryEmail: "grace@northwind.example", SignatoryPhoneNumber: "+1 425 555 0101"})
 			if err != nil {
@@ -284,7 +300,7 @@ func TestContract(t *testing.T) {
 			}
 			_ = e.sim.Accept(att.AttestationID)
 			_, err = e.client.CreateAgreementFromAttestation(ctx(t), custLegacy, att.AttestationID, pcsim.TemplateMCA)
-			wantKind(t, err, pc.KindDuplicateSignatory)
+			_ = wantKind(t, err, pc.KindDuplicateSignatory)
 			if n := len(e.sim.CustomerAgreements(partnerID, custLegacy)); n != 2 {
 				t.Fatalf("want 2 records (seed + first reattestation), got %d", n)
 			}

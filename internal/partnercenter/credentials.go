@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package partnercenter
 
 import (
@@ -105,17 +121,17 @@ func (s *secretStore) Load(ctx context.Context) (Credentials, error) {
 	sec, err := s.get(ctx)
 	if err != nil {
 		if apierrors.IsNotFound(err) {
-			return Credentials{}, credentialsError("LoadCredentials", fmt.Sprintf("credentials Secret %s not found", s.key), nil)
+			return Credentials{}, credentialsError("LoadCredentials", fmt.Sprintf("credentials Secret %s not found", s.key))
 		}
 		return Credentials{}, transientError("LoadCredentials", fmt.Sprintf("reading credentials Secret %s: %s", s.key, safeAPIErr(err)), err)
 	}
 	s.remember(sec)
 	creds := Credentials{ClientID: secretValue(sec, SecretKeyClientID), ClientSecret: secretValue(sec, SecretKeyClientSecret), RefreshToken: secretValue(sec, SecretKeyRefreshToken)}
 	if creds.ClientID == "" {
-		return Credentials{}, credentialsError("LoadCredentials", fmt.Sprintf("credentials Secret %s has no (or an empty) key %q", s.key, SecretKeyClientID), nil)
+		return Credentials{}, credentialsError("LoadCredentials", fmt.Sprintf("credentials Secret %s has no (or an empty) key %q", s.key, SecretKeyClientID))
 	}
 	if creds.ClientSecret == "" {
-		return Credentials{}, credentialsError("LoadCredentials", fmt.Sprintf("credentials Secret %s has no (or an empty) key %q", s.key, SecretKeyClientSecret), nil)
+		return Credentials{}, credentialsError("LoadCredentials", fmt.Sprintf("credentials Secret %s has no (or an empty) key %q", s.key, SecretKeyClientSecret))
 	}
 	return creds, nil
 }
@@ -140,7 +156,7 @@ func (s *secretStore) SaveRefreshToken(ctx context.Context, redeemed, newToken s
 	case errors.Is(err, ErrRefreshTokenReplaced):
 		return err
 	case apierrors.IsNotFound(err):
-		return credentialsError("SaveRefreshToken", fmt.Sprintf("credentials Secret %s not found while saving the rotated %s", s.key, SecretKeyRefreshToken), nil)
+		return credentialsError("SaveRefreshToken", fmt.Sprintf("credentials Secret %s not found while saving the rotated %s", s.key, SecretKeyRefreshToken))
 	default:
 		return transientError("SaveRefreshToken", fmt.Sprintf("saving the rotated %s to Secret %s: %s", SecretKeyRefreshToken, s.key, safeAPIErr(err)), err)
 	}

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package partnercenter_test
 
 import (
@@ -32,7 +48,7 @@ func TestRefreshTokenRotationPersistedAndSurvivesRestart(t *testing.T) {
 	}
 	// The old refresh token no longer works at the simulator...
 	c := e.clientFor(partnerID, clientID, clientSec, initialRT)
-	wantKind(t, c.CheckCredentials(ctx(t)), pc.KindInvalidGrant)
+	_ = wantKind(t, c.CheckCredentials(ctx(t)), pc.KindInvalidGrant)
 	// ...but a restarted operator reads the persisted one.
 	restarted := e.newClient()
 	if _, err := restarted.ListCustomerAgreements(ctx(t), custCurrent); err != nil {
@@ -100,7 +116,7 @@ func TestRotationKeptWhenSecretWriteFails(t *testing.T) {
 		},
 	}), withConfig(func(c *pc.Config) { c.MaxRetries = 1 }))
 	_, err := e.client.GetDirectSignedStatus(ctx(t), custDirect)
-	wantKind(t, err, pc.KindTransient)
+	_ = wantKind(t, err, pc.KindTransient)
 	if n := len(apiRequests(e.sim.Requests())); n != 0 {
 		t.Fatalf("the new access token was used before the refresh token was stored (%d API calls)", n)
 	}

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package partnercenter
 
 import (
@@ -153,11 +169,11 @@ type contactWire struct {
 }
 
 func (c contactWire) contact() Contact {
-	return Contact{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PhoneNumber: c.PhoneNumber}
+	return Contact(c)
 }
 
 func contactToWire(c Contact) contactWire {
-	return contactWire{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PhoneNumber: c.PhoneNumber}
+	return contactWire(c)
 }
 
 // agreementWire is the documented agreement record (§3.2, §4.2).
@@ -259,16 +275,16 @@ type errorBody struct {
 
 // decodeErrorBody is tolerant: an unparseable body yields an empty errorBody
 // and ok=false, never an error, because the status code still classifies.
-func decodeErrorBody(b []byte) (eb errorBody, ok bool) {
+func decodeErrorBody(b []byte) (eb errorBody) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
-		return errorBody{}, false
+		return errorBody{}
 	}
 	if err := json.Unmarshal(b, &eb); err != nil {
 		// Retry field by field so that one bad field does not hide the code.
 		var loose map[string]json.RawMessage
 		if json.Unmarshal(b, &loose) != nil {
-			return errorBody{}, false
+			return errorBody{}
 		}
 		eb = errorBody{}
 		for k, v := range loose {
@@ -286,7 +302,7 @@ func decodeErrorBody(b []byte) (eb errorBody, ok bool) {
 			}
 		}
 	}
-	return eb, true
+	return eb
 }
 
 func (eb errorBody) text() string {

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package partnercenter
 
 import (
@@ -40,7 +56,7 @@ func TestClassify(t *testing.T) {
 		{418, ``, false, KindUnknown, false},
 	}
 	for _, c := range cases {
-		eb, _ := decodeErrorBody([]byte(c.body))
+		eb := decodeErrorBody([]byte(c.body))
 		e := classify("Op", c.status, eb, c.customer)
 		if e.Kind != c.kind || e.Retryable() != c.retry {
 			t.Errorf("%d %s: kind %s retryable %v; want %s %v", c.status, c.body, e.Kind, e.Retryable(), c.kind, c.retry)
@@ -59,7 +75,7 @@ func TestClassify(t *testing.T) {
 		{400, `{"error":"invalid_resource"}`, KindBadRequest},
 	}
 	for _, c := range tokenCases {
-		eb, _ := decodeErrorBody([]byte(c.body))
+		eb := decodeErrorBody([]byte(c.body))
 		if k := classifyTokenError("AcquireToken", c.status, eb).Kind; k != c.kind {
 			t.Errorf("token %d %s: %s, want %s", c.status, c.body, k, c.kind)
 		}

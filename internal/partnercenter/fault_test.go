@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package partnercenter_test
 
 import (
@@ -258,7 +274,7 @@ func TestLostPOSTAcrossRestartIsNotDuplicated(t *testing.T) {
 	agreed := time.Now().Add(-time.Hour)
 	e.sim.DropNextPOSTResponses(10)
 	_, err := e.client.CreateLegacyAgreement(ctx(t), custNoMCA, contact, pcsim.TemplateMCA, agreed, pc.WithRequestID(rid))
-	wantKind(t, err, pc.KindTransient)
+	_ = wantKind(t, err, pc.KindTransient)
 	if n := len(e.sim.CustomerAgreements(partnerID, custNoMCA)); n != 1 {
 		t.Fatalf("the first POST committed once: want 1 record, got %d", n)
 	}

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package partnercenter
 
 import (
@@ -41,7 +57,7 @@ func FuzzDecodeErrorBody(f *testing.F) {
 		if status < 100 || status > 599 {
 			status = 400 + (status%100+100)%100
 		}
-		eb, _ := decodeErrorBody(body)
+		eb := decodeErrorBody(body)
 		e := classify("Op", status, eb, true)
 		if e.Kind == "" {
 			t.Fatal("empty kind")
@@ -193,7 +209,7 @@ func FuzzDecodeTokenAnswer(f *testing.F) {
 // The status codes an error body can come with do not change 600061.
 func TestDuplicateWhateverStatus(t *testing.T) {
 	for _, st := range []int{http.StatusBadRequest, http.StatusConflict, http.StatusForbidden, http.StatusInternalServerError} {
-		eb, _ := decodeErrorBody([]byte(`{"code":600061}`))
+		eb := decodeErrorBody([]byte(`{"code":600061}`))
 		if k := classify("Op", st, eb, true).Kind; k != KindDuplicateSignatory {
 			t.Fatalf("status %d: %s", st, k)
 		}

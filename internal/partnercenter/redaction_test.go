@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package partnercenter_test
 
 import (
@@ -32,7 +48,7 @@ func straddle(s string, cut int) string {
 
 // everyForm lists every encoded form of every secret.
 func everyForm() string {
-	var parts []string
+	parts := make([]string, 0, len(hostileSecrets))
 	for _, s := range hostileSecrets {
 		parts = append(parts, encodedForms(s)...)
 	}
@@ -116,7 +132,7 @@ func TestAPIErrorTextIsRedactedBeforeItIsCut(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := hostileServer(t, http.StatusOK, tokenOK, map[string]any{"code": 900400, "description": desc})
 			_, err := hostileClient(t, srv).GetDirectSignedStatus(ctx(t), custDirect)
-			wantKind(t, err, pc.KindBadRequest)
+			_ = wantKind(t, err, pc.KindBadRequest)
 			assertNoSecretPrefix(t, err.Error())
 		})
 	}

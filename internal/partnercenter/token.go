@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package partnercenter
 
 // Tokens come from the Entra ID v1 endpoint (§2). This is a small
@@ -175,7 +191,7 @@ func (c *Client) appUserCredentials(ctx context.Context) (Credentials, string, e
 	}
 	rt := c.currentRefreshToken(creds.RefreshToken)
 	if rt == "" {
-		return Credentials{}, "", credentialsError(OpAcquireToken, "no refresh token in the credentials (key "+SecretKeyRefreshToken+")", nil)
+		return Credentials{}, "", credentialsError(OpAcquireToken, "no refresh token in the credentials (key "+SecretKeyRefreshToken+")")
 	}
 	return creds, rt, nil
 }
@@ -290,7 +306,7 @@ func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.tokURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return tokenAnswer{}, 0, credentialsError(OpAcquireToken, "building the token request failed", nil)
+		return tokenAnswer{}, 0, credentialsError(OpAcquireToken, "building the token request failed")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -316,7 +332,7 @@ func (c *Client) tokenRequest(ctx context.Context, form url.Values) (tokenAnswer
 			outcome = OutcomeThrottled
 		}
 		c.observe(OpAcquireToken, outcome, resp.StatusCode, d)
-		eb, _ := decodeErrorBody(body)
+		eb := decodeErrorBody(body)
 		e := classifyTokenError(OpAcquireToken, resp.StatusCode, eb)
 		if e.Kind == KindThrottled {
 			e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())

@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package pcsim
 
 import (
@@ -244,7 +260,7 @@ type StatePartner struct {
 func (s *Server) State() []StatePartner {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []StatePartner
+	var out []StatePartner //nolint:prealloc // nil (JSON null) when there is no partner, as before
 	for _, p := range s.partners {
 		sp := StatePartner{TenantID: p.TenantID, Type: p.Type, RequireMFA: p.mfaRequired, HasRefresh: p.refreshToken != "", Customers: []StateCustomer{}, Attestation: []Attestation{}}
 		for _, c := range p.customers {

@@ -1,7 +1,24 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package pcsim
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"reflect"
@@ -313,7 +330,7 @@ func TestStartExpirationTime(t *testing.T) {
 	_, m = startAtt(t, s, u, app, enh(map[string]any{"expirationTime": 5}))
 	short = m["attestationId"].(string)
 	clk.Advance(5 * time.Minute)
-	if err := s.Accept(short); err != ErrLinkExpired {
+	if err := s.Accept(short); !errors.Is(err, ErrLinkExpired) {
 		t.Fatalf("accept after 5 minutes: %v", err)
 	}
 	for _, bad := range []any{4, 0, -5, 10081, 60.5, "60", true} {

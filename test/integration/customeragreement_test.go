@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package integration
 
 import (
@@ -289,7 +305,7 @@ var _ = Describe("Partner Center faults", func() {
 		// Each 429 pauses every call of the tenant for Retry-After, so a storm of n answers lasts
 		// about n seconds when the calls come one by one.
 		sim.Throttle(10, time.Second)
-		var cas []*v1alpha1.CustomerAgreement
+		cas := make([]*v1alpha1.CustomerAgreement, 0, 10)
 		for i := range 10 {
 			cas = append(cas, createAgreement(ns, throttledID(i), partnerA))
 		}

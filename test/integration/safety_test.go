@@ -1,3 +1,19 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package integration
 
 import (
@@ -138,7 +154,7 @@ var _ = Describe("Who may cause a legal act", func() {
 		unknown := "e0000000-0000-4000-8000-0000000000fe"
 		eveSignatory := &v1alpha1.Signatory{FirstName: "Eve", LastName: "Mallory", Email: "eve@attacker.example"}
 		callsBefore := requests(custB, "") + requests(known, "") + requests(unknown, "")
-		var cas []*v1alpha1.CustomerAgreement
+		cas := make([]*v1alpha1.CustomerAgreement, 0, 3)
 		for i, spec := range []v1alpha1.CustomerAgreementSpec{
 			{CustomerTenantID: custB, Signatory: eveSignatory},
 			{CustomerTenantID: known, ManagementPolicy: v1alpha1.ManagementPolicyObserve},
