@@ -141,9 +141,6 @@ func AsPoll() CallOption { return func(o *callOptions) { o.poll = true } }
 // business error) use a new one.
 func WithRequestID(id string) CallOption { return func(o *callOptions) { o.requestID = id } }
 
-// WithCorrelationID sets the operation's MS-CorrelationId.
-func WithCorrelationID(id string) CallOption { return func(o *callOptions) { o.correlationID = id } }
-
 // Client talks to Partner Center for one partner tenant. It is safe for
 // concurrent use.
 type Client struct {

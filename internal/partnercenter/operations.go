@@ -76,13 +76,6 @@ func (c *Client) GetAgreementMetadata(ctx context.Context) (AgreementMetadata, e
 	}
 }
 
-// InvalidateMetadata drops the cached metadata.
-func (c *Client) InvalidateMetadata() {
-	c.metaMu.Lock()
-	defer c.metaMu.Unlock()
-	c.metaExpiry = time.Time{}
-}
-
 func (c *Client) cachedMetadata() (AgreementMetadata, bool) {
 	c.metaMu.Lock()
 	defer c.metaMu.Unlock()
