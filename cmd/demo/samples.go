@@ -17,17 +17,15 @@ limitations under the License.
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/operator"
@@ -50,7 +48,7 @@ const (
 	AnnotationScenario = "demo.mca.dev/scenario"
 )
 
-// kustomizationFile lists the sample resources; the demo applies exactly those.
+// kustomizationFile lists the sample resources; the demo applies exactly what it builds.
 const kustomizationFile = "kustomization.yaml"
 
 // seedFile is the simulator's seed in the samples directory (not a Kubernetes resource).
@@ -141,98 +139,57 @@ func expectationOf(ca *v1alpha1.CustomerAgreement) (expectation, error) {
 	return e, nil
 }
 
-// sampleFiles returns the resource files config/samples/kustomization.yaml lists, in its order.
-func sampleFiles(dir string) ([]string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, kustomizationFile))
-	if err != nil {
-		return nil, err
-	}
-	var k struct {
-		Resources []string `json:"resources"`
-	}
-	if err := yaml.Unmarshal(b, &k); err != nil {
-		return nil, fmt.Errorf("%s: %w", kustomizationFile, err)
-	}
-	if len(k.Resources) == 0 {
-		return nil, fmt.Errorf("%s lists no resources", filepath.Join(dir, kustomizationFile))
-	}
-	return k.Resources, nil
-}
-
 // scheme holds the built-in types and the operator's API.
 var scheme = operator.Scheme()
 
-var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*$`)
-
-// decodeFile decodes every YAML document of a file into a typed object of the operator's scheme.
-// Unknown fields are errors, so that a typo in a sample fails here rather than being dropped.
-func decodeFile(path string) ([]client.Object, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme, json.SerializerOptions{Strict: true})
-	var out []client.Object
-	for i, doc := range docSeparator.Split(string(b), -1) {
-		if len(bytes.TrimSpace(stripComments([]byte(doc)))) == 0 {
-			continue
-		}
-		js, err := yaml.YAMLToJSON([]byte(doc))
-		if err != nil {
-			return nil, fmt.Errorf("%s, document %d: %w", path, i+1, err)
-		}
-		obj, _, err := dec.Decode(js, nil, nil)
-		if err != nil {
-			return nil, fmt.Errorf("%s, document %d: %w", path, i+1, err)
-		}
-		co, ok := obj.(client.Object)
-		if !ok {
-			return nil, fmt.Errorf("%s, document %d: %T is not an object", path, i+1, obj)
-		}
-		out = append(out, co)
-	}
-	return out, nil
-}
-
-// stripComments drops comment-only lines, to tell an empty document from a real one.
-func stripComments(b []byte) []byte {
-	var out [][]byte
-	for _, l := range bytes.Split(b, []byte("\n")) {
-		if t := bytes.TrimSpace(l); len(t) > 0 && t[0] != '#' {
-			out = append(out, l)
-		}
-	}
-	return bytes.Join(out, []byte("\n"))
-}
-
-// loadSamples decodes the sample resources of dir and checks the demo annotations of every
+// loadSamples builds the kustomization of dir with kustomize's own engine (krusty), exactly as
+// `kubectl apply -k` would, decodes every resource strictly into the operator's scheme (a typo in
+// a sample fails here rather than being dropped), and checks the demo annotations of every
 // CustomerAgreement. The objects come back in apply order: namespaces, secrets, partner tenants,
-// customer agreements (then anything else), each group in file order.
+// customer agreements (then anything else), each group in the kustomization's order.
 func loadSamples(dir string) ([]sample, error) {
-	files, err := sampleFiles(dir)
+	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("building %s: %w", dir, err)
+	}
+	if resMap.Size() == 0 {
+		return nil, fmt.Errorf("%s lists no resources", filepath.Join(dir, kustomizationFile))
 	}
 	var out []sample
-	for _, f := range files {
-		objs, err := decodeFile(filepath.Join(dir, f))
+	for _, res := range resMap.Resources() {
+		where := fmt.Sprintf("%s: %s %s", dir, res.GetKind(), res.GetName())
+		js, err := res.MarshalJSON()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", where, err)
 		}
-		if len(objs) == 0 {
-			return nil, fmt.Errorf("%s holds no object", f)
+		o, err := decodeObject(js)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
 		}
-		for _, o := range objs {
-			if ca, ok := o.(*v1alpha1.CustomerAgreement); ok {
-				if _, err := expectationOf(ca); err != nil {
-					return nil, fmt.Errorf("%s: %w", f, err)
-				}
+		if ca, ok := o.(*v1alpha1.CustomerAgreement); ok {
+			if _, err := expectationOf(ca); err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
 			}
-			out = append(out, sample{File: f, Object: o})
 		}
+		out = append(out, sample{File: where, Object: o})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return applyRank(out[i].Object) < applyRank(out[j].Object) })
 	return out, nil
+}
+
+// decodeObject decodes one resource into a typed object of the operator's scheme; unknown fields
+// are errors.
+func decodeObject(js []byte) (client.Object, error) {
+	dec := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme, json.SerializerOptions{Strict: true})
+	obj, _, err := dec.Decode(js, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	co, ok := obj.(client.Object)
+	if !ok {
+		return nil, fmt.Errorf("%T is not an object", obj)
+	}
+	return co, nil
 }
 
 func applyRank(o runtime.Object) int {
