@@ -712,6 +712,7 @@ func plotAcceptanceCDF(path string, sorted []float64, r *Enhanced) error {
 	p.X.Label.Text = "seconds from the signatory's acceptance to the agreement"
 	p.Y.Label.Text = "share of accepted customers"
 	p.Y.Min, p.Y.Max = 0, 1
+	p.X.Min, p.X.Max = 0, 1.05*max(1.5*r.BoundSeconds, r.AcceptedDelayMax, 1)
 	p.Legend.Top, p.Legend.Left = false, false
 	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(10), vg.Points(10)
 	p.Add(plotter.NewGrid())
