@@ -1,6 +1,9 @@
 // Command bench measures the operator against a local control plane (envtest) and the Partner
-// Center simulator: onboarding of N customers, the sequential loop a partner's script runs over
-// the same customers, and the steady state of M settled customers over one resync cycle.
+// Center simulator. The headline is the enhanced onboarding (enhanced.go): 2,000 customers
+// needing an attestation, whose signatories (played by the simulator) accept early, late or
+// never, with time scaled down (10-minute links, ~15 min). Then the legacy onboarding of N
+// customers, the sequential loop a partner's script runs over the same customers, and the steady
+// state of M settled customers over one resync cycle.
 //
 // The manager runs as a separate process (built from ./cmd/manager, exactly as shipped), so its
 // peak RSS and CPU time are its own; the simulator and the control plane run under this process.
@@ -9,6 +12,9 @@
 //	make bench BENCH_ARGS="--customers 10000 --skip-sequential"  # onboarding of 10,000
 //	make bench BENCH_ARGS="--steady-customers 1000"              # a quick run (~4 min)
 //	make bench BENCH_ARGS="--pprof"                              # also save CPU and heap profiles of the manager
+//	make bench BENCH_ARGS="--skip-onboarding --skip-steady"      # the enhanced onboarding only (~15 min)
+//	make bench BENCH_ARGS="--enhanced-customers 200 --enhanced-link-lifetime 5m --skip-onboarding --skip-steady"  # a quick one (~6 min)
+//	make bench BENCH_ARGS="--skip-enhanced"                      # the other phases only
 //
 // It prints a table and writes bench-results.json and bench-convergence.png under --out.
 // What is timed: every object (Secret, PartnerTenant, CustomerAgreements) exists before the
@@ -56,6 +62,7 @@ type options struct {
 	managerEnv      multiFlag
 	importCustomers int
 	skipImport      bool
+	enhanced        enhancedOptions
 }
 
 type multiFlag []string
@@ -84,13 +91,14 @@ func main() {
 	flag.BoolVar(&o.skipOnboarding, "skip-onboarding", false, "Skip the onboarding phase (and the sequential loop).")
 	flag.BoolVar(&o.skipSequential, "skip-sequential", false, "Skip the sequential loop.")
 	flag.BoolVar(&o.skipSteady, "skip-steady", false, "Skip the steady-state phase.")
-	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "Give up after this long.")
+	flag.DurationVar(&o.timeout, "timeout", time.Hour, "Give up after this long.")
 	flag.BoolVar(&o.pprof, "pprof", false, "Run the manager with a pprof endpoint (this binary in manager mode, same wiring as cmd/manager) and save CPU and heap profiles under --out.")
 	flag.IntVar(&o.idleConns, "pc-max-idle-conns-per-host", 0, "Experiment: run the manager (this binary in manager mode) with a Partner Center HTTP client keeping this many idle connections per host.")
 	flag.Var(&o.managerEnv, "manager-env", "KEY=VALUE added to the manager's environment (repeatable), e.g. GOMEMLIMIT=100MiB.")
 	flag.IntVar(&o.importCustomers, "import-customers", 10000, "Import: customers imported by kubectl mca import.")
 	flag.BoolVar(&o.skipImport, "skip-import", false, "Skip the kubectl mca import phase.")
 	flag.BoolVar(&o.verbose, "v", false, "Log progress of the control plane.")
+	o.enhanced.flags(flag.CommandLine)
 	flag.Parse()
 
 	if o.verbose {
@@ -151,6 +159,11 @@ func run(o options) error {
 		RateQPS: o.rate, RateBurst: o.burst, ClientQPS: o.ptQPS, ClientBurst: o.ptBurst, MaxConcurrentReconciles: o.maxConcurrent,
 		SteadyResyncInterval: o.resync.String(), ManagerEnv: o.managerEnv, PCMaxIdleConnsPerHost: o.idleConns, GOMAXPROCSHost: numCPU(), StartedAt: time.Now().UTC().Format(time.RFC3339),
 	}}
+	if !o.enhanced.skip {
+		if err := runEnhanced(ctx, o, bin, tmp, res); err != nil {
+			return fmt.Errorf("enhanced onboarding: %w", err)
+		}
+	}
 	var onbCurve, seqCurve []float64
 	if !o.skipOnboarding {
 		ob, curve, err := onboarding(ctx, o, bin, tmp)
@@ -208,6 +221,9 @@ func run(o options) error {
 	fmt.Printf("\nwrote %s", path)
 	if res.Plot != "" {
 		fmt.Printf(" and %s", res.Plot)
+	}
+	if res.Enhanced != nil {
+		fmt.Printf(" and %s", res.Enhanced.Plot)
 	}
 	fmt.Println()
 	return nil

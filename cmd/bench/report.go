@@ -14,6 +14,7 @@ import (
 
 // Results is bench-results.json.
 type Results struct {
+	Enhanced    *Enhanced    `json:"enhanced,omitempty"`
 	Config      ResultConfig `json:"config"`
 	Onboarding  *Onboarding  `json:"onboarding,omitempty"`
 	Sequential  *Sequential  `json:"sequential,omitempty"`
@@ -49,6 +50,9 @@ type Target struct {
 
 func targets(r *Results) []Target {
 	var ts []Target
+	if r.Enhanced != nil {
+		ts = append(ts, r.Enhanced.Targets...)
+	}
 	if ob := r.Onboarding; ob != nil {
 		ts = append(ts,
 			Target{"onboarding efficiency", "≥ 0.9 of the bound", fmt.Sprintf("%.3f (%.2fs bound / %.2fs)", ob.Efficiency, ob.BoundSeconds, ob.Seconds), ob.Efficiency >= 0.9},
@@ -78,6 +82,7 @@ func printTable(w io.Writer, r *Results) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k string, v ...any) { fmt.Fprintf(tw, "  %s\t%s\n", k, fmt.Sprint(v...)) }
+	printEnhanced(tw, r.Enhanced)
 	if ob := r.Onboarding; ob != nil {
 		fmt.Fprintf(tw, "\nONBOARDING (%d customers: %d NoMCA+LegacyConfirmation, %d attested, %d legacy+LegacyConfirmation)\n",
 			ob.Customers, ob.Mix["NoMCA"], ob.Mix["Attested"], ob.Mix["Legacy"])

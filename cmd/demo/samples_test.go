@@ -381,4 +381,3 @@ spec: {partnerTenantRef: {name: p}, customerTenantId: aaaaaaaa-0000-0000-0000-00
 		})
 	}
 }
-
