@@ -28,6 +28,7 @@ import (
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/mca"
 	"github.com/mca-operator/mca-operator/internal/metrics"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
 
 // This file turns the outcome of a reconcile into the conditions the controller owns. No
@@ -105,8 +106,13 @@ func duplicate() *outcome {
 	return &outcome{kind: kindStalled, reason: v1alpha1.ReasonDuplicateSignatory, message: mca.DuplicateMessage, duplicate: true}
 }
 
-// failed translates a Partner Center error into an outcome.
+// failed translates a Partner Center error into an outcome. A deferred poll changes nothing: the
+// tenant's poll share was spent, and the customer is checked again when it has room.
 func (s *scope) failed(err error) *outcome {
+	if pc.KindOf(err) == pc.KindPollDeferred {
+		after, _ := pc.RetryAfter(err)
+		return &outcome{kind: kindUnchanged, retryAfter: max(after, time.Millisecond)}
+	}
 	f := classify(err)
 	if f.RetryAfter > 0 || !f.Stalled {
 		o := transient(f.Reason, f.Message, err)

@@ -312,12 +312,14 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 				return nil, c.finalError(ctx, r.op, lastErr)
 			}
 		}
-		paused, err := c.pacer.wait(ctx, r.opts.poll, c.cfg.MaxInlineWait)
-		if err != nil {
+		paused, deferred, err := c.pacer.wait(ctx, r.opts.poll, c.cfg.MaxInlineWait)
+		switch {
+		case err != nil:
 			return nil, c.finalError(ctx, r.op, lastErr)
-		}
-		if paused > 0 {
+		case paused > 0:
 			return nil, pausedError(r.op, paused)
+		case deferred > 0:
+			return nil, deferredError(r.op, deferred)
 		}
 		tok, err := c.token(ctx, r.auth)
 		if err != nil {

@@ -38,6 +38,9 @@ const (
 	KindAttestationNotAccepted ErrorKind = "AttestationNotAccepted"
 	// KindAttestationExpired: the attestation's link expired; start a new one (modeled code).
 	KindAttestationExpired ErrorKind = "AttestationExpired"
+	// KindPollDeferred: the polls' share of the tenant's rate is spent; nothing was sent. Come
+	// back after RetryAfter.
+	KindPollDeferred ErrorKind = "PollDeferred"
 	// KindNotSupported: the partner tenant's Partner Center does not serve the operation (the
 	// modeled GET of an attestation answering 404 or 405).
 	KindNotSupported ErrorKind = "NotSupported"

@@ -227,6 +227,9 @@ func mergeConfig(dst *pc.Config, src pc.Config) {
 	if src.Burst != 0 {
 		dst.Burst = src.Burst
 	}
+	if src.PollShare != 0 {
+		dst.PollShare = src.PollShare
+	}
 	if src.MaxRetries != 0 {
 		dst.MaxRetries = src.MaxRetries
 	}

@@ -57,28 +57,49 @@ func newPacer(qps float64, burst int, pollShare float64) *pacer {
 	}
 }
 
+// maxPollWait is the longest a poll waits for its share of the rate inside a call. Past it the
+// poll is deferred: the caller comes back later instead of holding a worker that a first
+// observation or a write needs.
+const maxPollWait = 50 * time.Millisecond
+
 // wait blocks until a call may be sent. A pause longer than maxInline is not waited out here:
-// the caller gets the time left, to come back later without holding a worker.
-func (p *pacer) wait(ctx context.Context, poll bool, maxInline time.Duration) (time.Duration, error) {
+// the caller gets the time left (paused), to come back later without holding a worker; likewise
+// a poll whose share of the rate is spent for longer than maxPollWait (deferred).
+func (p *pacer) wait(ctx context.Context, poll bool, maxInline time.Duration) (paused, deferred time.Duration, err error) {
 	if left := p.pauseLeft(time.Now()); left > 0 {
 		if left > maxInline || !fitsDeadline(ctx, left) {
-			return left, nil
+			return left, 0, nil
 		}
-		t := time.NewTimer(left)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return 0, ctx.Err()
-		case <-t.C:
+		if !sleepCtx(ctx, left) {
+			return 0, 0, ctx.Err()
 		}
 	}
 	p.recover(time.Now())
 	if poll {
-		if err := p.polls.Wait(ctx); err != nil {
-			return 0, err
+		r := p.polls.Reserve()
+		if d := r.Delay(); d > maxPollWait {
+			r.Cancel()
+			return 0, d, nil
+		} else if !sleepCtx(ctx, d) {
+			r.Cancel()
+			return 0, 0, ctx.Err()
 		}
 	}
-	return 0, p.limiter.Wait(ctx)
+	return 0, 0, p.limiter.Wait(ctx)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 func (p *pacer) pauseLeft(now time.Time) time.Duration {
@@ -118,6 +139,12 @@ func (p *pacer) recover(now time.Time) {
 	}
 	frac := rate.Limit(float64(since) / float64(recoveryPeriod))
 	p.limiter.SetLimitAt(now, p.reducedTo+(p.full-p.reducedTo)*frac)
+}
+
+// deferredError tells the caller of a poll to come back when the poll share has room again.
+func deferredError(op string, after time.Duration) *Error {
+	return &Error{Kind: KindPollDeferred, Operation: op, RetryAfter: after,
+		Message: "the polls' share of this partner tenant's rate is spent; the poll is deferred"}
 }
 
 // pausedError tells the caller of op to come back when the tenant's pause is over.

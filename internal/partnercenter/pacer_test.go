@@ -67,3 +67,34 @@ func TestThrottlePausesTheWholeTenant(t *testing.T) {
 		t.Fatalf("%d requests, want the 8 calls and the one retried", len(recs))
 	}
 }
+
+// A poll whose share of the rate is spent is deferred at once, without a request and without
+// holding the caller: a first observation or a write of another customer goes first.
+func TestPollsBeyondTheirShareAreDeferred(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *pc.Config) { c.QPS, c.Burst, c.PollShare = 10, 10, 0.1 }))
+	att, err := e.client.StartEnhancedAttestation(ctx(t), pc.EnhancedAttestationRequest{CompanyName: "Coho", SignatoryFirstName: "A",
+		SignatoryLastName: "B", SignatoryEmail: "a@coho.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.GetEnhancedAttestation(ctx(t), att.AttestationID); err != nil {
+		t.Fatal(err)
+	}
+	before := len(apiRequests(e.sim.Requests()))
+	start := time.Now()
+	_, err = e.client.GetEnhancedAttestation(ctx(t), att.AttestationID)
+	pe := wantKind(t, err, pc.KindPollDeferred)
+	if took := time.Since(start); took > 200*time.Millisecond {
+		t.Fatalf("the deferred poll held its caller for %s", took)
+	}
+	if pe.RetryAfter <= 0 {
+		t.Fatalf("no time to come back after: %+v", pe)
+	}
+	if n := len(apiRequests(e.sim.Requests())) - before; n != 0 {
+		t.Fatalf("a deferred poll sent %d requests", n)
+	}
+	// Other calls are not held back by the polls' share.
+	if _, err := e.client.ListCustomerAgreements(ctx(t), custNoMCA); err != nil {
+		t.Fatal(err)
+	}
+}
