@@ -24,6 +24,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/delivery/mailbox"
 	"github.com/mca-operator/mca-operator/internal/pcsim"
 )
 
@@ -47,6 +48,7 @@ type enhancedOptions struct {
 	seed                uint64
 	wireVariants        string
 	earlyShare, lateShr float64
+	deliveriesPerMinute int
 }
 
 func (e *enhancedOptions) flags(fs *flag.FlagSet) {
@@ -64,6 +66,7 @@ func (e *enhancedOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&e.duration, "enhanced-duration", 0, "Enhanced onboarding: stop after this long even if late signatories or renewals are still to come (0: until every accepting customer has its agreement and every never-accepting customer's link was renewed once).")
 	fs.Uint64Var(&e.seed, "enhanced-seed", 1, "Enhanced onboarding: seed of the signatories' fates and times.")
 	fs.StringVar(&e.wireVariants, "enhanced-wire-variants", "", `Enhanced onboarding: the simulator's wire variants as JSON (pcsim.WireVariants), e.g. '{"attestationGet":"405"}'.`)
+	fs.IntVar(&e.deliveriesPerMinute, "enhanced-deliveries-per-minute", 6000, "Enhanced onboarding: the PartnerTenant's spec.linkDelivery.maxPerMinute (each link is emailed through a real SMTP server on 127.0.0.1).")
 	e.earlyShare, e.lateShr = 0.60, 0.25
 }
 
@@ -153,7 +156,7 @@ func enhancedAgreement(c ecustomer) *v1alpha1.CustomerAgreement {
 }
 
 // createEnhancedPartnerTenant is createPartnerTenant with the poll share and the link lifetime.
-func (cp *controlPlane) createEnhancedPartnerTenant(ctx context.Context, simURL string, e enhancedOptions) error {
+func (cp *controlPlane) createEnhancedPartnerTenant(ctx context.Context, simURL string, e enhancedOptions, mb *mailbox.Server) error {
 	if err := cp.cl.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: partnerSecretName},
 		StringData: map[string]string{"clientId": partnerClientID, "clientSecret": partnerClientSecret, "refreshToken": partnerRefreshToken},
@@ -169,8 +172,65 @@ func (cp *controlPlane) createEnhancedPartnerTenant(ctx context.Context, simURL 
 			RateLimit:            &v1alpha1.RateLimit{QPS: int32(e.rate), Burst: int32(e.burst), PollShare: e.pollShare},
 			Attestation:          &v1alpha1.PartnerAttestationSettings{LinkLifetime: &metav1.Duration{Duration: e.linkLifetime}},
 			AllowedNamespaces:    &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll},
+			// Every link goes through a real SMTP server, with one reminder (time scaled down as
+			// the link lifetime is) and the new link after a renewal.
+			LinkDelivery: &v1alpha1.LinkDelivery{
+				Email: &v1alpha1.EmailDelivery{SMTP: v1alpha1.SMTPServer{Host: mb.Host(), Port: int32(mb.Port()), TLS: v1alpha1.SMTPTLSNone},
+					From: "Bench <mca@bench.example>"},
+				Reminders:    []metav1.Duration{{Duration: e.linkLifetime * 3 / 10}},
+				MaxPerMinute: int32(e.deliveriesPerMinute),
+			},
 		},
 	})
+}
+
+// Deliveries counts the messages the mailbox received during the enhanced phase.
+type Deliveries struct {
+	Initial  int `json:"initial"`
+	Reminder int `json:"reminder"`
+	Renewed  int `json:"renewed"`
+	// Duplicates: messages whose Message-ID the mailbox had received already.
+	Duplicates int `json:"duplicates"`
+	// PerSecond: messages over the time from the first to the last.
+	PerSecond float64 `json:"perSecond"`
+	// MaxPerMinute is the PartnerTenant's send rate.
+	MaxPerMinute int `json:"maxPerMinute"`
+}
+
+// countDeliveries reads the mailbox: the kind is in the Message-ID the operator derives.
+func countDeliveries(mb *mailbox.Server, perMinute int) Deliveries {
+	d := Deliveries{MaxPerMinute: perMinute}
+	seen := map[string]bool{}
+	var first, last time.Time
+	for _, m := range mb.Messages() {
+		p, err := m.Parse()
+		if err != nil {
+			continue
+		}
+		id := p.Header.Get("Message-Id")
+		if seen[id] {
+			d.Duplicates++
+		}
+		seen[id] = true
+		switch {
+		case strings.Contains(id, ".initial@"):
+			d.Initial++
+		case strings.Contains(id, ".renewed@"):
+			d.Renewed++
+		case strings.Contains(id, ".reminder"):
+			d.Reminder++
+		}
+		if first.IsZero() || m.Received.Before(first) {
+			first = m.Received
+		}
+		if m.Received.After(last) {
+			last = m.Received
+		}
+	}
+	if n := d.Initial + d.Reminder + d.Renewed; n > 1 && last.After(first) {
+		d.PerSecond = round(float64(n)/last.Sub(first).Seconds(), 2)
+	}
+	return d
 }
 
 // Enhanced is the result of the enhanced onboarding phase (the headline).
@@ -237,6 +297,7 @@ type Enhanced struct {
 	APIWrites               map[string]int `json:"apiServerWrites"`
 	PeakRSSMiB              float64        `json:"peakRssMiB"`
 	CPUSeconds              float64        `json:"cpuSeconds"`
+	Deliveries              Deliveries     `json:"deliveries"`
 	Settings                EnhancedConfig `json:"settings"`
 	Targets                 []Target       `json:"targets"`
 	Plot                    string         `json:"plot,omitempty"`
@@ -331,7 +392,12 @@ func runEnhanced(ctx context.Context, o options, bin, tmp string, res *Results) 
 		return err
 	}
 	defer cp.stop()
-	if err := cp.createEnhancedPartnerTenant(ctx, url, e); err != nil {
+	mb, err := mailbox.Start("127.0.0.1:0", mailbox.Options{})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = mb.Close() }()
+	if err := cp.createEnhancedPartnerTenant(ctx, url, e, mb); err != nil {
 		return err
 	}
 	objs := make([]*v1alpha1.CustomerAgreement, len(cs))
@@ -586,6 +652,7 @@ func runEnhanced(ctx context.Context, o options, bin, tmp string, res *Results) 
 		return fmt.Errorf("plot: %w", err)
 	}
 	r.Plot = png
+	r.Deliveries = countDeliveries(mb, e.deliveriesPerMinute)
 	res.Enhanced = r
 	return nil
 }
@@ -663,6 +730,7 @@ func enhancedTargets(r *Enhanced) []Target {
 		{"enhanced: customers with two agreements", "0", fmt.Sprint(r.CustomersWithTwoAgreements), r.CustomersWithTwoAgreements == 0},
 		{"enhanced: accepted customers without agreement at the end", "0", fmt.Sprint(r.AcceptedWithoutAgreement), r.AcceptedWithoutAgreement == 0},
 		{"enhanced: expired links not renewed", "0", fmt.Sprint(r.ExpiredNotRenewed), r.ExpiredNotRenewed == 0},
+		{"enhanced: duplicate link emails", "0", fmt.Sprint(r.Deliveries.Duplicates), r.Deliveries.Duplicates == 0},
 	}
 }
 
@@ -691,6 +759,9 @@ func printEnhanced(w io.Writer, r *Enhanced) {
 	row("new customer: creation → start call", fmt.Sprintf("%.2f s (created %.1f s into the run; calls %s)", r.NewCustomerStartSeconds, r.NewCustomerCreatedAt, strings.Join(r.NewCustomerCalls, ", ")))
 	row("links renewed", fmt.Sprintf("%d (%d for customers who had accepted; %d expired links not renewed)", r.LinksRenewed, r.RenewedForAccepting, r.ExpiredNotRenewed))
 	row("agreements without acceptance", r.AgreementsWithoutAcceptance)
+	d := r.Deliveries
+	row("links emailed (real SMTP)", fmt.Sprintf("initial %d, reminder %d, renewed %d; duplicates %d; %.1f messages/s (maxPerMinute %d)",
+		d.Initial, d.Reminder, d.Renewed, d.Duplicates, d.PerSecond, d.MaxPerMinute))
 	row("customers with two agreements", r.CustomersWithTwoAgreements)
 	row("status writes per customer", fmt.Sprintf("%.2f (max %d)", r.StatusWritesPerCustomer, r.StatusWritesMax))
 	row("API-server writes by the manager", kv(r.APIWrites))
