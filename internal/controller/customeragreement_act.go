@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -158,7 +159,8 @@ func (s *scope) linkUnavailable() *outcome {
 // of attestations, it is also how an acceptance is learnt. Idempotency key:
 // createFromAttestationRequestID(partner, customer, attestation id, refused attempts).
 func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.AttestationStatus, knownAccepted bool) *outcome {
-	reqID := createFromAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, a.ID, a.RefusedCreates)
+	attempt := s.r.refusals.of(a)
+	reqID := createFromAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, a.ID, attempt)
 	opts := []pc.CallOption{pc.WithRequestID(reqID)}
 	if !knownAccepted {
 		opts = append(opts, pc.AsPoll())
@@ -167,10 +169,10 @@ func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.Attestati
 	switch kind := pc.KindOf(err); {
 	case err == nil:
 	case kind == pc.KindAttestationNotAccepted:
-		a.RefusedCreates++
+		s.r.refusals.refused(a, attempt)
 		return s.awaitingAttestation()
 	case kind == pc.KindAttestationExpired:
-		a.RefusedCreates++
+		a.RefusedCreates = attempt + 1
 		a.Status = pc.StatusExpired
 		return transient(v1alpha1.ReasonLinkExpired, "The acceptance link of attestation "+a.ID+" expired; a new one is started.", nil)
 	case kind == pc.KindDuplicateSignatory:
@@ -186,7 +188,7 @@ func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.Attestati
 		if !knownAccepted {
 			// A refusal outside the model while nobody knows whether the signatory accepted:
 			// keep waiting; the link's expiry ends it.
-			a.RefusedCreates++
+			s.r.refusals.refused(a, attempt)
 			return s.awaitingAttestation()
 		}
 		var pe *pc.Error
@@ -230,6 +232,33 @@ func (s *scope) confirmLegacy(ctx context.Context) *outcome {
 		return s.writeFailed(err)
 	}
 	return s.created(ag, reqID, v1alpha1.MethodLegacyConfirmation, "", "Confirmed the customer's acceptance (legacy confirmation)")
+}
+
+// refusalCounter counts the create attempts Partner Center refused because the signatory had not
+// accepted yet. Each attempt after a refusal needs a new request id (Partner Center replays the
+// answer of a repeated one), but writing the count into status at every poll would cost a status
+// write per poll when polling is by create. The count lives here and reaches status every
+// refusalPersistEvery refusals: after a restart the first attempts replay at most that many old
+// refusals (no legal act; each is one poll) before a fresh request id.
+type refusalCounter struct{ m sync.Map }
+
+const refusalPersistEvery = 10
+
+// of is the number of refusals known for a: in memory, or as status last recorded it.
+func (c *refusalCounter) of(a *v1alpha1.AttestationStatus) int32 {
+	if v, ok := c.m.Load(a.ID); ok {
+		return max(v.(int32), a.RefusedCreates)
+	}
+	return a.RefusedCreates
+}
+
+// refused records the refusal of attempt, and writes the count into status every few refusals.
+func (c *refusalCounter) refused(a *v1alpha1.AttestationStatus, attempt int32) {
+	n := attempt + 1
+	c.m.Store(a.ID, n)
+	if n-a.RefusedCreates >= refusalPersistEvery {
+		a.RefusedCreates = n
+	}
 }
 
 // forget stops following an attestation.

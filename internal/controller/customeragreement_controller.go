@@ -85,6 +85,7 @@ type CustomerAgreementReconciler struct {
 
 	reads     readBudget
 	fullReads readBudget
+	refusals  refusalCounter
 }
 
 // +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=customeragreements,verbs=get;list;watch

@@ -106,3 +106,29 @@ func TestRefusedSignatoryKey(t *testing.T) {
 		t.Error("another method is a new attempt")
 	}
 }
+
+// Each create attempt after a refusal is a new request, without a status write per poll: the
+// count reaches status every few refusals, and a restart resumes from there.
+func TestRefusalCounter(t *testing.T) {
+	var c refusalCounter
+	a := &v1alpha1.AttestationStatus{ID: "att-1"}
+	seen := map[int32]bool{}
+	for i := range refusalPersistEvery {
+		attempt := c.of(a)
+		if seen[attempt] {
+			t.Fatalf("attempt %d repeated after a refusal", attempt)
+		}
+		seen[attempt] = true
+		c.refused(a, attempt)
+		if want := int32(0); i < refusalPersistEvery-1 && a.RefusedCreates != want {
+			t.Fatalf("refusal %d wrote status (refusedCreates %d)", i+1, a.RefusedCreates)
+		}
+	}
+	if a.RefusedCreates != refusalPersistEvery {
+		t.Fatalf("after %d refusals status holds %d", refusalPersistEvery, a.RefusedCreates)
+	}
+	var restarted refusalCounter
+	if got := restarted.of(a); got != refusalPersistEvery {
+		t.Fatalf("after a restart the next attempt is %d, want %d", got, refusalPersistEvery)
+	}
+}
