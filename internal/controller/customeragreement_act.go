@@ -163,7 +163,7 @@ func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.Attestati
 	reqID := createFromAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, a.ID, attempt)
 	opts := []pc.CallOption{pc.WithRequestID(reqID)}
 	if !knownAccepted {
-		opts = append(opts, pc.AsPoll())
+		opts = append(opts, pc.AsPoll("create/"+a.ID))
 	}
 	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, a.ID, s.templateID, opts...)
 	switch kind := pc.KindOf(err); {

@@ -128,12 +128,13 @@ type CallOption func(*callOptions)
 type callOptions struct {
 	requestID     string
 	correlationID string
-	poll          bool
+	pollKey       string
 }
 
-// AsPoll marks a call as a poll of an attestation awaiting the customer: it also passes the
-// tenant's poll bucket (Config.PollShare of the rate).
-func AsPoll() CallOption { return func(o *callOptions) { o.poll = true } }
+// AsPoll marks a call as a poll of an attestation awaiting the customer (key names what is
+// polled): it also takes a turn in the tenant's polls' share (Config.PollShare of the rate), and
+// is deferred (KindPollDeferred) when that turn is more than a moment away.
+func AsPoll(key string) CallOption { return func(o *callOptions) { o.pollKey = key } }
 
 // WithRequestID sets the operation's MS-RequestId (Partner Center's
 // idempotency key), e.g. one the controller persisted before a create so a
@@ -312,7 +313,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 				return nil, c.finalError(ctx, r.op, lastErr)
 			}
 		}
-		paused, deferred, err := c.pacer.wait(ctx, r.opts.poll, c.cfg.MaxInlineWait)
+		paused, deferred, err := c.pacer.wait(ctx, r.opts.pollKey, c.cfg.MaxInlineWait)
 		switch {
 		case err != nil:
 			return nil, c.finalError(ctx, r.op, lastErr)

@@ -40,6 +40,7 @@ type pacer struct {
 	full    rate.Limit
 
 	mu          sync.Mutex
+	pollSlots   map[string]time.Time // the slot reserved for a deferred poll, by poll key
 	pausedUntil time.Time
 	throttledAt time.Time
 	reducedTo   rate.Limit
@@ -65,7 +66,7 @@ const maxPollWait = 50 * time.Millisecond
 // wait blocks until a call may be sent. A pause longer than maxInline is not waited out here:
 // the caller gets the time left (paused), to come back later without holding a worker; likewise
 // a poll whose share of the rate is spent for longer than maxPollWait (deferred).
-func (p *pacer) wait(ctx context.Context, poll bool, maxInline time.Duration) (paused, deferred time.Duration, err error) {
+func (p *pacer) wait(ctx context.Context, pollKey string, maxInline time.Duration) (paused, deferred time.Duration, err error) {
 	if left := p.pauseLeft(time.Now()); left > 0 {
 		if left > maxInline || !fitsDeadline(ctx, left) {
 			return left, 0, nil
@@ -75,17 +76,49 @@ func (p *pacer) wait(ctx context.Context, poll bool, maxInline time.Duration) (p
 		}
 	}
 	p.recover(time.Now())
-	if poll {
-		r := p.polls.Reserve()
-		if d := r.Delay(); d > maxPollWait {
-			r.Cancel()
+	if pollKey != "" {
+		d, deferNow := p.pollSlot(pollKey, time.Now())
+		if deferNow {
 			return 0, d, nil
-		} else if !sleepCtx(ctx, d) {
-			r.Cancel()
+		}
+		if !sleepCtx(ctx, d) {
 			return 0, 0, ctx.Err()
 		}
 	}
 	return 0, 0, p.limiter.Wait(ctx)
+}
+
+// pollSlot gives a poll its turn in the polls' share. A poll that would wait longer than
+// maxPollWait keeps its reserved slot and is deferred until then: polls are served in the order
+// they asked, so every customer awaiting its signatory is checked in turn, and none holds a
+// worker meanwhile. A poll that comes back at its slot goes at once.
+func (p *pacer) pollSlot(key string, now time.Time) (time.Duration, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if at, ok := p.pollSlots[key]; ok {
+		if !now.Before(at) {
+			delete(p.pollSlots, key)
+			return 0, false
+		}
+		return at.Sub(now), true
+	}
+	d := p.polls.ReserveN(now, 1).DelayFrom(now)
+	if d <= maxPollWait {
+		return d, false
+	}
+	if p.pollSlots == nil {
+		p.pollSlots = map[string]time.Time{}
+	}
+	if len(p.pollSlots) > 4096 {
+		// Slots whose poll never came back (its customer was settled or deleted meanwhile).
+		for k, at := range p.pollSlots {
+			if now.Sub(at) > time.Minute {
+				delete(p.pollSlots, k)
+			}
+		}
+	}
+	p.pollSlots[key] = now.Add(d)
+	return d, true
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

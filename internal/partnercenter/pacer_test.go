@@ -97,4 +97,12 @@ func TestPollsBeyondTheirShareAreDeferred(t *testing.T) {
 	if _, err := e.client.ListCustomerAgreements(ctx(t), custNoMCA); err != nil {
 		t.Fatal(err)
 	}
+	// The deferred poll kept its turn: back at its slot, it goes at once, ahead of a poll that
+	// asks only now.
+	time.Sleep(pe.RetryAfter)
+	if _, err := e.client.GetEnhancedAttestation(ctx(t), att.AttestationID); err != nil {
+		t.Fatalf("the poll back at its slot: %v", err)
+	}
+	_, err = e.client.GetEnhancedAttestation(ctx(t), "another")
+	wantKind(t, err, pc.KindPollDeferred)
 }
