@@ -35,7 +35,6 @@ var generated = []string{
 	"api/v1alpha1/zz_generated.deepcopy.go",
 }
 
-
 // repoRoot is the repository root, found from this file's location.
 func repoRoot(t *testing.T) string {
 	t.Helper()
