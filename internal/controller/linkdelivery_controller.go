@@ -24,6 +24,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -83,6 +84,15 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 	}
 	ld := pt.Spec.LinkDelivery
 	if ld == nil || ca.Spec.Signatory == nil {
+		return reconcile.Result{}, nil
+	}
+	// A namespace the PartnerTenant no longer allows gets nothing more in the partner's name.
+	ns := &metav1.PartialObjectMetadata{}
+	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	if err := r.Client.Get(ctx, types.NamespacedName{Name: ca.Namespace}, ns); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	if !namespaceAllowed(pt.Spec.AllowedNamespaces, ns.Labels) {
 		return reconcile.Result{}, nil
 	}
 	r.Queue.SetRate(pt.Name, int(max(ld.MaxPerMinute, 1)))
