@@ -67,7 +67,7 @@ func (s *scope) partnerTenant(ctx context.Context) *outcome {
 // authorize refuses a namespace the PartnerTenant does not allow. Nothing of Partner Center is
 // read for such an object: not even whether the customer exists.
 func (s *scope) authorize(ctx context.Context) *outcome {
-	nsLabels, err := s.r.namespaceLabels(ctx, s.ca.Namespace)
+	nsLabels, err := namespaceLabels(ctx, s.r.Client, s.ca.Namespace)
 	if err != nil {
 		return transient(v1alpha1.ReasonPartnerCenterError, "Reading the namespace failed: "+err.Error(), err)
 	}
@@ -121,10 +121,10 @@ func namespaceAllowed(an *v1alpha1.AllowedNamespaces, nsLabels map[string]string
 }
 
 // namespaceLabels reads a namespace's labels from the metadata-only cache.
-func (r *CustomerAgreementReconciler) namespaceLabels(ctx context.Context, name string) (map[string]string, error) {
+func namespaceLabels(ctx context.Context, c client.Reader, name string) (map[string]string, error) {
 	ns := &metav1.PartialObjectMetadata{}
 	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
-	if err := r.Client.Get(ctx, types.NamespacedName{Name: name}, ns); err != nil {
+	if err := c.Get(ctx, types.NamespacedName{Name: name}, ns); err != nil {
 		return nil, err
 	}
 	return ns.Labels, nil
@@ -178,7 +178,7 @@ func (r *CustomerAgreementReconciler) claims(ctx context.Context, c *v1alpha1.Cu
 	if !strings.EqualFold(pt.Spec.TenantID, partnerTenantID) {
 		return false, nil
 	}
-	nsLabels, err := r.namespaceLabels(ctx, c.Namespace)
+	nsLabels, err := namespaceLabels(ctx, r.Client, c.Namespace)
 	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return false, nil

@@ -368,11 +368,11 @@ func (r *CustomerAgreementReconciler) rivalsOf(ctx context.Context, o client.Obj
 	if !ok {
 		return nil
 	}
-	return r.requests(ctx, client.MatchingFields{customerTenantIDField: norm(ca.Spec.CustomerTenantID)}, client.ObjectKeyFromObject(ca))
+	return customerRequests(ctx, r.Client, client.MatchingFields{customerTenantIDField: norm(ca.Spec.CustomerTenantID)}, client.ObjectKeyFromObject(ca))
 }
 
 func (r *CustomerAgreementReconciler) customersOf(ctx context.Context, o client.Object) []reconcile.Request {
-	return r.requests(ctx, client.MatchingFields{partnerTenantRefField: o.GetName()}, client.ObjectKey{})
+	return customerRequests(ctx, r.Client, client.MatchingFields{partnerTenantRefField: o.GetName()}, client.ObjectKey{})
 }
 
 // customersIn lists the CustomerAgreements of a namespace whose labels changed, and their rivals
@@ -396,9 +396,10 @@ func (r *CustomerAgreementReconciler) customersIn(ctx context.Context, o client.
 	return reqs
 }
 
-func (r *CustomerAgreementReconciler) requests(ctx context.Context, sel client.MatchingFields, except client.ObjectKey) []reconcile.Request {
+// customerRequests lists the CustomerAgreements an index selects, but except.
+func customerRequests(ctx context.Context, c client.Reader, sel client.MatchingFields, except client.ObjectKey) []reconcile.Request {
 	var list v1alpha1.CustomerAgreementList
-	if err := r.Client.List(ctx, &list, sel); err != nil {
+	if err := c.List(ctx, &list, sel); err != nil {
 		logf.FromContext(ctx).Error(err, "listing CustomerAgreements", "selector", sel)
 		return nil
 	}

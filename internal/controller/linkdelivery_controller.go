@@ -24,7 +24,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -87,12 +86,11 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 		return reconcile.Result{}, nil
 	}
 	// A namespace the PartnerTenant no longer allows gets nothing more in the partner's name.
-	ns := &metav1.PartialObjectMetadata{}
-	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
-	if err := r.Client.Get(ctx, types.NamespacedName{Name: ca.Namespace}, ns); err != nil {
+	nsLabels, err := namespaceLabels(ctx, r.Client, ca.Namespace)
+	if err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
-	if !namespaceAllowed(pt.Spec.AllowedNamespaces, ns.Labels) {
+	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
 		return reconcile.Result{}, nil
 	}
 	r.Queue.SetRate(pt.Name, int(max(ld.MaxPerMinute, 1)))
@@ -353,17 +351,7 @@ func (r *LinkDeliveryReconciler) SetupWithManager(mgr manager.Manager) error {
 }
 
 func (r *LinkDeliveryReconciler) customersOf(ctx context.Context, o client.Object) []reconcile.Request {
-	var list v1alpha1.CustomerAgreementList
-	if err := r.Client.List(ctx, &list, client.MatchingFields{partnerTenantRefField: o.GetName()}); err != nil {
-		return nil
-	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		if list.Items[i].Status.Attestation != nil {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-		}
-	}
-	return reqs
+	return customerRequests(ctx, r.Client, client.MatchingFields{partnerTenantRefField: o.GetName()}, client.ObjectKey{})
 }
 
 // attestationChanged passes creations and the updates that change what is to be delivered: the

@@ -31,7 +31,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -46,6 +45,8 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/mca-operator/mca-operator/test/internal/repo"
 )
 
 const (
@@ -55,16 +56,7 @@ const (
 
 type object = map[string]any
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the test source")
-	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
-
-func chartDir(t *testing.T) string { return filepath.Join(repoRoot(t), "charts", "mca-operator") }
+func chartDir(t *testing.T) string { return filepath.Join(repo.Root(t), "charts", "mca-operator") }
 
 func loadChart(t *testing.T) *chart.Chart {
 	t.Helper()
@@ -146,7 +138,7 @@ func renderChart(t *testing.T, overrides string) []object {
 func renderKustomize(t *testing.T, dir string) []object {
 	t.Helper()
 	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).
-		Run(filesys.MakeFsOnDisk(), filepath.Join(repoRoot(t), "config", dir))
+		Run(filesys.MakeFsOnDisk(), filepath.Join(repo.Root(t), "config", dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +303,7 @@ func TestChartMatchesKustomize(t *testing.T) {
 // TestChartImageIsTheProjectVersion: the chart's version and appVersion are the VERSION file, and
 // the default image tag follows them.
 func TestChartImageIsTheProjectVersion(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), "VERSION"))
+	data, err := os.ReadFile(filepath.Join(repo.Root(t), "VERSION"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +322,7 @@ func TestChartImageIsTheProjectVersion(t *testing.T) {
 // TestChartCopiesAreCurrent: the CRDs and the alert rules are copies of config/ (Helm cannot read
 // files outside the chart); `make chart` refreshes them.
 func TestChartCopiesAreCurrent(t *testing.T) {
-	root := repoRoot(t)
+	root := repo.Root(t)
 	pairs := map[string]string{
 		"charts/mca-operator/files/prometheus-rules.yaml": "config/prometheus/rules.yaml",
 	}
@@ -514,9 +506,9 @@ extraCA: {configMapName: ca}
 
 // TestManagerDoesNotLinkHelm: Helm is a test dependency; the manager binary must not carry it.
 func TestManagerDoesNotLinkHelm(t *testing.T) {
-	consultSources(t, "./cmd/manager")
+	repo.ConsultSources(t, "./cmd/manager")
 	cmd := exec.Command("go", "list", "-deps", "./cmd/manager")
-	cmd.Dir = repoRoot(t)
+	cmd.Dir = repo.Root(t)
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
@@ -528,42 +520,5 @@ func TestManagerDoesNotLinkHelm(t *testing.T) {
 		if strings.HasPrefix(dep, "helm.sh/") || strings.HasPrefix(dep, "github.com/google/go-containerregistry") {
 			t.Errorf("the manager links %s", dep)
 		}
-	}
-}
-
-// consultSources stats every Go file of the module's packages that the given packages build from,
-// and go.mod and go.sum. The test runs `go` in a subprocess, which go test's result cache does not
-// see; files the test itself consults are part of the cache key, so a change to any of them
-// reruns the test instead of replaying a stale pass.
-func consultSources(t *testing.T, pkgs ...string) {
-	t.Helper()
-	args := append([]string{"list", "-deps", "-f",
-		"{{if .Module}}{{if .Module.Main}}{{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{range .EmbedFiles}} {{.}}{{end}}{{end}}{{end}}"}, pkgs...)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = repoRoot(t)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	n := 0
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) == 0 {
-			continue
-		}
-		for _, f := range fields[1:] {
-			if _, err := os.Stat(filepath.Join(fields[0], f)); err != nil {
-				t.Fatal(err)
-			}
-			n++
-		}
-	}
-	for _, f := range []string{"go.mod", "go.sum"} {
-		if _, err := os.Stat(filepath.Join(repoRoot(t), f)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n == 0 {
-		t.Fatalf("go list found no source files for %v", pkgs)
 	}
 }

@@ -39,23 +39,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/mca-operator/mca-operator/test/internal/repo"
 )
 
 const tag = "registry.example/mca-operator:v0.0.0-test"
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the test source")
-	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
-
 func run(t *testing.T, env []string, program string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(program, args...)
-	cmd.Dir = repoRoot(t)
+	cmd.Dir = repo.Root(t)
 	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", program, strings.Join(args, " "), err, out)
@@ -75,7 +68,7 @@ func TestImage(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the image's binary is built for linux and run here")
 	}
-	consultSources(t, "./cmd/manager", "./hack/image")
+	repo.ConsultSources(t, "./cmd/manager", "./hack/image")
 	dir := t.TempDir()
 	buildImage(t, dir)
 
@@ -252,42 +245,5 @@ func checkSBOM(t *testing.T, path string) {
 		if strings.HasPrefix(mod, "helm.sh/") || strings.HasPrefix(mod, "github.com/google/go-containerregistry") {
 			t.Errorf("the manager links %s (a build or test tool)", mod)
 		}
-	}
-}
-
-// consultSources stats every Go file of the module's packages that the given packages build from,
-// and go.mod and go.sum. The test runs `go` in a subprocess, which go test's result cache does not
-// see; files the test itself consults are part of the cache key, so a change to any of them
-// reruns the test instead of replaying a stale pass.
-func consultSources(t *testing.T, pkgs ...string) {
-	t.Helper()
-	args := append([]string{"list", "-deps", "-f",
-		"{{if .Module}}{{if .Module.Main}}{{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{range .EmbedFiles}} {{.}}{{end}}{{end}}{{end}}"}, pkgs...)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = repoRoot(t)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	n := 0
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) == 0 {
-			continue
-		}
-		for _, f := range fields[1:] {
-			if _, err := os.Stat(filepath.Join(fields[0], f)); err != nil {
-				t.Fatal(err)
-			}
-			n++
-		}
-	}
-	for _, f := range []string{"go.mod", "go.sum"} {
-		if _, err := os.Stat(filepath.Join(repoRoot(t), f)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n == 0 {
-		t.Fatalf("go list found no source files for %v", pkgs)
 	}
 }
