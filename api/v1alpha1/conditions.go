@@ -77,7 +77,8 @@ const (
 	ReasonAwaitingCustomer = "AwaitingCustomerAcceptance"
 	// ReasonAwaitingDirectAcceptance: the customer has yet to accept in the Microsoft 365 admin center.
 	ReasonAwaitingDirectAcceptance = "AwaitingDirectAcceptance"
-	// ReasonAttestationStarted: an enhanced attestation was started and its link is in status.
+	// ReasonAttestationStarted: an enhanced attestation was started; its link is in the Secret that
+	// status.attestation.linkSecretRef names, never in status.
 	ReasonAttestationStarted = "AttestationStarted"
 	// ReasonLinkExpired: the acceptance link expired; a new attestation is started.
 	ReasonLinkExpired = "AcceptanceLinkExpired"

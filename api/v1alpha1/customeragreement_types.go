@@ -371,7 +371,7 @@ type CustomerAgreementStatus struct {
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// conditions: Ready, Reconciling, Stalled, DuplicateSignatory, ReattestationRequired,
-	// AwaitingCustomerAcceptance, AttestationNotPermitted, Paused.
+	// AwaitingCustomerAcceptance, AttestationNotPermitted, Paused, LinkDelivered.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

@@ -15,9 +15,9 @@ limitations under the License.
 */
 
 // Package pcsim is the project's stand-in for Microsoft Partner Center: a
-// real HTTP(S) server that speaks the wire contract of
-// partner-center-contract.md §§1-6 (the same contract internal/partnercenter
-// follows), so that tests against it say something about production.
+// real HTTP(S) server that speaks the wire contract docs/partner-center-api.md
+// describes (the same contract internal/partnercenter follows), so that tests
+// against it say something about production.
 //
 // # Running it
 //
