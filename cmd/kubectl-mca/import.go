@@ -392,31 +392,38 @@ func writeAtomic(path string, b []byte) error {
 	return os.Rename(f.Name(), path)
 }
 
+// kustomization is the kustomization.yaml an import writes.
+type kustomization struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Namespace  string   `json:"namespace"`
+	Resources  []string `json:"resources"`
+}
+
 // writeKustomization lists every CustomerAgreement manifest in dir (rewritten only on change).
 func writeKustomization(dir, ns string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
-	var res []string
+	res := []string{}
 	for _, e := range entries {
 		if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".yaml") && n != "kustomization.yaml" && !strings.HasPrefix(n, ".") {
 			res = append(res, n)
 		}
 	}
 	slices.Sort(res)
-	var b bytes.Buffer
-	b.WriteString("# Written by kubectl mca import: one CustomerAgreement per customer.\n")
-	b.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
-	fmt.Fprintf(&b, "namespace: %s\nresources:\n", ns)
-	for _, r := range res {
-		fmt.Fprintf(&b, "- %s\n", r)
+	b, err := encodeYAML(kustomization{
+		APIVersion: "kustomize.config.k8s.io/v1beta1", Kind: "Kustomization", Namespace: ns, Resources: res,
+	}, []string{"Written by kubectl mca import: one CustomerAgreement per customer."})
+	if err != nil {
+		return err
 	}
 	path := filepath.Join(dir, "kustomization.yaml")
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b.Bytes()) {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
 		return nil
 	}
-	return writeAtomic(path, b.Bytes())
+	return writeAtomic(path, b)
 }
 
 func printImportSummary(w io.Writer, s importSummary, failures []string, dir string, stdout bool) {

@@ -17,11 +17,14 @@ limitations under the License.
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
@@ -66,17 +69,17 @@ func customerTenantID(id string) (string, bool) {
 	return id, guidRE.MatchString(id) && id != "00000000-0000-0000-0000-000000000000" && id != "ffffffff-ffff-ffff-ffff-ffffffffffff"
 }
 
-// companyName makes Partner Center's company name acceptable to spec.companyName.
+// companyName makes Partner Center's company name (else its domain, else the tenant id)
+// acceptable to spec.companyName.
 func companyName(c pc.Customer, tenantID string) string {
-	s := strings.TrimFunc(invisibleRE.ReplaceAllString(c.CompanyName, ""), func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) })
-	if r := []rune(s); len(r) > 256 {
-		s = strings.TrimRightFunc(string(r[:256]), unicode.IsSpace)
-	}
-	if alnumRE.MatchString(s) {
-		return s
-	}
-	if c.Domain != "" {
-		return c.Domain
+	for _, s := range []string{c.CompanyName, c.Domain} {
+		s = strings.TrimFunc(invisibleRE.ReplaceAllString(s, ""), func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) })
+		if r := []rune(s); len(r) > 256 {
+			s = strings.TrimRightFunc(string(r[:256]), unicode.IsSpace)
+		}
+		if alnumRE.MatchString(s) {
+			return s
+		}
 	}
 	return tenantID
 }
@@ -158,7 +161,7 @@ func renderManifest(ptName, namespace, name, tenantID string, cust pc.Customer, 
 	var comments []string
 	comments = append(comments, fmt.Sprintf("Imported from Partner Center by kubectl mca import (PartnerTenant %s).", ptName))
 	if cust.Domain != "" {
-		comments = append(comments, "Domain: "+cust.Domain+".")
+		comments = append(comments, "Domain: "+cust.Domain)
 	}
 	newest, ok := pc.LatestAgreement(records)
 	if ok {
@@ -180,14 +183,45 @@ func renderManifest(ptName, namespace, name, tenantID string, cust pc.Customer, 
 			"usable for this customer. Name the customer's authorised signatory in spec.signatory, then",
 			"set spec.managementPolicy: Manage.")
 	}
-	b, err := yaml.Marshal(m)
+	return encodeYAML(m, comments)
+}
+
+// encodeYAML writes v (by its JSON field names) as one YAML document headed by comments. Values
+// from Partner Center reach the file only through the YAML encoder, comments included: each
+// comment is one line, with every character that could end it escaped (see commentLine).
+func encodeYAML(v any, comments []string) ([]byte, error) {
+	b, err := yaml.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	var out strings.Builder
-	for _, c := range comments {
-		out.WriteString("# " + c + "\n")
+	var doc yamlv3.Node
+	if err := yamlv3.Unmarshal(b, &doc); err != nil {
+		return nil, err
 	}
-	out.Write(b)
-	return []byte(out.String()), nil
+	if doc.Kind != yamlv3.DocumentNode || len(doc.Content) != 1 {
+		return nil, fmt.Errorf("encoding %T: not one YAML document", v)
+	}
+	lines := make([]string, len(comments))
+	for i, c := range comments {
+		lines[i] = commentLine(c)
+	}
+	doc.Content[0].HeadComment = strings.Join(lines, "\n")
+	var out bytes.Buffer
+	enc := yamlv3.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// commentLine makes s the text of one comment line: every character that is not graphic (line
+// breaks of any kind, other control and format characters) is written as its Go escape, and so
+// is the backslash, so that the escapes cannot be forged.
+func commentLine(s string) string {
+	q := strconv.QuoteToGraphic(s)
+	return strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
 }
