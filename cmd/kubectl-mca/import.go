@@ -204,7 +204,11 @@ func (a *app) runImport(ctx context.Context, o *importOptions) error {
 	}
 
 	seen := map[string]bool{}
+	guard := listGuard{listed: map[string]bool{}}
 	listErr := pcc.ListCustomers(ctx, o.pageSize, func(page pc.CustomersPage) error {
+		if err := guard.check(page); err != nil {
+			return err
+		}
 		if page.TotalCount > 0 {
 			prog.setTotal(page.TotalCount)
 		}
@@ -283,6 +287,40 @@ func (a *app) runImport(ctx context.Context, o *importOptions) error {
 		return fmt.Errorf("listing customers: %w", listErr)
 	case sum.Failed > 0:
 		return fmt.Errorf("%d customers could not be read; run the same command again to retry them", sum.Failed)
+	}
+	return nil
+}
+
+// listGuard stops a customers list that does not end (next links with a fresh continuation token
+// on every page): more pages than the count the first page announced allows, or a page that lists
+// only customers listed before.
+type listGuard struct {
+	pages     int
+	announced int // the first page's totalCount (0: none)
+	maxPages  int // from announced and the first page's size (0: no limit)
+	listed    map[string]bool
+}
+
+func (g *listGuard) check(page pc.CustomersPage) error {
+	g.pages++
+	if g.pages == 1 && page.TotalCount > 0 {
+		g.announced = page.TotalCount
+		perPage := max(1, len(page.Customers))
+		// One page more than the count needs: customers added while the list is read.
+		g.maxPages = (g.announced+perPage-1)/perPage + 1
+	}
+	if g.maxPages > 0 && g.pages > g.maxPages {
+		return fmt.Errorf("stopped at page %d: the first page announced %d customers, %d pages at most, but the next links do not end", g.pages, g.announced, g.maxPages)
+	}
+	fresh := 0
+	for _, c := range page.Customers {
+		if id := strings.ToLower(strings.TrimSpace(c.TenantID)); !g.listed[id] {
+			g.listed[id] = true
+			fresh++
+		}
+	}
+	if len(page.Customers) > 0 && fresh == 0 {
+		return fmt.Errorf("stopped at page %d: it lists only customers listed on earlier pages, so the next links do not advance", g.pages)
 	}
 	return nil
 }

@@ -71,7 +71,15 @@ func defaultStreams() genericiooptions.IOStreams {
 }
 
 func newRootCmd(ctx context.Context, streams genericiooptions.IOStreams) *cobra.Command {
-	a := &app{ctx: ctx, flags: genericclioptions.NewConfigFlags(true), streams: streams}
+	return newApp(ctx, streams).rootCmd()
+}
+
+func newApp(ctx context.Context, streams genericiooptions.IOStreams) *app {
+	return &app{ctx: ctx, flags: genericclioptions.NewConfigFlags(true), streams: streams}
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	ctx := a.ctx
 	root := &cobra.Command{
 		Use:   "kubectl-mca",
 		Short: "Microsoft Customer Agreement attestations with mca-operator",
@@ -88,9 +96,9 @@ func newRootCmd(ctx context.Context, streams genericiooptions.IOStreams) *cobra.
 		SilenceErrors: false,
 	}
 	root.SetContext(ctx)
-	root.SetOut(streams.Out)
-	root.SetErr(streams.ErrOut)
-	root.SetIn(streams.In)
+	root.SetOut(a.streams.Out)
+	root.SetErr(a.streams.ErrOut)
+	root.SetIn(a.streams.In)
 	a.flags.AddFlags(root.PersistentFlags())
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.credentialsNS, "credentials-namespace", defaultCredentialsNamespace, "The operator's credentials namespace (credentials and link Secrets).")
