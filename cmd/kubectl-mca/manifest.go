@@ -57,6 +57,7 @@ type caSpec struct {
 var (
 	guidRE      = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	invisibleRE = regexp.MustCompile(`[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]`)
+	edgeSpaceRE = regexp.MustCompile(`^[\s\p{Z}]|[\s\p{Z}]$`)
 	letterRE    = regexp.MustCompile(`\p{L}`)
 	alnumRE     = regexp.MustCompile(`[\p{L}\p{N}]`)
 	emailRE     = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$`)
@@ -121,27 +122,40 @@ func uniqueName(base, tenantID string, used map[string]bool) string {
 	return n
 }
 
-// signatoryFrom turns the record's contact into spec.signatory, or says why it cannot.
+// signatoryProblem says what spec.signatory would refuse in s, by the CRD's rules ("" when it
+// accepts s): "a first name that spec.signatory does not accept", say.
+func signatoryProblem(s v1alpha1.Signatory) string {
+	for _, n := range []struct{ what, v string }{{"a first name", s.FirstName}, {"a last name", s.LastName}} {
+		if n.v == "" || len([]rune(n.v)) > 100 || !letterRE.MatchString(n.v) || invisibleRE.MatchString(n.v) || edgeSpaceRE.MatchString(n.v) {
+			return n.what + " that spec.signatory does not accept"
+		}
+	}
+	if len(s.Email) < 3 || len(s.Email) > 254 || !emailRE.MatchString(s.Email) || strings.Index(s.Email, "@") > 64 {
+		return "an email address that spec.signatory does not accept"
+	}
+	if d := len(mca.Digits(s.PhoneNumber)); s.PhoneNumber != "" && (!phoneRE.MatchString(s.PhoneNumber) || d < 7 || d > 15 || len(s.PhoneNumber) > 32) {
+		return "a phone number that spec.signatory does not accept"
+	}
+	return ""
+}
+
+// signatoryFrom turns the record's contact into spec.signatory, or says why it cannot. A phone
+// number spec.signatory refuses is left out.
 func signatoryFrom(c pc.Contact) (*v1alpha1.Signatory, string) {
-	name := func(s string) (string, bool) {
-		s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) })
-		return s, s != "" && len([]rune(s)) <= 100 && letterRE.MatchString(s) && !invisibleRE.MatchString(s)
-	}
-	first, ok1 := name(c.FirstName)
-	last, ok2 := name(c.LastName)
-	email := strings.TrimSpace(c.Email)
-	switch {
-	case c.FirstName == "" && c.LastName == "" && c.Email == "":
+	if c.FirstName == "" && c.LastName == "" && c.Email == "" {
 		return nil, "the newest attestation on record names no signatory"
-	case !ok1 || !ok2:
-		return nil, "the signatory on record has a name that spec.signatory does not accept"
-	case len(email) > 254 || !emailRE.MatchString(email) || strings.Index(email, "@") > 64:
-		return nil, "the signatory on record has an email address that spec.signatory does not accept"
 	}
-	s := &v1alpha1.Signatory{FirstName: first, LastName: last, Email: email}
-	phone := strings.TrimSpace(c.PhoneNumber)
-	if d := len(mca.Digits(phone)); phone != "" && phoneRE.MatchString(phone) && d >= 7 && d <= 15 && len(phone) <= 32 {
-		s.PhoneNumber = phone
+	trim := func(s string) string {
+		return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) })
+	}
+	s := &v1alpha1.Signatory{FirstName: trim(c.FirstName), LastName: trim(c.LastName), Email: strings.TrimSpace(c.Email)}
+	if why := signatoryProblem(*s); why != "" {
+		return nil, "the signatory on record has " + why
+	}
+	withPhone := *s
+	withPhone.PhoneNumber = strings.TrimSpace(c.PhoneNumber)
+	if signatoryProblem(withPhone) == "" {
+		s.PhoneNumber = withPhone.PhoneNumber
 	}
 	return s, ""
 }
@@ -188,7 +202,7 @@ func renderManifest(ptName, namespace, name, tenantID string, cust pc.Customer, 
 
 // encodeYAML writes v (by its JSON field names) as one YAML document headed by comments. Values
 // from Partner Center reach the file only through the YAML encoder, comments included: each
-// comment is one line, with every character that could end it escaped (see commentLine).
+// comment is one line, with every character that could end it escaped (see printable).
 func encodeYAML(v any, comments []string) ([]byte, error) {
 	b, err := yaml.Marshal(v)
 	if err != nil {
@@ -203,7 +217,7 @@ func encodeYAML(v any, comments []string) ([]byte, error) {
 	}
 	lines := make([]string, len(comments))
 	for i, c := range comments {
-		lines[i] = commentLine(c)
+		lines[i] = printable(c)
 	}
 	doc.Content[0].HeadComment = strings.Join(lines, "\n")
 	var out bytes.Buffer
@@ -218,10 +232,11 @@ func encodeYAML(v any, comments []string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// commentLine makes s the text of one comment line: every character that is not graphic (line
-// breaks of any kind, other control and format characters) is written as its Go escape, and so
-// is the backslash, so that the escapes cannot be forged.
-func commentLine(s string) string {
+// printable makes s one line of text, safe in a YAML comment and on a terminal: every character
+// that is not graphic (line breaks of any kind, escape and other control characters, format
+// characters) is written as its Go escape, and so is the backslash, so that the escapes cannot be
+// forged.
+func printable(s string) string {
 	q := strconv.QuoteToGraphic(s)
 	return strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
 }

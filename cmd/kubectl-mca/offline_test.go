@@ -58,9 +58,12 @@ contexts: [{name: offline, context: {cluster: offline, user: offline, namespace:
 current-context: offline
 `
 
+// offlineTenantID is the partner tenant of an offline run.
+const offlineTenantID = "f2000000-0000-4000-8000-000000000001"
+
 func newOffline(t *testing.T, ptName string, customers []pcsim.SeedCustomer, annotations map[string]string) *offline {
 	t.Helper()
-	const tenantID = "f2000000-0000-4000-8000-000000000001"
+	const tenantID = offlineTenantID
 	seed := &pcsim.Seed{Partners: []pcsim.SeedPartner{{TenantID: tenantID, Type: pcsim.PartnerIndirectProvider, ClientID: testClientID, ClientSecret: testClientSecret, RefreshToken: testRefreshToken, Customers: customers}}}
 	s := pcsim.New(seed, pcsim.Options{RotateRefreshTokens: true})
 	url, err := s.StartTLS("")

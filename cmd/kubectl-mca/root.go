@@ -19,7 +19,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"time"
@@ -166,11 +165,12 @@ func (a *app) listNamespace() (string, error) {
 	return a.namespace()
 }
 
-func (a *app) isTerminal(w io.Writer) bool {
+// isTerminal says whether the stream (stdin, stdout or stderr) is a terminal.
+func (a *app) isTerminal(stream any) bool {
 	if a.forceTerminal != nil {
 		return *a.forceTerminal
 	}
-	f, ok := w.(*os.File)
+	f, ok := stream.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
