@@ -74,12 +74,16 @@ func TestImportStopsEndlessCustomerList(t *testing.T) {
 			defer cancel()
 			o := newOffline(t, "endless", nil, nil)
 			var pages atomic.Int64
-			o.customersList = func(w http.ResponseWriter, _ *http.Request) {
+			o.intercept = func(w http.ResponseWriter, r *http.Request) bool {
+				if r.URL.Path != "/v1/customers" {
+					return false
+				}
 				n := int(pages.Add(1)) - 1
 				token := fmt.Sprintf("token-%d-%d", n, time.Now().UnixNano())
 				writeJSON(t, w, map[string]any{"totalCount": announced, "items": tc.page(n),
 					"links": map[string]any{"next": map[string]any{"uri": "/customers?size=100&seekOperation=Next", "method": "GET",
 						"headers": []any{map[string]any{"key": "MS-ContinuationToken", "value": token}}}}})
+				return true
 			}
 			stdout, stderr, err := o.run(ctx, "", false, "import", "--partner-tenant", o.pt, "-n", "customers", "--out", filepath.Join(t.TempDir(), "out"))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -38,15 +38,16 @@ import (
 )
 
 // offline runs the plugin without a cluster: a fake Kubernetes client holds the PartnerTenant and
-// its credentials Secret, and Partner Center is the simulator, except that customersList (when
-// set) answers GET /v1/customers.
+// its credentials Secret, and Partner Center is the simulator, except for the requests intercept
+// (when set) answers.
 type offline struct {
 	*pcsim.Server
 	kc            client.Client
 	kubeconfig    string
 	hc            *http.Client
 	pt            string
-	customersList http.HandlerFunc
+	// intercept answers a request instead of the simulator when it returns true.
+	intercept func(w http.ResponseWriter, r *http.Request) bool
 }
 
 // offlineKubeconfig names a cluster nobody listens on: every Kubernetes call goes to the fake.
@@ -95,22 +96,24 @@ func newOffline(t *testing.T, ptName string, customers []pcsim.SeedCustomer, ann
 	}
 	o := &offline{Server: s, kubeconfig: kubeconfig, pt: ptName,
 		kc: fake.NewClientBuilder().WithScheme(scheme()).WithObjects(secret, pt).Build()}
-	o.hc = &http.Client{Transport: routeCustomers{o: o, next: hc.Transport}}
+	o.hc = &http.Client{Transport: interceptor{o: o, next: hc.Transport}}
 	return o
 }
 
-// routeCustomers sends GET /v1/customers to the test's handler, when it has one.
-type routeCustomers struct {
+// interceptor lets the test's intercept answer a request before the simulator does.
+type interceptor struct {
 	o    *offline
 	next http.RoundTripper
 }
 
-func (r routeCustomers) RoundTrip(req *http.Request) (*http.Response, error) {
-	if r.o.customersList == nil || req.URL.Path != "/v1/customers" {
-		return r.next.RoundTrip(req)
+func (i interceptor) RoundTrip(req *http.Request) (*http.Response, error) {
+	if i.o.intercept == nil {
+		return i.next.RoundTrip(req)
 	}
 	rec := httptest.NewRecorder()
-	r.o.customersList(rec, req)
+	if !i.o.intercept(rec, req) {
+		return i.next.RoundTrip(req)
+	}
 	res := rec.Result()
 	res.Request = req
 	return res, nil

@@ -162,12 +162,12 @@ func envelope(v any) (string, []any) {
 	}
 }
 
-// keys lists an object's field names.
+// keys lists an object's field names, escaped (see printable): the server chose them.
 func keys(v any) []string {
 	m, _ := v.(map[string]any)
 	out := make([]string, 0, len(m))
 	for k := range m {
-		out = append(out, k)
+		out = append(out, printable(k))
 	}
 	sort.Strings(out)
 	return out
@@ -196,14 +196,15 @@ func str(v any, k string) string {
 	return s
 }
 
-// codeShape says how an error body carries its code: "number 600062" or "string \"600062\"".
+// codeShape says how an error body carries its code: "number 600062" or "string \"600062\"" (a
+// string escaped, see printable).
 func codeShape(v any) (kind, code string) {
 	m, _ := v.(map[string]any)
 	switch c := m["code"].(type) {
 	case float64:
 		return "number", fmt.Sprintf("%.0f", c)
 	case string:
-		return "string", c
+		return "string", printable(c)
 	case nil:
 		return absent, ""
 	default:

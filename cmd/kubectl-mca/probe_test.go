@@ -19,6 +19,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -180,5 +181,41 @@ func TestProbeReportsWireVariants(t *testing.T) {
 			}
 			noSecrets(t, s.Server, s.tenant, out+stderr)
 		})
+	}
+}
+
+// TestProbeEscapesServerText: field names and codes the server chose reach the report only with
+// their control characters escaped, so an answer cannot drive the terminal that shows it.
+func TestProbeEscapesServerText(t *testing.T) {
+	const hostile = "\x1b]0;pwned\x07\x1b[2J\r\u202e"
+	o := newOffline(t, "probe-escape", probeFleet(), nil)
+	o.intercept = func(w http.ResponseWriter, r *http.Request) bool {
+		var v any
+		switch {
+		case r.URL.Path == "/v1/agreements":
+			v = map[string]any{"totalCount": 1, "items": []any{map[string]any{hostile + "type": "MicrosoftCustomerAgreement", "templateId": "117a77b0-9360-443b-8795-c6dedc750cf9"}}}
+		case strings.HasSuffix(r.URL.Path, "/directSignedMicrosoftCustomerAgreementStatus"):
+			v = map[string]any{hostile: true}
+		case strings.HasPrefix(r.URL.Path, "/v1/customers/") && strings.HasSuffix(r.URL.Path, "/agreements") && !strings.HasPrefix(r.URL.Path, "/v1/customers/e0000000"):
+			w.WriteHeader(http.StatusNotFound)
+			v = map[string]any{"code": hostile, "description": "unknown customer"}
+		default:
+			return false
+		}
+		writeJSON(t, w, v)
+		return true
+	}
+	for _, output := range []string{"", "json"} {
+		out, stderr, err := o.run(tctx(t), "", false, "probe", "--partner-tenant", o.pt, "-o", output)
+		var ee exitError
+		if !errors.As(err, &ee) || ee.code != 2 {
+			t.Fatalf("-o %q: err %v, want exit 2\n%s\n%s", output, err, out, stderr)
+		}
+		if strings.ContainsAny(out+stderr, "\x1b\x07\r\u202e") {
+			t.Errorf("-o %q: the report holds the server's control characters raw:\n%q", output, out)
+		}
+		if output == "" && (!strings.Contains(out, `\x1b]0;pwned\a`) || !strings.Contains(out, `\u202e`)) {
+			t.Errorf("the report does not show the server's text escaped:\n%s", out)
+		}
 	}
 }
