@@ -42,10 +42,10 @@ import (
 // (when set) answers.
 type offline struct {
 	*pcsim.Server
-	kc            client.Client
-	kubeconfig    string
-	hc            *http.Client
-	pt            string
+	kc         client.Client
+	kubeconfig string
+	hc         *http.Client
+	pt         string
 	// intercept answers a request instead of the simulator when it returns true.
 	intercept func(w http.ResponseWriter, r *http.Request) bool
 }
