@@ -150,7 +150,7 @@ func (a *app) runImport(ctx context.Context, o *importOptions) error {
 		}
 	}
 
-	_, burst := clientRateLimit(pt.Spec.RateLimit)
+	_, burst := pc.RateLimitOf(pt.Spec.RateLimit)
 	workers := o.workers
 	if workers <= 0 {
 		workers = min(64, max(4, 2*burst))

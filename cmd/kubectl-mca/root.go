@@ -188,33 +188,10 @@ func (a *app) partnerCenter(kc client.Client, pt *v1alpha1.PartnerTenant) (*pc.C
 			return nil, err
 		}
 	}
-	cfg := pc.Config{
-		TenantID:     pt.Spec.TenantID,
-		BaseURL:      pt.Spec.Endpoint,
-		AuthorityURL: pt.Spec.Authority,
-		Credentials: pc.NewSecretCredentialStore(kc, client.ObjectKey{
-			Namespace: a.credentialsNS, Name: pt.Spec.CredentialsSecretRef.Name}),
-		HTTPClient: hc,
-		// A long Retry-After is waited out: the plugin has no other work to do.
-		MaxInlineWait: 2 * time.Minute,
-	}
-	cfg.QPS, cfg.Burst = clientRateLimit(pt.Spec.RateLimit)
+	cfg := pc.ConfigFor(pt, kc, a.credentialsNS, hc)
+	// A long Retry-After is waited out: the plugin has no other work to do.
+	cfg.MaxInlineWait = 2 * time.Minute
 	return pc.New(cfg)
-}
-
-// clientRateLimit follows the operator: the PartnerTenant's sustained rate, at most half its burst
-// at once (defaults 10 and 10, as the CRD defaults them).
-func clientRateLimit(rl *v1alpha1.RateLimit) (float64, int) {
-	qps, burst := int32(10), int32(10)
-	if rl != nil {
-		if rl.QPS > 0 {
-			qps = rl.QPS
-		}
-		if rl.Burst > 0 {
-			burst = rl.Burst
-		}
-	}
-	return float64(qps), max(1, int(burst)/2)
 }
 
 func (a *app) addNamespaceFlags(cmd *cobra.Command) {
