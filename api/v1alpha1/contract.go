@@ -21,3 +21,18 @@ package v1alpha1
 // AnnotationIntegrationSandbox set to "true" marks a PartnerTenant as Partner Center's integration
 // sandbox: only then does `kubectl mca probe --attest` start an attestation with it.
 const AnnotationIntegrationSandbox = "partnercenter.mca.dev/integration-sandbox"
+
+// AnnotationReconcileRequestedAt set to a new value (kubectl mca reconcile writes the time) makes
+// the operator reconcile the object now.
+const AnnotationReconcileRequestedAt = "partnercenter.mca.dev/reconcile-requested-at"
+
+// A link Secret holds a CustomerAgreement's acceptance link (a credential) in the operator's
+// credentials namespace: its keys, and the labels that name its CustomerAgreement.
+const (
+	LinkSecretKeyLink          = "acceptanceLink"
+	LinkSecretKeyAttestationID = "attestationId"
+	LinkSecretKeyExpiresAt     = "expiresAt"
+	LabelLinkNamespace         = "partnercenter.mca.dev/customeragreement-namespace"
+	LabelLinkName              = "partnercenter.mca.dev/customeragreement-name"
+	LabelLinkUID               = "partnercenter.mca.dev/customeragreement-uid"
+)

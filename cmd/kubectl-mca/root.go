@@ -43,13 +43,6 @@ const outputJSON = "json"
 
 const defaultCredentialsNamespace = "mca-operator-system" //nolint:gosec // G101: a namespace name, not a credential
 
-// Annotations the plugin sets.
-const (
-	annotationReconcileRequestedAt = "partnercenter.mca.dev/reconcile-requested-at"
-	labelLinkNamespace             = "partnercenter.mca.dev/customeragreement-namespace"
-	labelLinkName                  = "partnercenter.mca.dev/customeragreement-name"
-)
-
 // app is what every command shares: the Kubernetes flags, the streams and the clock.
 type app struct {
 	ctx     context.Context
