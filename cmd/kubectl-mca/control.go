@@ -43,7 +43,7 @@ func (a *app) pauseCmd(pause bool) *cobra.Command {
 			var v any // nil removes the annotation
 			verb := "resumed"
 			if pause {
-				v, verb = "true", "paused"
+				v, verb = annotationTrue, "paused"
 			}
 			ns, err := a.namespace()
 			if err != nil {

@@ -128,8 +128,8 @@ func TestImportHostilePartnerCenterData(t *testing.T) {
 	// Tenant ids that are no GUID are listed but never imported.
 	badIDs := []string{"a0000000-0000-4000-8000-000000000008" + clusterAdminBinding, "a0000000-0000-4000-8000-00000000000\u2028"}
 
-	var seed []pcsim.SeedCustomer
-	var items []any
+	seed := make([]pcsim.SeedCustomer, 0, len(customers))
+	items := make([]any, 0, len(customers)+len(badIDs))
 	for _, c := range customers {
 		seed = append(seed, pcsim.SeedCustomer{TenantID: c.tenantID, CompanyName: "Seeded", Agreements: []pcsim.SeedAgreement{{DateAgreed: "2024-03-01T00:00:00", PrimaryContact: c.contact}}})
 		id := c.id

@@ -45,14 +45,14 @@ func TestImportStopsEndlessCustomerList(t *testing.T) {
 		want string
 	}{
 		{"the same customers on every page", func(int) []any {
-			var items []any
+			items := make([]any, 0, size)
 			for i := range size {
 				items = append(items, customer(i))
 			}
 			return items
 		}, "stopped at page 2: it lists only customers listed on earlier pages"},
 		{"new customers on every page", func(n int) []any {
-			var items []any
+			items := make([]any, 0, size)
 			for i := range size {
 				items = append(items, customer(n*size+i))
 			}
@@ -62,7 +62,7 @@ func TestImportStopsEndlessCustomerList(t *testing.T) {
 			if n > 0 {
 				return []any{}
 			}
-			var items []any
+			items := make([]any, 0, size)
 			for i := range size {
 				items = append(items, customer(i))
 			}

@@ -271,7 +271,7 @@ func probeAttestationBody(o *probeOptions) map[string]any {
 // customer, company and valid signatory, and a confirmation: --yes-i-am-attesting, or a "yes"
 // typed at a prompt that shows what will be sent.
 func (a *app) confirmAttest(pt *v1alpha1.PartnerTenant, o *probeOptions) error {
-	if pt.Annotations[v1alpha1.AnnotationIntegrationSandbox] != "true" {
+	if pt.Annotations[v1alpha1.AnnotationIntegrationSandbox] != annotationTrue {
 		return fmt.Errorf("--attest starts a real attestation, a legal act: PartnerTenant %s is not marked as the integration sandbox "+
 			"(kubectl annotate partnertenant %s %s=true, if it is one)", pt.Name, pt.Name, v1alpha1.AnnotationIntegrationSandbox)
 	}

@@ -41,6 +41,9 @@ import (
 // outputJSON is the -o value that prints JSON.
 const outputJSON = "json"
 
+// annotationTrue is the value of a set boolean annotation (paused, integration-sandbox).
+const annotationTrue = "true"
+
 const defaultCredentialsNamespace = "mca-operator-system" //nolint:gosec // G101: a namespace name, not a credential
 
 // app is what every command shares: the Kubernetes flags, the streams and the clock.

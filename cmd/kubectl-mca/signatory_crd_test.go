@@ -71,8 +71,9 @@ func crdSignatoryValidator(t *testing.T) func(v1alpha1.Signatory) []string {
 		if s.PhoneNumber != "" {
 			obj["phoneNumber"] = s.PhoneNumber
 		}
-		var out []string
-		for _, e := range validation.ValidateCustomResource(nil, obj, schemaValidator) {
+		schemaErrs := validation.ValidateCustomResource(nil, obj, schemaValidator)
+		out := make([]string, 0, len(schemaErrs))
+		for _, e := range schemaErrs {
 			out = append(out, e.Error())
 		}
 		errs, _ := celValidator.Validate(context.Background(), nil, structural, obj, nil, celconfig.RuntimeCELCostBudget)
