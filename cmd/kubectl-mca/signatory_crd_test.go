@@ -34,9 +34,10 @@ import (
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 )
 
-// crdSignatoryValidator validates a spec.signatory the way the API server does: the
-// CustomerAgreement CRD's own OpenAPI schema and CEL rules of spec.signatory, from config/crd/bases.
-func crdSignatoryValidator(t *testing.T) func(v1alpha1.Signatory) []string {
+// crdValidator validates the object at path of a CustomerAgreement (such as spec.signatory) the
+// way the API server does: with the CustomerAgreement CRD's own OpenAPI schema and CEL rules, from
+// config/crd/bases. It returns the errors.
+func crdValidator(t *testing.T, path ...string) func(obj map[string]any) []string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "config", "crd", "bases", "partnercenter.mca.dev_customeragreements.yaml"))
 	if err != nil {
@@ -49,28 +50,27 @@ func crdSignatoryValidator(t *testing.T) func(v1alpha1.Signatory) []string {
 	if len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Schema == nil {
 		t.Fatal("the CRD has no single version with a schema")
 	}
-	v1sig := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"].Properties["signatory"]
-	var sig apiextensions.JSONSchemaProps
-	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(&v1sig, &sig, nil); err != nil {
+	v1schema := *crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+	for _, p := range path {
+		v1schema = v1schema.Properties[p]
+	}
+	var internal apiextensions.JSONSchemaProps
+	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(&v1schema, &internal, nil); err != nil {
 		t.Fatal(err)
 	}
-	structural, err := schema.NewStructural(&sig)
+	structural, err := schema.NewStructural(&internal)
 	if err != nil {
 		t.Fatal(err)
 	}
 	celValidator := cel.NewValidator(structural, false, celconfig.PerCallLimit)
 	if celValidator == nil {
-		t.Fatal("spec.signatory has no CEL rules")
+		t.Fatalf("%v has no CEL rules", path)
 	}
-	schemaValidator, _, err := validation.NewSchemaValidator(&sig)
+	schemaValidator, _, err := validation.NewSchemaValidator(&internal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(s v1alpha1.Signatory) []string {
-		obj := map[string]any{"firstName": s.FirstName, "lastName": s.LastName, "email": s.Email}
-		if s.PhoneNumber != "" {
-			obj["phoneNumber"] = s.PhoneNumber
-		}
+	return func(obj map[string]any) []string {
 		schemaErrs := validation.ValidateCustomResource(nil, obj, schemaValidator)
 		out := make([]string, 0, len(schemaErrs))
 		for _, e := range schemaErrs {
@@ -87,7 +87,14 @@ func crdSignatoryValidator(t *testing.T) func(v1alpha1.Signatory) []string {
 // TestSignatoryRulesMatchTheCRD: the plugin accepts exactly the signatories the CustomerAgreement
 // CRD accepts (its schema and CEL rules), over one table of valid and invalid signatories.
 func TestSignatoryRulesMatchTheCRD(t *testing.T) {
-	crd := crdSignatoryValidator(t)
+	validate := crdValidator(t, "spec", "signatory")
+	crd := func(s v1alpha1.Signatory) []string {
+		obj := map[string]any{"firstName": s.FirstName, "lastName": s.LastName, "email": s.Email}
+		if s.PhoneNumber != "" {
+			obj["phoneNumber"] = s.PhoneNumber
+		}
+		return validate(obj)
+	}
 	ok := v1alpha1.Signatory{FirstName: "Ada", LastName: "Lovelace", Email: "ada@contoso.example"}
 	with := func(f func(*v1alpha1.Signatory)) v1alpha1.Signatory { s := ok; f(&s); return s }
 	for name, s := range map[string]v1alpha1.Signatory{
