@@ -705,7 +705,7 @@ func splitCreates(cs *CallStats, reqs []pcsim.RequestRecord, sim *pcsim.Server, 
 		if op == "GetEnhancedAttestation" {
 			polls++
 		}
-		if op != "CreateAgreement" || q.Status == 429 || q.RateLimited {
+		if op != pcsim.OpCreateAgreement || q.Status == 429 || q.RateLimited {
 			continue
 		}
 		label := fmt.Sprintf("CreateAgreement (%d)", q.Status)
@@ -715,11 +715,11 @@ func splitCreates(cs *CallStats, reqs []pcsim.RequestRecord, sim *pcsim.Server, 
 				polls++
 			}
 		}
-		cs.ByOp["CreateAgreement"]--
+		cs.ByOp[pcsim.OpCreateAgreement]--
 		cs.ByOp[label]++
 	}
-	if cs.ByOp["CreateAgreement"] == 0 {
-		delete(cs.ByOp, "CreateAgreement")
+	if cs.ByOp[pcsim.OpCreateAgreement] == 0 {
+		delete(cs.ByOp, pcsim.OpCreateAgreement)
 	}
 	cs.PerCustOp = map[string]float64{}
 	for op, n := range cs.ByOp {

@@ -491,29 +491,12 @@ func managerWrites(d map[string]int) int {
 
 // ---- the simulator's request log ---------------------------------------
 
-// opOf names the Partner Center operation of a simulator request.
+// opOf names the Partner Center operation of a simulator request, as the simulator logged it.
 func opOf(r pcsim.RequestRecord) string {
-	p := r.Path
-	switch {
-	case strings.HasSuffix(p, "/oauth2/token"):
-		return "Token"
-	case p == "/v1/agreements":
-		return "GetAgreementMetadata"
-	case strings.HasPrefix(p, "/v1/customers/") && strings.HasSuffix(p, "/agreements"):
-		if r.Method == "POST" {
-			return "CreateAgreement"
-		}
-		return "ListCustomerAgreements"
-	case strings.HasSuffix(p, "/directSignedMicrosoftCustomerAgreementStatus"):
-		return "GetDirectSignedStatus"
-	case p == "/v1/attestations/enhanced":
-		return "StartEnhancedAttestation"
-	case strings.HasPrefix(p, "/v1/attestations/enhanced/"):
-		return "GetEnhancedAttestation"
-	case strings.HasPrefix(p, "/v1/agreementtemplates/"):
-		return "GetAgreementDocument"
+	if r.Operation == "" {
+		return "Other"
 	}
-	return "Other"
+	return r.Operation
 }
 
 func customerOf(path string) string {
@@ -546,7 +529,7 @@ func callStats(reqs []pcsim.RequestRecord, customers int) CallStats {
 	cs := CallStats{ByOp: map[string]int{}, PerCustOp: map[string]float64{}}
 	for _, r := range reqs {
 		op := opOf(r)
-		if op == "Token" {
+		if op == pcsim.OpToken {
 			cs.Token++
 			continue
 		}
@@ -561,7 +544,7 @@ func callStats(reqs []pcsim.RequestRecord, customers int) CallStats {
 		cs.ByOp[op]++
 	}
 	for _, r := range reqs {
-		if opOf(r) != "Token" && (r.Status == 429 || r.RateLimited) {
+		if opOf(r) != pcsim.OpToken && (r.Status == 429 || r.RateLimited) {
 			cs.ThrottledAt = append(cs.ThrottledAt, round(r.Time.Sub(cs.FirstCall).Seconds(), 2))
 		}
 	}

@@ -25,6 +25,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mca-operator/mca-operator/internal/pcsim"
 )
 
 // ImportBench is the `import` entry of bench-results.json: `kubectl mca import` of the partner's
@@ -95,9 +97,9 @@ func importBench(ctx context.Context, o options, tmp string) (*ImportBench, erro
 		switch {
 		case r.Status == 429:
 			res.Throttled++
-		case r.Path == "/v1/customers":
+		case r.Operation == pcsim.OpListCustomers:
 			res.Pages++
-		case strings.HasSuffix(r.Path, "/agreements"):
+		case r.Operation == pcsim.OpListCustomerAgreements:
 			res.Reads++
 		}
 	}

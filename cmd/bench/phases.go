@@ -483,7 +483,7 @@ func steadyState(ctx context.Context, o options, bin, tmp string) (*SteadyState,
 		}
 		reqs := sim.Requests()
 		for ; seenIdx < len(reqs); seenIdx++ {
-			if r := reqs[seenIdx]; opOf(r) == "ListCustomerAgreements" && r.Status == 200 {
+			if r := reqs[seenIdx]; opOf(r) == pcsim.OpListCustomerAgreements && r.Status == 200 {
 				if id := customerOf(r.Path); want[id] {
 					seen[id] = true
 				}

@@ -62,7 +62,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
-	"github.com/mca-operator/mca-operator/internal/controller"
 	"github.com/mca-operator/mca-operator/internal/delivery/mailbox"
 	"github.com/mca-operator/mca-operator/internal/operator"
 	"github.com/mca-operator/mca-operator/internal/pcsim"
@@ -553,7 +552,7 @@ func (w *watcher) readLink(name string) (string, error) {
 	if err := w.kube.Get(context.Background(), client.ObjectKey{Namespace: credentialsNamespace, Name: name}, sec); err != nil {
 		return "", err
 	}
-	return string(sec.Data[controller.LinkSecretKeyLink]), nil
+	return string(sec.Data[v1alpha1.LinkSecretKeyLink]), nil
 }
 
 // publish prints an acceptance link or an invitation the first time it appears and, with
@@ -572,7 +571,7 @@ func (w *watcher) publish(ca *v1alpha1.CustomerAgreement, partnerTenantID string
 				who = sg.FirstName + " " + sg.LastName
 			}
 			fmt.Fprintf(w.out, "\nAcceptance link for %s (%s, %s), from Secret %s/%s (key %s):\n    %s\n",
-				key, who, ca.Spec.CompanyName, credentialsNamespace, a.LinkSecretRef.Name, controller.LinkSecretKeyLink, link)
+				key, who, ca.Spec.CompanyName, credentialsNamespace, a.LinkSecretRef.Name, v1alpha1.LinkSecretKeyLink, link)
 			if !w.opts.acceptLinks {
 				fmt.Fprintf(w.out, "  Open it in a browser (the simulator's certificate is self-signed: proceed, or trust %s),\n"+
 					"  tick the box and press Accept: %s turns Attested within a few seconds.\n", w.caFile, key.Name)

@@ -43,7 +43,7 @@ func (a *app) pauseCmd(pause bool) *cobra.Command {
 			var v any // nil removes the annotation
 			verb := "resumed"
 			if pause {
-				v, verb = "true", "paused"
+				v, verb = annotationTrue, "paused"
 			}
 			ns, err := a.namespace()
 			if err != nil {
@@ -76,7 +76,7 @@ which makes the operator reconcile the object now instead of at its next resync.
 				default:
 					return fmt.Errorf("reconcile %s %s: the only kind besides CustomerAgreements is partnertenant", args[0], args[1])
 				}
-				if err := a.annotate(cmd.Context(), &v1alpha1.PartnerTenant{}, "", args[1], annotationReconcileRequestedAt, stamp); err != nil {
+				if err := a.annotate(cmd.Context(), &v1alpha1.PartnerTenant{}, "", args[1], v1alpha1.AnnotationReconcileRequestedAt, stamp); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.streams.Out, "partnertenant %s: reconcile requested\n", args[1])
@@ -86,7 +86,7 @@ which makes the operator reconcile the object now instead of at its next resync.
 			if err != nil {
 				return err
 			}
-			if err := a.annotate(cmd.Context(), &v1alpha1.CustomerAgreement{}, ns, args[0], annotationReconcileRequestedAt, stamp); err != nil {
+			if err := a.annotate(cmd.Context(), &v1alpha1.CustomerAgreement{}, ns, args[0], v1alpha1.AnnotationReconcileRequestedAt, stamp); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.streams.Out, "customeragreement %s/%s: reconcile requested\n", ns, args[0])

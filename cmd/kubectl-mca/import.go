@@ -150,7 +150,7 @@ func (a *app) runImport(ctx context.Context, o *importOptions) error {
 		}
 	}
 
-	_, burst := clientRateLimit(pt.Spec.RateLimit)
+	_, burst := pc.RateLimitOf(pt.Spec.RateLimit)
 	workers := o.workers
 	if workers <= 0 {
 		workers = min(64, max(4, 2*burst))
@@ -204,7 +204,11 @@ func (a *app) runImport(ctx context.Context, o *importOptions) error {
 	}
 
 	seen := map[string]bool{}
+	guard := listGuard{listed: map[string]bool{}}
 	listErr := pcc.ListCustomers(ctx, o.pageSize, func(page pc.CustomersPage) error {
+		if err := guard.check(page); err != nil {
+			return err
+		}
 		if page.TotalCount > 0 {
 			prog.setTotal(page.TotalCount)
 		}
@@ -283,6 +287,40 @@ func (a *app) runImport(ctx context.Context, o *importOptions) error {
 		return fmt.Errorf("listing customers: %w", listErr)
 	case sum.Failed > 0:
 		return fmt.Errorf("%d customers could not be read; run the same command again to retry them", sum.Failed)
+	}
+	return nil
+}
+
+// listGuard stops a customers list that does not end (next links with a fresh continuation token
+// on every page): more pages than the count the first page announced allows, or a page that lists
+// only customers listed before.
+type listGuard struct {
+	pages     int
+	announced int // the first page's totalCount (0: none)
+	maxPages  int // from announced and the first page's size (0: no limit)
+	listed    map[string]bool
+}
+
+func (g *listGuard) check(page pc.CustomersPage) error {
+	g.pages++
+	if g.pages == 1 && page.TotalCount > 0 {
+		g.announced = page.TotalCount
+		perPage := max(1, len(page.Customers))
+		// One page more than the count needs: customers added while the list is read.
+		g.maxPages = (g.announced+perPage-1)/perPage + 1
+	}
+	if g.maxPages > 0 && g.pages > g.maxPages {
+		return fmt.Errorf("stopped at page %d: the first page announced %d customers, %d pages at most, but the next links do not end", g.pages, g.announced, g.maxPages)
+	}
+	fresh := 0
+	for _, c := range page.Customers {
+		if id := strings.ToLower(strings.TrimSpace(c.TenantID)); !g.listed[id] {
+			g.listed[id] = true
+			fresh++
+		}
+	}
+	if len(page.Customers) > 0 && fresh == 0 {
+		return fmt.Errorf("stopped at page %d: it lists only customers listed on earlier pages, so the next links do not advance", g.pages)
 	}
 	return nil
 }
@@ -392,31 +430,38 @@ func writeAtomic(path string, b []byte) error {
 	return os.Rename(f.Name(), path)
 }
 
+// kustomization is the kustomization.yaml an import writes.
+type kustomization struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Namespace  string   `json:"namespace"`
+	Resources  []string `json:"resources"`
+}
+
 // writeKustomization lists every CustomerAgreement manifest in dir (rewritten only on change).
 func writeKustomization(dir, ns string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
-	var res []string
+	res := []string{}
 	for _, e := range entries {
 		if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".yaml") && n != "kustomization.yaml" && !strings.HasPrefix(n, ".") {
 			res = append(res, n)
 		}
 	}
 	slices.Sort(res)
-	var b bytes.Buffer
-	b.WriteString("# Written by kubectl mca import: one CustomerAgreement per customer.\n")
-	b.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
-	fmt.Fprintf(&b, "namespace: %s\nresources:\n", ns)
-	for _, r := range res {
-		fmt.Fprintf(&b, "- %s\n", r)
+	b, err := encodeYAML(kustomization{
+		APIVersion: "kustomize.config.k8s.io/v1beta1", Kind: "Kustomization", Namespace: ns, Resources: res,
+	}, []string{"Written by kubectl mca import: one CustomerAgreement per customer."})
+	if err != nil {
+		return err
 	}
 	path := filepath.Join(dir, "kustomization.yaml")
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b.Bytes()) {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
 		return nil
 	}
-	return writeAtomic(path, b.Bytes())
+	return writeAtomic(path, b)
 }
 
 func printImportSummary(w io.Writer, s importSummary, failures []string, dir string, stdout bool) {

@@ -130,8 +130,8 @@ func (a *app) pendingLinks(ctx context.Context) ([]PendingLink, error) {
 		case err != nil:
 			return nil, err
 		default:
-			if sec.Labels[labelLinkNamespace] != "" && (sec.Labels[labelLinkNamespace] != ca.Namespace || sec.Labels[labelLinkName] != ca.Name) {
-				l.Problem = fmt.Sprintf("Secret %s/%s belongs to %s/%s", sec.Namespace, sec.Name, sec.Labels[labelLinkNamespace], sec.Labels[labelLinkName])
+			if sec.Labels[v1alpha1.LabelLinkNamespace] != "" && (sec.Labels[v1alpha1.LabelLinkNamespace] != ca.Namespace || sec.Labels[v1alpha1.LabelLinkName] != ca.Name) {
+				l.Problem = fmt.Sprintf("Secret %s/%s belongs to %s/%s", sec.Namespace, sec.Name, sec.Labels[v1alpha1.LabelLinkNamespace], sec.Labels[v1alpha1.LabelLinkName])
 				break
 			}
 			l.AcceptanceLink = string(sec.Data[linkKeyAcceptanceLink])

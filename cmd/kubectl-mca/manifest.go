@@ -17,11 +17,14 @@ limitations under the License.
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
@@ -54,6 +57,7 @@ type caSpec struct {
 var (
 	guidRE      = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	invisibleRE = regexp.MustCompile(`[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]`)
+	edgeSpaceRE = regexp.MustCompile(`^[\s\p{Z}]|[\s\p{Z}]$`)
 	letterRE    = regexp.MustCompile(`\p{L}`)
 	alnumRE     = regexp.MustCompile(`[\p{L}\p{N}]`)
 	emailRE     = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$`)
@@ -66,17 +70,17 @@ func customerTenantID(id string) (string, bool) {
 	return id, guidRE.MatchString(id) && id != "00000000-0000-0000-0000-000000000000" && id != "ffffffff-ffff-ffff-ffff-ffffffffffff"
 }
 
-// companyName makes Partner Center's company name acceptable to spec.companyName.
+// companyName makes Partner Center's company name (else its domain, else the tenant id)
+// acceptable to spec.companyName.
 func companyName(c pc.Customer, tenantID string) string {
-	s := strings.TrimFunc(invisibleRE.ReplaceAllString(c.CompanyName, ""), func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) })
-	if r := []rune(s); len(r) > 256 {
-		s = strings.TrimRightFunc(string(r[:256]), unicode.IsSpace)
-	}
-	if alnumRE.MatchString(s) {
-		return s
-	}
-	if c.Domain != "" {
-		return c.Domain
+	for _, s := range []string{c.CompanyName, c.Domain} {
+		s = strings.TrimFunc(invisibleRE.ReplaceAllString(s, ""), func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) })
+		if r := []rune(s); len(r) > 256 {
+			s = strings.TrimRightFunc(string(r[:256]), unicode.IsSpace)
+		}
+		if alnumRE.MatchString(s) {
+			return s
+		}
 	}
 	return tenantID
 }
@@ -118,27 +122,40 @@ func uniqueName(base, tenantID string, used map[string]bool) string {
 	return n
 }
 
-// signatoryFrom turns the record's contact into spec.signatory, or says why it cannot.
+// signatoryProblem says what spec.signatory would refuse in s, by the CRD's rules ("" when it
+// accepts s): "a first name that spec.signatory does not accept", say.
+func signatoryProblem(s v1alpha1.Signatory) string {
+	for _, n := range []struct{ what, v string }{{"a first name", s.FirstName}, {"a last name", s.LastName}} {
+		if n.v == "" || len([]rune(n.v)) > 100 || !letterRE.MatchString(n.v) || invisibleRE.MatchString(n.v) || edgeSpaceRE.MatchString(n.v) {
+			return n.what + " that spec.signatory does not accept"
+		}
+	}
+	if len(s.Email) < 3 || len(s.Email) > 254 || !emailRE.MatchString(s.Email) || strings.Index(s.Email, "@") > 64 {
+		return "an email address that spec.signatory does not accept"
+	}
+	if d := len(mca.Digits(s.PhoneNumber)); s.PhoneNumber != "" && (!phoneRE.MatchString(s.PhoneNumber) || d < 7 || d > 15 || len(s.PhoneNumber) > 32) {
+		return "a phone number that spec.signatory does not accept"
+	}
+	return ""
+}
+
+// signatoryFrom turns the record's contact into spec.signatory, or says why it cannot. A phone
+// number spec.signatory refuses is left out.
 func signatoryFrom(c pc.Contact) (*v1alpha1.Signatory, string) {
-	name := func(s string) (string, bool) {
-		s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) })
-		return s, s != "" && len([]rune(s)) <= 100 && letterRE.MatchString(s) && !invisibleRE.MatchString(s)
-	}
-	first, ok1 := name(c.FirstName)
-	last, ok2 := name(c.LastName)
-	email := strings.TrimSpace(c.Email)
-	switch {
-	case c.FirstName == "" && c.LastName == "" && c.Email == "":
+	if c.FirstName == "" && c.LastName == "" && c.Email == "" {
 		return nil, "the newest attestation on record names no signatory"
-	case !ok1 || !ok2:
-		return nil, "the signatory on record has a name that spec.signatory does not accept"
-	case len(email) > 254 || !emailRE.MatchString(email) || strings.Index(email, "@") > 64:
-		return nil, "the signatory on record has an email address that spec.signatory does not accept"
 	}
-	s := &v1alpha1.Signatory{FirstName: first, LastName: last, Email: email}
-	phone := strings.TrimSpace(c.PhoneNumber)
-	if d := len(mca.Digits(phone)); phone != "" && phoneRE.MatchString(phone) && d >= 7 && d <= 15 && len(phone) <= 32 {
-		s.PhoneNumber = phone
+	trim := func(s string) string {
+		return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) })
+	}
+	s := &v1alpha1.Signatory{FirstName: trim(c.FirstName), LastName: trim(c.LastName), Email: strings.TrimSpace(c.Email)}
+	if why := signatoryProblem(*s); why != "" {
+		return nil, "the signatory on record has " + why
+	}
+	withPhone := *s
+	withPhone.PhoneNumber = strings.TrimSpace(c.PhoneNumber)
+	if signatoryProblem(withPhone) == "" {
+		s.PhoneNumber = withPhone.PhoneNumber
 	}
 	return s, ""
 }
@@ -158,7 +175,7 @@ func renderManifest(ptName, namespace, name, tenantID string, cust pc.Customer, 
 	var comments []string
 	comments = append(comments, fmt.Sprintf("Imported from Partner Center by kubectl mca import (PartnerTenant %s).", ptName))
 	if cust.Domain != "" {
-		comments = append(comments, "Domain: "+cust.Domain+".")
+		comments = append(comments, "Domain: "+cust.Domain)
 	}
 	newest, ok := pc.LatestAgreement(records)
 	if ok {
@@ -180,14 +197,46 @@ func renderManifest(ptName, namespace, name, tenantID string, cust pc.Customer, 
 			"usable for this customer. Name the customer's authorised signatory in spec.signatory, then",
 			"set spec.managementPolicy: Manage.")
 	}
-	b, err := yaml.Marshal(m)
+	return encodeYAML(m, comments)
+}
+
+// encodeYAML writes v (by its JSON field names) as one YAML document headed by comments. Values
+// from Partner Center reach the file only through the YAML encoder, comments included: each
+// comment is one line, with every character that could end it escaped (see printable).
+func encodeYAML(v any, comments []string) ([]byte, error) {
+	b, err := yaml.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	var out strings.Builder
-	for _, c := range comments {
-		out.WriteString("# " + c + "\n")
+	var doc yamlv3.Node
+	if err := yamlv3.Unmarshal(b, &doc); err != nil {
+		return nil, err
 	}
-	out.Write(b)
-	return []byte(out.String()), nil
+	if doc.Kind != yamlv3.DocumentNode || len(doc.Content) != 1 {
+		return nil, fmt.Errorf("encoding %T: not one YAML document", v)
+	}
+	lines := make([]string, len(comments))
+	for i, c := range comments {
+		lines[i] = printable(c)
+	}
+	doc.Content[0].HeadComment = strings.Join(lines, "\n")
+	var out bytes.Buffer
+	enc := yamlv3.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// printable makes s one line of text, safe in a YAML comment and on a terminal: every character
+// that is not graphic (line breaks of any kind, escape and other control characters, format
+// characters) is written as its Go escape, and so is the backslash, so that the escapes cannot be
+// forged.
+func printable(s string) string {
+	q := strconv.QuoteToGraphic(s)
+	return strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
 }

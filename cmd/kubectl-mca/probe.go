@@ -17,6 +17,7 @@ limitations under the License.
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,21 +62,25 @@ const (
 
 type probeOptions struct {
 	partnerTenant, customer, output string
-	attest                          bool
+	attest, confirmed               bool
 	company, first, last, email     string
 }
 
 func (a *app) probeCmd() *cobra.Command {
 	o := &probeOptions{}
 	cmd := &cobra.Command{
-		Use:   "probe --partner-tenant NAME [--customer ID] [--attest]",
+		Use:   "probe --partner-tenant NAME [--customer ID] [--attest --customer ID --company NAME --signatory-... [--yes-i-am-attesting]]",
 		Short: "Check a Partner Center tenant (the integration sandbox) against the modeled shapes",
 		Long: `probe calls Partner Center for a PartnerTenant, with the operator's credentials and client, and
 compares each answer with the shape the operator expects: tokens of both kinds, agreement metadata,
 the customers list and its paging, a customer's agreements (collection or bare array), the
-direct-acceptance status, the agreement document and the error body. With --attest it also starts
-one enhanced attestation for the (sandbox) customer and checks the start answer, the GET of the
-attestation and the create-before-acceptance refusal.
+direct-acceptance status, the agreement document and the error body.
+
+With --attest it also starts one enhanced attestation and checks the start answer, the GET of the
+attestation and the create-before-acceptance refusal. Starting an attestation is a legal act, so
+--attest needs a PartnerTenant annotated ` + v1alpha1.AnnotationIntegrationSandbox + `=true (the
+integration sandbox), an explicit --customer, --company and signatory, and a confirmation: it shows
+what it will send and asks, or --yes-i-am-attesting.
 
 It prints, for each shape, whether the answer matched and what it was instead; -o json gives the
 same for a bug report. It never prints a token, a secret or an acceptance link. It exits with 2
@@ -85,12 +90,13 @@ when a shape differs.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.partnerTenant, "partner-tenant", "", "The PartnerTenant to probe (required).")
-	f.StringVar(&o.customer, "customer", "", "Customer tenant id to read (default: the first reseller customer listed).")
-	f.BoolVar(&o.attest, "attest", false, "Also start one enhanced attestation for the customer (sandbox only: it creates an attestation).")
-	f.StringVar(&o.company, "company", "", "--attest: company name (default: the customer's).")
-	f.StringVar(&o.first, "signatory-first-name", "Probe", "--attest: signatory first name.")
-	f.StringVar(&o.last, "signatory-last-name", "Signatory", "--attest: signatory last name.")
-	f.StringVar(&o.email, "signatory-email", "probe.signatory@example.com", "--attest: signatory email.")
+	f.StringVar(&o.customer, "customer", "", "Customer tenant id to read (default: the first reseller customer listed; required with --attest).")
+	f.BoolVar(&o.attest, "attest", false, "Also start one enhanced attestation for --customer (a legal act: integration sandbox PartnerTenants only).")
+	f.BoolVar(&o.confirmed, "yes-i-am-attesting", false, "--attest: confirm without the prompt that the attestation may be sent.")
+	f.StringVar(&o.company, "company", "", "--attest: the customer's company name (required).")
+	f.StringVar(&o.first, "signatory-first-name", "", "--attest: signatory first name (required).")
+	f.StringVar(&o.last, "signatory-last-name", "", "--attest: signatory last name (required).")
+	f.StringVar(&o.email, "signatory-email", "", "--attest: signatory email (required).")
 	f.StringVarP(&o.output, "output", "o", "", "json for a bug report.")
 	_ = cmd.MarkFlagRequired("partner-tenant")
 	return cmd
@@ -156,12 +162,12 @@ func envelope(v any) (string, []any) {
 	}
 }
 
-// keys lists an object's field names.
+// keys lists an object's field names, escaped (see printable): the server chose them.
 func keys(v any) []string {
 	m, _ := v.(map[string]any)
 	out := make([]string, 0, len(m))
 	for k := range m {
-		out = append(out, k)
+		out = append(out, printable(k))
 	}
 	sort.Strings(out)
 	return out
@@ -190,14 +196,15 @@ func str(v any, k string) string {
 	return s
 }
 
-// codeShape says how an error body carries its code: "number 600062" or "string \"600062\"".
+// codeShape says how an error body carries its code: "number 600062" or "string \"600062\"" (a
+// string escaped, see printable).
 func codeShape(v any) (kind, code string) {
 	m, _ := v.(map[string]any)
 	switch c := m["code"].(type) {
 	case float64:
 		return "number", fmt.Sprintf("%.0f", c)
 	case string:
-		return "string", c
+		return "string", printable(c)
 	case nil:
 		return absent, ""
 	default:
@@ -215,6 +222,11 @@ func (a *app) runProbe(ctx context.Context, o *probeOptions) error {
 	var pt v1alpha1.PartnerTenant
 	if err := kc.Get(ctx, client.ObjectKey{Name: o.partnerTenant}, &pt); err != nil {
 		return fmt.Errorf("reading PartnerTenant %s: %w", o.partnerTenant, err)
+	}
+	if o.attest {
+		if err := a.confirmAttest(&pt, o); err != nil {
+			return err
+		}
 	}
 	pcc, err := a.partnerCenter(kc, &pt)
 	if err != nil {
@@ -243,6 +255,59 @@ func (a *app) runProbe(ctx context.Context, o *probeOptions) error {
 	if rep.Differences > 0 {
 		fmt.Fprintf(a.streams.ErrOut, "%d shapes differ from the model.\n", rep.Differences)
 		return exitError{code: 2}
+	}
+	return nil
+}
+
+// The attestation --attest starts: its body, and its link lifetime in minutes.
+const probeLinkMinutes = 60
+
+func probeAttestationBody(o *probeOptions) map[string]any {
+	return map[string]any{"companyName": o.company, "country": "US", "language": "en-US",
+		"signatoryFirstName": o.first, "signatoryLastName": o.last, "signatoryEmail": o.email, "expirationTime": probeLinkMinutes}
+}
+
+// confirmAttest lets --attest go ahead only for an integration sandbox PartnerTenant, an explicit
+// customer, company and valid signatory, and a confirmation: --yes-i-am-attesting, or a "yes"
+// typed at a prompt that shows what will be sent.
+func (a *app) confirmAttest(pt *v1alpha1.PartnerTenant, o *probeOptions) error {
+	if pt.Annotations[v1alpha1.AnnotationIntegrationSandbox] != annotationTrue {
+		return fmt.Errorf("--attest starts a real attestation, a legal act: PartnerTenant %s is not marked as the integration sandbox "+
+			"(kubectl annotate partnertenant %s %s=true, if it is one)", pt.Name, pt.Name, v1alpha1.AnnotationIntegrationSandbox)
+	}
+	if o.customer == "" || o.company == "" {
+		return errors.New("--attest needs --customer (the customer tenant id) and --company: it never picks a customer itself")
+	}
+	if _, ok := customerTenantID(o.customer); !ok {
+		return fmt.Errorf("--customer %q is not a customer tenant id (a GUID)", o.customer)
+	}
+	if why := signatoryProblem(v1alpha1.Signatory{FirstName: o.first, LastName: o.last, Email: o.email}); why != "" {
+		return fmt.Errorf("--attest needs the customer's authorised signatory (--signatory-first-name, --signatory-last-name, --signatory-email); this one has %s", why)
+	}
+	if o.confirmed {
+		return nil
+	}
+	if !a.isTerminal(a.streams.In) {
+		return errors.New("--attest starts a real attestation, a legal act: confirm with --yes-i-am-attesting (no terminal to ask on)")
+	}
+	w := a.streams.ErrOut
+	fmt.Fprintf(w, "This starts an enhanced attestation, a legal act, with PartnerTenant %s (partner tenant %s, %s):\n",
+		pt.Name, pt.Spec.TenantID, pt.Spec.Endpoint)
+	fmt.Fprintln(w, "  POST /v1/attestations/enhanced")
+	body := probeAttestationBody(o)
+	names := make([]string, 0, len(body))
+	for k := range body {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(w, "    %s: %s\n", k, printable(fmt.Sprint(body[k])))
+	}
+	fmt.Fprintf(w, "  then POST /v1/customers/%s/agreements with the attestation id (refused until the customer accepts).\n", printable(o.customer))
+	fmt.Fprint(w, "Type yes to send it: ")
+	line, _ := bufio.NewReader(a.streams.In).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return errors.New("not confirmed: nothing was sent")
 	}
 	return nil
 }
@@ -279,7 +344,6 @@ func (p *prober) run(o *probeOptions) {
 
 	// Customers list and paging (§7).
 	customer := strings.ToLower(o.customer)
-	company := o.company
 	st, v, prob = p.call(http.MethodGet, "/v1/customers?size=2", false, nil)
 	if prob != "" || st != http.StatusOK {
 		p.add("customers: answer", "HTTP 200", false, orStatus(prob, st))
@@ -293,9 +357,6 @@ func (p *prober) run(o *probeOptions) {
 			for _, it := range items {
 				if customer == "" && strings.EqualFold(str(it, "relationshipToPartner"), "reseller") {
 					customer = strings.ToLower(str(it, "id"))
-					if company == "" {
-						company = str(obj(it)["companyProfile"], "companyName")
-					}
 				}
 			}
 		}
@@ -336,7 +397,7 @@ func (p *prober) run(o *probeOptions) {
 			p.skip("enhanced attestation", "", "needs a customer, the template id and an App-only token")
 			return
 		}
-		p.attest(o, customer, company, templateID)
+		p.attest(o, customer, templateID)
 	}
 }
 
@@ -420,13 +481,8 @@ func (p *prober) customerReads(id string) {
 }
 
 // attest starts one enhanced attestation and checks each modeled step (§4.1).
-func (p *prober) attest(o *probeOptions, customer, company, templateID string) {
-	if company == "" {
-		company = "Probe Customer"
-	}
-	body := map[string]any{"companyName": company, "country": "US", "language": "en-US",
-		"signatoryFirstName": o.first, "signatoryLastName": o.last, "signatoryEmail": o.email, "expirationTime": 60}
-	st, v, prob := p.call(http.MethodPost, "/v1/attestations/enhanced", true, body)
+func (p *prober) attest(o *probeOptions, customer, templateID string) {
+	st, v, prob := p.call(http.MethodPost, "/v1/attestations/enhanced", true, probeAttestationBody(o))
 	if prob != "" || (st != http.StatusCreated && st != http.StatusOK) {
 		kind, code := codeShape(v)
 		p.add("enhanced start: answer", "HTTP 201", false, orStatus(prob, st)+fmt.Sprintf(", code %s %s", kind, code))

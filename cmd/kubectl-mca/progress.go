@@ -69,6 +69,13 @@ func (p *progress) add(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done += n
+	if p.total > 0 && p.done > p.total {
+		// More customers than Partner Center announced (some were added while listing).
+		p.total = p.done
+		if p.bar != nil {
+			p.bar.ChangeMax(p.total)
+		}
+	}
 	if p.bar != nil {
 		_ = p.bar.Add(n)
 		return

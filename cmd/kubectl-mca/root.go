@@ -19,7 +19,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"time"
@@ -42,14 +41,10 @@ import (
 // outputJSON is the -o value that prints JSON.
 const outputJSON = "json"
 
-const defaultCredentialsNamespace = "mca-operator-system" //nolint:gosec // G101: a namespace name, not a credential
+// annotationTrue is the value of a set boolean annotation (paused, integration-sandbox).
+const annotationTrue = "true"
 
-// Annotations the plugin sets.
-const (
-	annotationReconcileRequestedAt = "partnercenter.mca.dev/reconcile-requested-at"
-	labelLinkNamespace             = "partnercenter.mca.dev/customeragreement-namespace"
-	labelLinkName                  = "partnercenter.mca.dev/customeragreement-name"
-)
+const defaultCredentialsNamespace = "mca-operator-system" //nolint:gosec // G101: a namespace name, not a credential
 
 // app is what every command shares: the Kubernetes flags, the streams and the clock.
 type app struct {
@@ -71,7 +66,15 @@ func defaultStreams() genericiooptions.IOStreams {
 }
 
 func newRootCmd(ctx context.Context, streams genericiooptions.IOStreams) *cobra.Command {
-	a := &app{ctx: ctx, flags: genericclioptions.NewConfigFlags(true), streams: streams}
+	return newApp(ctx, streams).rootCmd()
+}
+
+func newApp(ctx context.Context, streams genericiooptions.IOStreams) *app {
+	return &app{ctx: ctx, flags: genericclioptions.NewConfigFlags(true), streams: streams}
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	ctx := a.ctx
 	root := &cobra.Command{
 		Use:   "kubectl-mca",
 		Short: "Microsoft Customer Agreement attestations with mca-operator",
@@ -88,9 +91,9 @@ func newRootCmd(ctx context.Context, streams genericiooptions.IOStreams) *cobra.
 		SilenceErrors: false,
 	}
 	root.SetContext(ctx)
-	root.SetOut(streams.Out)
-	root.SetErr(streams.ErrOut)
-	root.SetIn(streams.In)
+	root.SetOut(a.streams.Out)
+	root.SetErr(a.streams.ErrOut)
+	root.SetIn(a.streams.In)
 	a.flags.AddFlags(root.PersistentFlags())
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.credentialsNS, "credentials-namespace", defaultCredentialsNamespace, "The operator's credentials namespace (credentials and link Secrets).")
@@ -158,11 +161,12 @@ func (a *app) listNamespace() (string, error) {
 	return a.namespace()
 }
 
-func (a *app) isTerminal(w io.Writer) bool {
+// isTerminal says whether the stream (stdin, stdout or stderr) is a terminal.
+func (a *app) isTerminal(stream any) bool {
 	if a.forceTerminal != nil {
 		return *a.forceTerminal
 	}
-	f, ok := w.(*os.File)
+	f, ok := stream.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
@@ -180,33 +184,10 @@ func (a *app) partnerCenter(kc client.Client, pt *v1alpha1.PartnerTenant) (*pc.C
 			return nil, err
 		}
 	}
-	cfg := pc.Config{
-		TenantID:     pt.Spec.TenantID,
-		BaseURL:      pt.Spec.Endpoint,
-		AuthorityURL: pt.Spec.Authority,
-		Credentials: pc.NewSecretCredentialStore(kc, client.ObjectKey{
-			Namespace: a.credentialsNS, Name: pt.Spec.CredentialsSecretRef.Name}),
-		HTTPClient: hc,
-		// A long Retry-After is waited out: the plugin has no other work to do.
-		MaxInlineWait: 2 * time.Minute,
-	}
-	cfg.QPS, cfg.Burst = clientRateLimit(pt.Spec.RateLimit)
+	cfg := pc.ConfigFor(pt, kc, a.credentialsNS, hc)
+	// A long Retry-After is waited out: the plugin has no other work to do.
+	cfg.MaxInlineWait = 2 * time.Minute
 	return pc.New(cfg)
-}
-
-// clientRateLimit follows the operator: the PartnerTenant's sustained rate, at most half its burst
-// at once (defaults 10 and 10, as the CRD defaults them).
-func clientRateLimit(rl *v1alpha1.RateLimit) (float64, int) {
-	qps, burst := int32(10), int32(10)
-	if rl != nil {
-		if rl.QPS > 0 {
-			qps = rl.QPS
-		}
-		if rl.Burst > 0 {
-			burst = rl.Burst
-		}
-	}
-	return float64(qps), max(1, int(burst)/2)
 }
 
 func (a *app) addNamespaceFlags(cmd *cobra.Command) {

@@ -208,7 +208,7 @@ func (a *app) fleetStatus(ctx context.Context, onlyPT string) (*FleetStatus, err
 				}
 			}
 		}
-		if ca.Annotations[v1alpha1.AnnotationPaused] == "true" || isTrue(cond(ca.Status.Conditions, v1alpha1.ConditionPaused)) {
+		if ca.Annotations[v1alpha1.AnnotationPaused] == annotationTrue || isTrue(cond(ca.Status.Conditions, v1alpha1.ConditionPaused)) {
 			t.Paused++
 		}
 		if rc := cond(ca.Status.Conditions, v1alpha1.ConditionReconciling); isTrue(rc) && rc.Reason != "" {

@@ -116,7 +116,7 @@ func goldenFleet(t *testing.T) {
 		}
 		if it.linkSecret != nil {
 			sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: defaultCredentialsNamespace, Name: "mca-link-" + string(ca.UID),
-				Labels: map[string]string{labelLinkNamespace: ca.Namespace, labelLinkName: ca.Name}}, StringData: it.linkSecret}
+				Labels: map[string]string{v1alpha1.LabelLinkNamespace: ca.Namespace, v1alpha1.LabelLinkName: ca.Name}}, StringData: it.linkSecret}
 			if err := cluster.Create(ctx, sec); err != nil {
 				t.Fatal(err)
 			}
@@ -198,14 +198,14 @@ func TestPauseResumeReconcile(t *testing.T) {
 	}
 	before := time.Now().Add(-time.Second)
 	mustRun("reconcile", "contoso", "-n", "control")
-	ts, err := time.Parse(time.RFC3339Nano, annotations(ca)[annotationReconcileRequestedAt])
+	ts, err := time.Parse(time.RFC3339Nano, annotations(ca)[v1alpha1.AnnotationReconcileRequestedAt])
 	if err != nil || ts.Before(before) {
-		t.Fatalf("reconcile-requested-at = %q (%v)", ca.Annotations[annotationReconcileRequestedAt], err)
+		t.Fatalf("reconcile-requested-at = %q (%v)", ca.Annotations[v1alpha1.AnnotationReconcileRequestedAt], err)
 	}
 	if out := mustRun("reconcile", "partnertenant", "control-pt"); !strings.Contains(out, "reconcile requested") {
 		t.Errorf("output %q", out)
 	}
-	if _, err := time.Parse(time.RFC3339Nano, annotations(pt)[annotationReconcileRequestedAt]); err != nil {
+	if _, err := time.Parse(time.RFC3339Nano, annotations(pt)[v1alpha1.AnnotationReconcileRequestedAt]); err != nil {
 		t.Fatalf("PartnerTenant reconcile-requested-at: %v (%v)", pt.Annotations, err)
 	}
 	if _, _, err := run(ctx, "", "pause", "no-such", "-n", "control"); err == nil {

@@ -417,23 +417,6 @@ func newScheme(t *testing.T) *runtime.Scheme {
 	return s
 }
 
-func TestClientRateLimitLeavesHeadroom(t *testing.T) {
-	for _, c := range []struct {
-		in    v1alpha1.RateLimit
-		qps   float64
-		burst int
-	}{
-		{v1alpha1.RateLimit{QPS: 100, Burst: 100}, 100, 50},
-		{v1alpha1.RateLimit{QPS: 10, Burst: 10}, 10, 5},
-		{v1alpha1.RateLimit{QPS: 1, Burst: 1}, 1, 1},
-	} {
-		qps, burst := clientRateLimit(c.in)
-		if qps != c.qps || burst != c.burst {
-			t.Errorf("clientRateLimit(%+v) = %v, %d; want %v, %d", c.in, qps, burst, c.qps, c.burst)
-		}
-	}
-}
-
 func TestReconcilePausedLeavesPartnerCenterAlone(t *testing.T) {
 	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) {
 		ca.Annotations = map[string]string{v1alpha1.AnnotationPaused: "true"}

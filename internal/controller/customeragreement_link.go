@@ -40,16 +40,9 @@ import (
 // CustomerAgreement is gone (swept on the delete event and at start-up: no finalizer, so that
 // deleting a CustomerAgreement never waits for the operator).
 
-// Keys and labels of a link Secret.
-const (
-	LinkSecretKeyLink          = "acceptanceLink"
-	LinkSecretKeyAttestationID = "attestationId"
-	LinkSecretKeyExpiresAt     = "expiresAt"
-	LabelLinkNamespace         = "partnercenter.mca.dev/customeragreement-namespace"
-	LabelLinkName              = "partnercenter.mca.dev/customeragreement-name"
-	LabelLinkUID               = "partnercenter.mca.dev/customeragreement-uid"
-	linkSecretPrefix           = "mca-link-"
-)
+// linkSecretPrefix begins the name of a link Secret (its keys and labels: v1alpha1.LinkSecretKey*
+// and v1alpha1.LabelLink*).
+const linkSecretPrefix = "mca-link-"
 
 // LinkSecretName is the name of a CustomerAgreement's link Secret.
 func LinkSecretName(uid types.UID) string { return linkSecretPrefix + string(uid) }
@@ -60,11 +53,11 @@ func LinkSecretName(uid types.UID) string { return linkSecretPrefix + string(uid
 func (s *scope) storeLink(ctx context.Context, link, attestationID string, expiresAt time.Time) error {
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
 		Namespace: s.r.CredentialsNamespace, Name: LinkSecretName(s.ca.UID),
-		Labels: map[string]string{LabelLinkNamespace: s.ca.Namespace, LabelLinkName: s.ca.Name, LabelLinkUID: string(s.ca.UID)},
+		Labels: map[string]string{v1alpha1.LabelLinkNamespace: s.ca.Namespace, v1alpha1.LabelLinkName: s.ca.Name, v1alpha1.LabelLinkUID: string(s.ca.UID)},
 	}}
-	data := map[string][]byte{LinkSecretKeyLink: []byte(link), LinkSecretKeyAttestationID: []byte(attestationID)}
+	data := map[string][]byte{v1alpha1.LinkSecretKeyLink: []byte(link), v1alpha1.LinkSecretKeyAttestationID: []byte(attestationID)}
 	if !expiresAt.IsZero() {
-		data[LinkSecretKeyExpiresAt] = []byte(expiresAt.UTC().Format(time.RFC3339))
+		data[v1alpha1.LinkSecretKeyExpiresAt] = []byte(expiresAt.UTC().Format(time.RFC3339))
 	}
 	sec.Type = corev1.SecretTypeOpaque
 	sec.Data = data
@@ -90,7 +83,7 @@ func (s *scope) readLink(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return string(sec.Data[LinkSecretKeyLink]), nil
+	return string(sec.Data[v1alpha1.LinkSecretKeyLink]), nil
 }
 
 // dropLink deletes the link Secret once no link is out (the agreement exists).
@@ -104,9 +97,9 @@ func (s *scope) dropLink(ctx context.Context) error {
 // CustomerAgreement no longer exists with the UID it names (at start-up).
 func (r *CustomerAgreementReconciler) sweepLinks(ctx context.Context, key types.NamespacedName) error {
 	var list corev1.SecretList
-	opts := []client.ListOption{client.InNamespace(r.CredentialsNamespace), client.HasLabels{LabelLinkUID}}
+	opts := []client.ListOption{client.InNamespace(r.CredentialsNamespace), client.HasLabels{v1alpha1.LabelLinkUID}}
 	if key.Name != "" {
-		opts = append(opts, client.MatchingLabels{LabelLinkNamespace: key.Namespace, LabelLinkName: key.Name})
+		opts = append(opts, client.MatchingLabels{v1alpha1.LabelLinkNamespace: key.Namespace, v1alpha1.LabelLinkName: key.Name})
 	}
 	if err := r.Client.List(ctx, &list, opts...); err != nil {
 		return err
@@ -116,10 +109,10 @@ func (r *CustomerAgreementReconciler) sweepLinks(ctx context.Context, key types.
 		if !strings.HasPrefix(sec.Name, linkSecretPrefix) {
 			continue
 		}
-		owner := types.NamespacedName{Namespace: sec.Labels[LabelLinkNamespace], Name: sec.Labels[LabelLinkName]}
+		owner := types.NamespacedName{Namespace: sec.Labels[v1alpha1.LabelLinkNamespace], Name: sec.Labels[v1alpha1.LabelLinkName]}
 		ca := &v1alpha1.CustomerAgreement{}
 		err := r.Client.Get(ctx, owner, ca)
-		if err == nil && string(ca.UID) == sec.Labels[LabelLinkUID] && ca.DeletionTimestamp.IsZero() {
+		if err == nil && string(ca.UID) == sec.Labels[v1alpha1.LabelLinkUID] && ca.DeletionTimestamp.IsZero() {
 			continue
 		}
 		if err != nil && !apierrors.IsNotFound(err) {

@@ -248,7 +248,7 @@ func (r *LinkDeliveryReconciler) secretKey(ctx context.Context, name, key string
 // message assembles what is sent; the link comes from its Secret.
 func (r *LinkDeliveryReconciler) message(ctx context.Context, ca *v1alpha1.CustomerAgreement, pt *v1alpha1.PartnerTenant, due delivery.Due) (delivery.Message, error) {
 	a := ca.Status.Attestation
-	link, err := r.secretKey(ctx, a.LinkSecretRef.Name, LinkSecretKeyLink)
+	link, err := r.secretKey(ctx, a.LinkSecretRef.Name, v1alpha1.LinkSecretKeyLink)
 	if err != nil {
 		return delivery.Message{}, err
 	}

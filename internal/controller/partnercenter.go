@@ -23,12 +23,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
@@ -111,24 +109,9 @@ type ClientOptions struct {
 // NewClientFactory returns the factory of real clients.
 func NewClientFactory(o ClientOptions) ClientFactory {
 	return func(pt *v1alpha1.PartnerTenant) (PartnerCenter, error) {
-		cfg := pc.Config{
-			TenantID:     pt.Spec.TenantID,
-			BaseURL:      pt.Spec.Endpoint,
-			AuthorityURL: pt.Spec.Authority,
-			Credentials: pc.NewSecretCredentialStore(o.Kube, types.NamespacedName{
-				Namespace: o.CredentialsNamespace, Name: pt.Spec.CredentialsSecretRef.Name}),
-			HTTPClient: o.HTTPClient,
-			Logger:     o.Logger.WithValues("PartnerTenant", pt.Name),
-			Observer:   metrics.Observer{PartnerTenant: pt.Name},
-		}
-		var rl v1alpha1.RateLimit
-		if pt.Spec.RateLimit != nil {
-			rl = *pt.Spec.RateLimit
-		}
-		cfg.QPS, cfg.Burst = clientRateLimit(rl)
-		if share, err := strconv.ParseFloat(rl.PollShare, 64); err == nil {
-			cfg.PollShare = share
-		}
+		cfg := pc.ConfigFor(pt, o.Kube, o.CredentialsNamespace, o.HTTPClient)
+		cfg.Logger = o.Logger.WithValues("PartnerTenant", pt.Name)
+		cfg.Observer = metrics.Observer{PartnerTenant: pt.Name}
 		if o.Tune != nil {
 			o.Tune(&cfg)
 		}
@@ -148,24 +131,4 @@ func specHash(v any) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
-}
-
-// clientRateLimit turns a PartnerTenant's rate limit (Partner Center's limit for the tenant) into
-// the client's token bucket: the same sustained rate, but at most half the burst at once. Requests
-// released together reach Partner Center spread out by connection set-up and scheduling, while
-// the client's bucket keeps refilling; a client bucket as deep as the server's then overruns it by
-// a few requests (measured by make bench: 2-3 429s with equal buckets, none with half the burst,
-// for 1.5% of the time).
-//
-// An omitted rateLimit, or an omitted qps or burst, is the CRD's default (10), so that leaving
-// rateLimit out behaves exactly as an explicit {qps: 10, burst: 10}.
-func clientRateLimit(rl v1alpha1.RateLimit) (qps float64, burst int) {
-	const crdDefault = 10 // +kubebuilder:default=10 of RateLimit.QPS and RateLimit.Burst
-	if rl.QPS <= 0 {
-		rl.QPS = crdDefault
-	}
-	if rl.Burst <= 0 {
-		rl.Burst = crdDefault
-	}
-	return float64(rl.QPS), max(1, int(rl.Burst)/2)
 }

@@ -83,6 +83,7 @@ func jsonResp(status int, v any) response {
 
 type reqInfo struct {
 	partner, tokenKind, grantType string
+	operation                     string
 	injected, rateLimited         bool
 	replayed, dropped             bool
 }
@@ -139,6 +140,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if resp, ok := s.attestationGetMissing(r); ok {
+		info.operation = OpGetEnhancedAttestation
 		resp.write(sw)
 		return
 	}
@@ -150,6 +152,7 @@ func (s *Server) record(r *http.Request, status int, info *reqInfo, start time.T
 		Time:            start,
 		Method:          r.Method,
 		Path:            r.URL.Path,
+		Operation:       info.operation,
 		Query:           r.URL.RawQuery,
 		Status:          status,
 		RequestID:       r.Header.Get("MS-RequestId"),
@@ -189,17 +192,38 @@ func (s *Server) record(r *http.Request, status int, info *reqInfo, start time.T
 	}
 }
 
+// Operations the request log names (RequestRecord.Operation).
+const (
+	OpToken                    = "Token"
+	OpGetAgreementMetadata     = "GetAgreementMetadata"
+	OpListCustomers            = "ListCustomers"
+	OpListCustomerAgreements   = "ListCustomerAgreements"
+	OpCreateAgreement          = "CreateAgreement"
+	OpGetDirectSignedStatus    = "GetDirectSignedStatus"
+	OpGetAgreementDocument     = "GetAgreementDocument"
+	OpStartEnhancedAttestation = "StartEnhancedAttestation"
+	OpGetEnhancedAttestation   = "GetEnhancedAttestation"
+)
+
+// operation names the request's operation in the request log, then serves it with h.
+func operation(name string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		infoOf(r).operation = name
+		h(w, r)
+	}
+}
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /{tenant}/oauth2/token", s.handleToken)
-	mux.HandleFunc("GET /v1/agreements", s.api(KindAppUser, s.getMetadata))
-	mux.HandleFunc("GET /v1/customers", s.api("", s.listCustomers))
-	mux.HandleFunc("GET /v1/customers/{customer}/agreements", s.api(KindAppUser, s.listAgreements))
-	mux.HandleFunc("POST /v1/customers/{customer}/agreements", s.api("", s.createAgreement))
-	mux.HandleFunc("GET /v1/customers/{customer}/directSignedMicrosoftCustomerAgreementStatus", s.api(KindAppUser, s.directStatus))
-	mux.HandleFunc("GET /v1/agreementtemplates/{template}/document", s.api(KindAppUser, s.document))
-	mux.HandleFunc("POST /v1/attestations/enhanced", s.api(KindAppOnly, s.startEnhanced))
-	mux.HandleFunc("GET /v1/attestations/enhanced/{id}", s.api(KindAppOnly, s.getEnhanced))
+	mux.HandleFunc("POST /{tenant}/oauth2/token", operation(OpToken, s.handleToken))
+	mux.HandleFunc("GET /v1/agreements", operation(OpGetAgreementMetadata, s.api(KindAppUser, s.getMetadata)))
+	mux.HandleFunc("GET /v1/customers", operation(OpListCustomers, s.api("", s.listCustomers)))
+	mux.HandleFunc("GET /v1/customers/{customer}/agreements", operation(OpListCustomerAgreements, s.api(KindAppUser, s.listAgreements)))
+	mux.HandleFunc("POST /v1/customers/{customer}/agreements", operation(OpCreateAgreement, s.api("", s.createAgreement)))
+	mux.HandleFunc("GET /v1/customers/{customer}/directSignedMicrosoftCustomerAgreementStatus", operation(OpGetDirectSignedStatus, s.api(KindAppUser, s.directStatus)))
+	mux.HandleFunc("GET /v1/agreementtemplates/{template}/document", operation(OpGetAgreementDocument, s.api(KindAppUser, s.document)))
+	mux.HandleFunc("POST /v1/attestations/enhanced", operation(OpStartEnhancedAttestation, s.api(KindAppOnly, s.startEnhanced)))
+	mux.HandleFunc("GET /v1/attestations/enhanced/{id}", operation(OpGetEnhancedAttestation, s.api(KindAppOnly, s.getEnhanced)))
 	s.pageRoutes(mux)
 	s.simRoutes(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

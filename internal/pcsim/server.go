@@ -135,9 +135,12 @@ type WireVariants struct {
 // RequestRecord is one entry of the request log. It never holds a token,
 // a secret or a request body.
 type RequestRecord struct {
-	Time            time.Time     `json:"time"`
-	Method          string        `json:"method"`
-	Path            string        `json:"path"`
+	Time   time.Time `json:"time"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	// Operation names the Partner Center operation (one of the Op* constants), or is empty for
+	// a request that is none (the acceptance page, an unknown path).
+	Operation       string        `json:"operation,omitempty"`
 	Query           string        `json:"query,omitempty"`
 	Status          int           `json:"status"`
 	RequestID       string        `json:"requestId,omitempty"`

@@ -1,0 +1,38 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Annotations, labels and Secret keys that the operator and kubectl mca share.
+
+// AnnotationIntegrationSandbox set to "true" marks a PartnerTenant as Partner Center's integration
+// sandbox: only then does `kubectl mca probe --attest` start an attestation with it.
+const AnnotationIntegrationSandbox = "partnercenter.mca.dev/integration-sandbox"
+
+// AnnotationReconcileRequestedAt set to a new value (kubectl mca reconcile writes the time) makes
+// the operator reconcile the object now.
+const AnnotationReconcileRequestedAt = "partnercenter.mca.dev/reconcile-requested-at"
+
+// A link Secret holds a CustomerAgreement's acceptance link (a credential) in the operator's
+// credentials namespace: its keys, and the labels that name its CustomerAgreement.
+const (
+	LinkSecretKeyLink          = "acceptanceLink"
+	LinkSecretKeyAttestationID = "attestationId"
+	LinkSecretKeyExpiresAt     = "expiresAt"
+	LabelLinkNamespace         = "partnercenter.mca.dev/customeragreement-namespace"
+	LabelLinkName              = "partnercenter.mca.dev/customeragreement-name"
+	LabelLinkUID               = "partnercenter.mca.dev/customeragreement-uid"
+)
