@@ -19,9 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -32,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/mca"
 )
 
 // This file decides whether a CustomerAgreement may act at all, before any Partner Center call:
@@ -130,16 +129,16 @@ func namespaceLabels(ctx context.Context, c client.Reader, name string) (map[str
 	return ns.Labels, nil
 }
 
-// claim lets only the owner of the customer act: of the CustomerAgreements naming the same
-// customer under the same partner tenant id (in namespaces their PartnerTenants allow), the
-// oldest. Every other one makes no Partner Center call.
-func (s *scope) claim(ctx context.Context) *outcome {
+// claim finds the owner of the customer (mca.Owner): of the CustomerAgreements naming the same
+// customer under the same partner tenant id, in namespaces their PartnerTenants allow. It returns
+// the owner's namespace/name when that is another object, which then makes no Partner Center call.
+func (s *scope) claim(ctx context.Context) (string, *outcome) {
 	var list v1alpha1.CustomerAgreementList
 	if err := s.r.Client.List(ctx, &list, client.MatchingFields{customerTenantIDField: norm(s.ca.Spec.CustomerTenantID)}); err != nil {
-		return transient(v1alpha1.ReasonPartnerCenterError, "Listing the CustomerAgreements of this customer failed: "+err.Error(), err)
+		return "", transient(v1alpha1.ReasonPartnerCenterError, "Listing the CustomerAgreements of this customer failed: "+err.Error(), err)
 	}
-	self := claimantOf(s.ca)
-	claimants := []claimant{self}
+	self := claimOf(s.ca)
+	claims := []mca.Claim{self}
 	for i := range list.Items {
 		c := &list.Items[i]
 		if c.Namespace == s.ca.Namespace && c.Name == s.ca.Name {
@@ -147,19 +146,16 @@ func (s *scope) claim(ctx context.Context) *outcome {
 		}
 		ok, err := s.r.claims(ctx, c, s.pt.Spec.TenantID)
 		if err != nil {
-			return transient(v1alpha1.ReasonPartnerCenterError, "Checking the other CustomerAgreements of this customer failed: "+err.Error(), err)
+			return "", transient(v1alpha1.ReasonPartnerCenterError, "Checking the other CustomerAgreements of this customer failed: "+err.Error(), err)
 		}
 		if ok {
-			claimants = append(claimants, claimantOf(c))
+			claims = append(claims, claimOf(c))
 		}
 	}
-	owner := claimOwner(claimants)
-	if owner == self {
-		return nil
+	if owner := mca.Owner(claims); owner != self {
+		return owner.Namespace + "/" + owner.Name, nil
 	}
-	return stalled(v1alpha1.ReasonCustomerClaimed, fmt.Sprintf(
-		"CustomerAgreement %s/%s, created earlier, already manages customer %s for partner tenant %s; this one makes no write to Partner Center. Delete this duplicate, or delete that one to hand the customer over.",
-		owner.namespace, owner.name, s.ca.Spec.CustomerTenantID, s.pt.Spec.TenantID))
+	return "", nil
 }
 
 // claims reports whether c is a rival claim: alive, under a PartnerTenant of the same partner
@@ -188,26 +184,6 @@ func (r *CustomerAgreementReconciler) claims(ctx context.Context, c *v1alpha1.Cu
 	return namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels), nil
 }
 
-type claimant struct {
-	created         time.Time
-	namespace, name string
-}
-
-func claimantOf(ca *v1alpha1.CustomerAgreement) claimant {
-	return claimant{created: ca.CreationTimestamp.Time, namespace: ca.Namespace, name: ca.Name}
-}
-
-// claimOwner picks the owner of a customer: the oldest claim, then by namespace and name.
-func claimOwner(cs []claimant) claimant {
-	sort.Slice(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
-		if !a.created.Equal(b.created) {
-			return a.created.Before(b.created)
-		}
-		if a.namespace != b.namespace {
-			return a.namespace < b.namespace
-		}
-		return a.name < b.name
-	})
-	return cs[0]
+func claimOf(ca *v1alpha1.CustomerAgreement) mca.Claim {
+	return mca.Claim{Created: ca.CreationTimestamp.Time, Namespace: ca.Namespace, Name: ca.Name}
 }

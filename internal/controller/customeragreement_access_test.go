@@ -57,27 +57,6 @@ func TestNamespaceAllowed(t *testing.T) {
 	}
 }
 
-func TestClaimOwner(t *testing.T) {
-	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	cases := []struct {
-		name string
-		in   []claimant
-		want claimant
-	}{
-		{"alone", []claimant{{t0, "a", "x"}}, claimant{t0, "a", "x"}},
-		{"oldest wins", []claimant{{t0.Add(time.Second), "a", "x"}, {t0, "z", "z"}}, claimant{t0, "z", "z"}},
-		{"same second: namespace decides", []claimant{{t0, "team-b", "a"}, {t0, "team-a", "z"}}, claimant{t0, "team-a", "z"}},
-		{"same namespace: name decides", []claimant{{t0, "ns", "b"}, {t0, "ns", "a"}}, claimant{t0, "ns", "a"}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := claimOwner(c.in); got != c.want {
-				t.Fatalf("claimOwner = %+v, want %+v", got, c.want)
-			}
-		})
-	}
-}
-
 func TestReadBudget(t *testing.T) {
 	var b readBudget
 	ca := &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{UID: "u", Generation: 1}}
