@@ -55,7 +55,7 @@ const statusWriteTimeout = 10 * time.Second
 // CustomerAgreementReconciler converges one customer's MCA acceptance. The path of a reconcile:
 // may it act at all (customeragreement_access.go), what Partner Center holds
 // (customeragreement_observe.go), the decision (package mca), the write (customeragreement_act.go),
-// and the conditions (customeragreement_status.go).
+// and its projection onto status and conditions (customeragreement_status.go).
 type CustomerAgreementReconciler struct {
 	Client   client.Client
 	Clients  *Clients

@@ -33,8 +33,8 @@ import (
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
 
-// This file turns the outcome of a reconcile into the conditions the controller owns. No
-// condition of a CustomerAgreement is set anywhere else.
+// This file turns what a reconcile observed and did into status and the conditions the controller
+// owns (project). No status field or condition of a CustomerAgreement is set anywhere else.
 
 // ownedConditions are the condition types this controller sets; applyOutcome removes those that
 // the outcome does not call for.
