@@ -147,9 +147,7 @@ func (s *scope) storedLink(ctx context.Context, link string, a *v1alpha1.Attesta
 		return transient(v1alpha1.ReasonPartnerCenterError, "Storing the acceptance link failed: "+err.Error(), err)
 	}
 	a.LinkSecretRef = &v1alpha1.LocalObjectReference{Name: LinkSecretName(s.ca.UID)}
-	o := s.awaitingAttestation()
-	o.wrote = true
-	return o
+	return s.awaitingAttestation()
 }
 
 // linkLifetime is the CustomerAgreement's link lifetime, else the PartnerTenant's, else 168h.
@@ -325,7 +323,6 @@ func (s *scope) created(ag pc.Agreement, reqID string, method v1alpha1.Acceptanc
 	s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeNormal, v1alpha1.ReasonAgreementCreated, "CreateAgreement",
 		"%s; Microsoft emails the signatory within 30 minutes", what)
 	o := ready(v1alpha1.ReasonAgreementCreated, "The operator created the agreement; Partner Center's reads may take a while to show it.")
-	o.wrote = true
 	o.created = &createdAgreement{signatory: c, dateAgreed: date, record: v1alpha1.CreatedAgreement{RequestID: reqID, DateAgreed: *statusTime(date),
 		CreatedAt: *statusTime(s.now), Method: method, AttestationID: bounded(attestationID, 256)}}
 	return o

@@ -76,8 +76,6 @@ type outcome struct {
 	notPermitted string
 	// duplicate sets DuplicateSignatory.
 	duplicate bool
-	// wrote: a write to Partner Center succeeded in this reconcile.
-	wrote bool
 	// err is returned to the controller for its backoff (transient failures).
 	err error
 	// credentials: the tenant's credentials failed; the PartnerTenant is re-checked.
