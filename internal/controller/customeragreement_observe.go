@@ -116,7 +116,7 @@ func (s *scope) observeAll(ctx context.Context) (observation, error) {
 			if st.Signatory != nil {
 				rec.Contact = mca.Contact(*st.Signatory)
 			}
-			obs.Records = append(obs.Records, rec)
+			obs.Created = &rec
 			current = current || s.r.Policy.Current(rec)
 			ob.createdUnseenSince = created.CreatedAt.Time
 		}

@@ -131,3 +131,12 @@ func TestDecideWhatTheControllerUsedToDecideOnTheSide(t *testing.T) {
 		}
 	}
 }
+
+func TestClassifyTrustsTheAgreementTheOperatorCreated(t *testing.T) {
+	p := DefaultPolicy()
+	created := Record{Contact: Contact{FirstName: "Ada"}, DateAgreed: d("2026-11-20")}
+	got := p.Classify(Observation{Records: []Record{{DateAgreed: d("2022-06-14")}}, Created: &created}, d("2026-11-23"))
+	if got.State != v1alpha1.StateAttested || got.AcceptedBy != v1alpha1.AcceptedByPartner || got.InForce == nil || *got.InForce != created {
+		t.Fatalf("Classify = %+v, want Attested by the created agreement", got)
+	}
+}
