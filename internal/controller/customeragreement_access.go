@@ -76,6 +76,28 @@ func (s *scope) authorize(ctx context.Context) *outcome {
 	return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(s.pt, s.ca.Namespace))
 }
 
+// admittedNow checks the namespace's admission again, against the API server, just before a write
+// to Partner Center: a label removed while the reconcile waited (on the tenant's rate limiter,
+// say) stops the write.
+func (s *scope) admittedNow(ctx context.Context) *outcome {
+	reader := s.r.APIReader
+	if reader == nil {
+		reader = s.r.Client
+	}
+	pt := &v1alpha1.PartnerTenant{}
+	if err := reader.Get(ctx, types.NamespacedName{Name: s.pt.Name}, pt); err != nil {
+		return transient(v1alpha1.ReasonPartnerCenterError, "Reading the PartnerTenant failed: "+err.Error(), err)
+	}
+	nsLabels, err := namespaceLabels(ctx, reader, s.ca.Namespace)
+	if err != nil {
+		return transient(v1alpha1.ReasonPartnerCenterError, "Reading the namespace failed: "+err.Error(), err)
+	}
+	if namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
+		return nil
+	}
+	return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(pt, s.ca.Namespace))
+}
+
 func notAllowedMessage(pt *v1alpha1.PartnerTenant, ns string) string {
 	an := pt.Spec.AllowedNamespaces
 	switch {

@@ -21,7 +21,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
@@ -118,5 +120,45 @@ func TestCreatedAgreementIsTrustedButReportedAfterTheBound(t *testing.T) {
 	}
 	if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 0 {
 		t.Fatalf("%d attestations started for a customer whose agreement the operator created", n)
+	}
+}
+
+// A namespace's label removed while a reconcile runs (waiting on the tenant's rate limiter, say)
+// stops the write the reconcile was about to make.
+func TestAdmissionIsCheckedAgainJustBeforeAWrite(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	ctx := context.Background()
+	pt := &v1alpha1.PartnerTenant{}
+	if err := h.kube.Get(ctx, types.NamespacedName{Name: "pt"}, pt); err != nil {
+		t.Fatal(err)
+	}
+	pt.Spec.AllowedNamespaces = &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector,
+		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}}
+	if err := h.kube.Update(ctx, pt); err != nil {
+		t.Fatal(err)
+	}
+	ns := &corev1.Namespace{}
+	if err := h.kube.Get(ctx, types.NamespacedName{Name: "ns"}, ns); err != nil {
+		t.Fatal(err)
+	}
+	ns.Labels = map[string]string{"team": "a"}
+	if err := h.kube.Update(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	h.pc.onRead = func() {
+		ns.Labels = nil
+		if err := h.kube.Update(ctx, ns); err != nil {
+			t.Error(err)
+		}
+		h.pc.onRead = nil
+	}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 0 {
+		t.Fatalf("started %d attestation(s) for a namespace no longer allowed", n)
+	}
+	if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonNamespaceNotAllowed {
+		t.Fatalf("Stalled = %q", got)
 	}
 }

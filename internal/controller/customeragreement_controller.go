@@ -57,10 +57,13 @@ const statusWriteTimeout = 10 * time.Second
 // (customeragreement_observe.go), the decision (package mca), the write (customeragreement_act.go),
 // and its projection onto status and conditions (customeragreement_status.go).
 type CustomerAgreementReconciler struct {
-	Client   client.Client
-	Clients  *Clients
-	Recorder recorder.EventRecorder
-	Policy   mca.Policy
+	Client client.Client
+	// APIReader reads the API server without the cache: just before each write to Partner Center
+	// the namespace's admission is checked again through it (nil: Client).
+	APIReader client.Reader
+	Clients   *Clients
+	Recorder  recorder.EventRecorder
+	Policy    mca.Policy
 	// CredentialsNamespace holds the acceptance-link Secrets.
 	CredentialsNamespace string
 	// ResyncInterval re-reads a settled customer. PollInterval checks a young attestation in

@@ -49,6 +49,8 @@ type fakePC struct {
 	calls        map[string]int
 	requestIDs   map[string][]string
 	startCounter int
+	// onRead runs at each read of the customer's agreements (a change made while a reconcile runs).
+	onRead func()
 }
 
 func newFakePC() *fakePC {
@@ -71,6 +73,9 @@ func (f *fakePC) GetAgreementMetadata(context.Context) (pc.AgreementMetadata, er
 	return pc.AgreementMetadata{TemplateID: "tmpl"}, f.call(pc.OpGetAgreementMetadata, nil)
 }
 func (f *fakePC) ListCustomerAgreements(context.Context, string) ([]pc.Agreement, error) {
+	if f.onRead != nil {
+		f.onRead()
+	}
 	return f.records, f.call(pc.OpListCustomerAgreements, nil)
 }
 func (f *fakePC) GetDirectSignedStatus(context.Context, string) (bool, error) {
