@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -76,10 +77,11 @@ func (s *scope) authorize(ctx context.Context) *outcome {
 	return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(s.pt, s.ca.Namespace))
 }
 
-// admittedNow checks the namespace's admission again, against the API server, just before a write
-// to Partner Center: a label removed while the reconcile waited (on the tenant's rate limiter,
-// say) stops the write.
-func (s *scope) admittedNow(ctx context.Context) *outcome {
+// mayWriteNow checks again, against the API server, just before a write to Partner Center, that
+// the namespace is admitted and this object owns its customer: a label removed while the reconcile
+// waited (on the tenant's rate limiter, say), or a rival the cache did not show yet, stops the
+// write.
+func (s *scope) mayWriteNow(ctx context.Context) *outcome {
 	reader := s.r.APIReader
 	if reader == nil {
 		reader = s.r.Client
@@ -92,10 +94,30 @@ func (s *scope) admittedNow(ctx context.Context) *outcome {
 	if err != nil {
 		return transient(v1alpha1.ReasonPartnerCenterError, "Reading the namespace failed: "+err.Error(), err)
 	}
-	if namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
-		return nil
+	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
+		return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(pt, s.ca.Namespace))
 	}
-	return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(pt, s.ca.Namespace))
+	owner, o := s.claimNow(ctx, reader)
+	if o != nil || owner == "" {
+		return o
+	}
+	return s.yield(ctx, owner)
+}
+
+// yield leaves the customer to its owner: this object writes nothing to Partner Center, and the
+// link of an attestation it started is taken back (its Secret deleted, linkSecretRef cleared), so
+// that only the owner's link reaches the signatory.
+func (s *scope) yield(ctx context.Context, owner string) *outcome {
+	o := s.act(ctx, s.r.Policy.Decide(mca.Situation{ClaimedBy: owner, Now: s.now}), observation{claimedBy: owner})
+	if a := s.ca.Status.Attestation; a != nil && a.LinkSecretRef != nil {
+		if err := s.dropLink(ctx); err != nil {
+			return transient(v1alpha1.ReasonPartnerCenterError, "Deleting the acceptance-link Secret failed: "+err.Error(), err)
+		}
+		f := followedIn(&s.ca.Status)
+		f.current.LinkSecretRef = nil
+		o.followed = &f
+	}
+	return o
 }
 
 func notAllowedMessage(pt *v1alpha1.PartnerTenant, ns string) string {
@@ -151,30 +173,50 @@ func namespaceLabels(ctx context.Context, c client.Reader, name string) (map[str
 	return ns.Labels, nil
 }
 
-// claim finds the owner of the customer (mca.Owner): of the CustomerAgreements naming the same
-// customer under the same partner tenant id, in namespaces their PartnerTenants allow. It returns
-// the owner's namespace/name when that is another object, which then makes no Partner Center call.
+// claim finds the owner of the customer (mca.Owner) in the cache: of the CustomerAgreements
+// naming the same customer under the same partner tenant id, in namespaces their PartnerTenants
+// allow. It returns the owner's namespace/name when that is another object, which then makes no
+// Partner Center call. Just before a write, claimNow asks the API server the same question.
 func (s *scope) claim(ctx context.Context) (string, *outcome) {
 	var list v1alpha1.CustomerAgreementList
 	if err := s.r.Client.List(ctx, &list, client.MatchingFields{customerTenantIDField: norm(s.ca.Spec.CustomerTenantID)}); err != nil {
 		return "", transient(v1alpha1.ReasonPartnerCenterError, "Listing the CustomerAgreements of this customer failed: "+err.Error(), err)
 	}
+	return s.owner(ctx, s.r.Client, list.Items)
+}
+
+// claimNow finds the owner of the customer as the API server holds the CustomerAgreements, their
+// PartnerTenants and namespaces: two objects created in the same second, each not yet in the
+// other's cache, both compute the same owner here before writing.
+func (s *scope) claimNow(ctx context.Context, reader client.Reader) (string, *outcome) {
+	var list v1alpha1.CustomerAgreementList
+	if err := reader.List(ctx, &list); err != nil {
+		return "", transient(v1alpha1.ReasonPartnerCenterError, "Listing the CustomerAgreements of this customer failed: "+err.Error(), err)
+	}
+	rivals := slices.DeleteFunc(list.Items, func(c v1alpha1.CustomerAgreement) bool {
+		return norm(c.Spec.CustomerTenantID) != norm(s.ca.Spec.CustomerTenantID)
+	})
+	return s.owner(ctx, reader, rivals)
+}
+
+// owner applies mca.Owner to this object and those of list that claim its customer.
+func (s *scope) owner(ctx context.Context, reader client.Reader, list []v1alpha1.CustomerAgreement) (string, *outcome) {
 	self := claimOf(s.ca)
-	claims := []mca.Claim{self}
-	for i := range list.Items {
-		c := &list.Items[i]
+	cs := []mca.Claim{self}
+	for i := range list {
+		c := &list[i]
 		if c.Namespace == s.ca.Namespace && c.Name == s.ca.Name {
 			continue
 		}
-		ok, err := s.r.claims(ctx, c, s.pt.Spec.TenantID)
+		ok, err := claims(ctx, reader, c, s.pt.Spec.TenantID)
 		if err != nil {
 			return "", transient(v1alpha1.ReasonPartnerCenterError, "Checking the other CustomerAgreements of this customer failed: "+err.Error(), err)
 		}
 		if ok {
-			claims = append(claims, claimOf(c))
+			cs = append(cs, claimOf(c))
 		}
 	}
-	if owner := mca.Owner(claims); owner != self {
+	if owner := mca.Owner(cs); owner != self {
 		return owner.Namespace + "/" + owner.Name, nil
 	}
 	return "", nil
@@ -182,12 +224,12 @@ func (s *scope) claim(ctx context.Context) (string, *outcome) {
 
 // claims reports whether c is a rival claim: alive, under a PartnerTenant of the same partner
 // tenant id, in a namespace that PartnerTenant allows.
-func (r *CustomerAgreementReconciler) claims(ctx context.Context, c *v1alpha1.CustomerAgreement, partnerTenantID string) (bool, error) {
+func claims(ctx context.Context, reader client.Reader, c *v1alpha1.CustomerAgreement, partnerTenantID string) (bool, error) {
 	if !c.DeletionTimestamp.IsZero() {
 		return false, nil
 	}
 	pt := &v1alpha1.PartnerTenant{}
-	if err := r.Client.Get(ctx, types.NamespacedName{Name: c.Spec.PartnerTenantRef.Name}, pt); err != nil {
+	if err := reader.Get(ctx, types.NamespacedName{Name: c.Spec.PartnerTenantRef.Name}, pt); err != nil {
 		if apierrors.IsNotFound(err) {
 			return false, nil
 		}
@@ -196,7 +238,7 @@ func (r *CustomerAgreementReconciler) claims(ctx context.Context, c *v1alpha1.Cu
 	if !strings.EqualFold(pt.Spec.TenantID, partnerTenantID) {
 		return false, nil
 	}
-	nsLabels, err := namespaceLabels(ctx, r.Client, c.Namespace)
+	nsLabels, err := namespaceLabels(ctx, reader, c.Namespace)
 	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return false, nil

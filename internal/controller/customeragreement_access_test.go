@@ -22,6 +22,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -160,5 +161,62 @@ func TestAdmissionIsCheckedAgainJustBeforeAWrite(t *testing.T) {
 	}
 	if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonNamespaceNotAllowed {
 		t.Fatalf("Stalled = %q", got)
+	}
+}
+
+// rival creates another CustomerAgreement for the harness's customer, which owns it (same
+// creation time, and its name sorts first).
+func (h *harness) rival() {
+	h.t.Helper()
+	ca := h.get()
+	r := &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{Namespace: ca.Namespace, Name: "a"}, Spec: *ca.Spec.DeepCopy()}
+	if err := h.kube.Create(context.Background(), r); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// Two CustomerAgreements for one customer created in the same second: the rival the cache did not
+// show when the reconcile began still stops the write, as the API server holds it.
+func TestOwnershipIsCheckedAgainJustBeforeAWrite(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	h.pc.onRead = func() {
+		h.rival()
+		h.pc.onRead = nil
+	}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 0 {
+		t.Fatalf("started %d attestation(s) for a customer another object owns", n)
+	}
+	if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonCustomerClaimed {
+		t.Fatalf("Stalled = %q", got)
+	}
+}
+
+// The object that loses its customer to another takes back the link it held: its link Secret is
+// deleted and status names none, so that only the owner's link reaches the signatory.
+func TestTheLoserOfAClaimDropsItsLinkSecret(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	a := h.get().Status.Attestation
+	if a == nil || a.LinkSecretRef == nil {
+		t.Fatalf("no link stored: %+v", a)
+	}
+	h.rival()
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonCustomerClaimed {
+		t.Fatalf("Stalled = %q", got)
+	}
+	err := h.kube.Get(context.Background(), types.NamespacedName{Namespace: h.r.CredentialsNamespace, Name: a.LinkSecretRef.Name}, &corev1.Secret{})
+	if !apierrors.IsNotFound(err) {
+		t.Fatalf("the loser's link Secret is still there: %v", err)
+	}
+	if got := h.get().Status.Attestation; got == nil || got.LinkSecretRef != nil {
+		t.Fatalf("status still names a link Secret: %+v", got)
 	}
 }

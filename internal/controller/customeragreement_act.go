@@ -100,7 +100,7 @@ func (s *scope) startAttestation(ctx context.Context, renew bool, ob observation
 	req := s.attestationRequest()
 	req.Lifetime = lifetime
 	reqID := startAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, intent, renewals)
-	if o := s.admittedNow(ctx); o != nil {
+	if o := s.mayWriteNow(ctx); o != nil {
 		return o
 	}
 	att, err := s.pc.StartEnhancedAttestation(ctx, req, pc.WithRequestID(reqID))
@@ -184,7 +184,7 @@ func (s *scope) createFromAttestation(ctx context.Context, ob observation, a *v1
 	if !knownAccepted {
 		opts = append(opts, pc.AsPoll("create/"+a.ID))
 	}
-	if o := s.admittedNow(ctx); o != nil {
+	if o := s.mayWriteNow(ctx); o != nil {
 		return o
 	}
 	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, a.ID, s.templateID, opts...)
@@ -250,7 +250,7 @@ func (s *scope) confirmLegacy(ctx context.Context) *outcome {
 	sg := s.ca.Spec.Signatory
 	date := s.ca.Spec.DateAgreed.Time
 	reqID := legacyConfirmationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, sg, date)
-	if o := s.admittedNow(ctx); o != nil {
+	if o := s.mayWriteNow(ctx); o != nil {
 		return o
 	}
 	ag, err := s.pc.CreateLegacyAgreement(ctx, s.ca.Spec.CustomerTenantID, pc.Contact(contactOf(sg)), s.templateID, date, pc.WithRequestID(reqID))

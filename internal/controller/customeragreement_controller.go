@@ -166,8 +166,7 @@ func (s *scope) reconcile(ctx context.Context) (observation, *outcome) {
 		return ob, o
 	}
 	if owner != "" {
-		ob.claimedBy = owner
-		return ob, s.act(ctx, s.r.Policy.Decide(mca.Situation{ClaimedBy: owner, Now: s.now}), ob)
+		return ob, s.yield(ctx, owner)
 	}
 	// The budget counts real time, not the rules' clock (which tests and flags may move).
 	if wait := s.r.reads.take(s.ca, time.Now(), s.r.MinReadInterval); wait > 0 {
