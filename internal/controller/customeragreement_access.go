@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -97,12 +98,20 @@ func (s *scope) mayWriteNow(ctx context.Context) *outcome {
 	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
 		return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(pt, s.ca.Namespace))
 	}
+	if time.Since(s.ca.CreationTimestamp.Time) > cacheLagBound {
+		// Any rival that could own the customer was created no later than this object, long
+		// enough ago to be in the cache the claim was decided from.
+		return nil
+	}
 	owner, o := s.claimNow(ctx, reader)
 	if o != nil || owner == "" {
 		return o
 	}
 	return s.yield(ctx, owner)
 }
+
+// cacheLagBound is how long an object may take to reach the cache, generously.
+const cacheLagBound = time.Minute
 
 // claimedMessage says which object owns the customer, naming it only when it lives in this
 // object's namespace: those who read this one may not see another team's namespace.

@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
@@ -180,7 +181,7 @@ func (h *harness) rival() {
 // Two CustomerAgreements for one customer created in the same second: the rival the cache did not
 // show when the reconcile began still stops the write, as the API server holds it.
 func TestOwnershipIsCheckedAgainJustBeforeAWrite(t *testing.T) {
-	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) { ca.CreationTimestamp = metav1.Now() })
 	h.pc.onRead = func() {
 		h.rival()
 		h.pc.onRead = nil
@@ -251,5 +252,32 @@ func TestCustomerClaimedNamesOnlyAnOwnerOfTheSameNamespace(t *testing.T) {
 				t.Fatalf("owner in namespace %s: message %q", ns, c.Message)
 			}
 		})
+	}
+}
+
+// listCounter counts the lists an uncached reader serves.
+type listCounter struct {
+	client.Reader
+	lists int
+}
+
+func (l *listCounter) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	l.lists++
+	return l.Reader.List(ctx, list, opts...)
+}
+
+// An object older than the cache's lag asks the API server nothing about rivals before its write:
+// any rival that could own the customer is in the cache.
+func TestAnOldObjectDoesNotListItsRivalsUncached(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) {
+		ca.CreationTimestamp = metav1.NewTime(time.Now().Add(-2 * cacheLagBound))
+	})
+	reader := &listCounter{Reader: h.kube}
+	h.r.APIReader = reader
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if h.pc.calls[pc.OpStartEnhancedAttestation] != 1 || reader.lists != 0 {
+		t.Fatalf("starts = %d, uncached lists = %d; want 1 and 0", h.pc.calls[pc.OpStartEnhancedAttestation], reader.lists)
 	}
 }
