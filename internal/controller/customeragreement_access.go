@@ -19,7 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/mca"
 )
 
 // This file decides whether a CustomerAgreement may act at all, before any Partner Center call:
@@ -75,6 +76,57 @@ func (s *scope) authorize(ctx context.Context) *outcome {
 		return nil
 	}
 	return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(s.pt, s.ca.Namespace))
+}
+
+// mayWriteNow checks again, against the API server, just before a write to Partner Center, that
+// the namespace is admitted and this object owns its customer: a label removed while the reconcile
+// waited (on the tenant's rate limiter, say), or a rival the cache did not show yet, stops the
+// write.
+func (s *scope) mayWriteNow(ctx context.Context) *outcome {
+	reader := s.r.APIReader
+	if reader == nil {
+		reader = s.r.Client
+	}
+	pt := &v1alpha1.PartnerTenant{}
+	if err := reader.Get(ctx, types.NamespacedName{Name: s.pt.Name}, pt); err != nil {
+		return transient(v1alpha1.ReasonPartnerCenterError, "Reading the PartnerTenant failed: "+err.Error(), err)
+	}
+	nsLabels, err := namespaceLabels(ctx, reader, s.ca.Namespace)
+	if err != nil {
+		return transient(v1alpha1.ReasonPartnerCenterError, "Reading the namespace failed: "+err.Error(), err)
+	}
+	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
+		return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(pt, s.ca.Namespace))
+	}
+	if time.Since(s.ca.CreationTimestamp.Time) > cacheLagBound {
+		// Any rival that could own the customer was created no later than this object, long
+		// enough ago to be in the cache the claim was decided from.
+		return nil
+	}
+	owner, o := s.claimNow(ctx, reader)
+	if o != nil || owner == "" {
+		return o
+	}
+	return s.yield(ctx, owner)
+}
+
+// cacheLagBound is how long an object may take to reach the cache, generously.
+const cacheLagBound = time.Minute
+
+// yield leaves the customer to its owner: this object writes nothing to Partner Center, and the
+// link of an attestation it started is taken back (its Secret deleted, linkSecretRef cleared), so
+// that only the owner's link reaches the signatory.
+func (s *scope) yield(ctx context.Context, owner string) *outcome {
+	o := s.act(ctx, s.r.Policy.Decide(mca.Situation{ClaimedBy: owner, Now: s.now}), observation{claimedBy: owner})
+	if a := s.ca.Status.Attestation; a != nil && a.LinkSecretRef != nil {
+		if err := s.dropLink(ctx); err != nil {
+			return transient(v1alpha1.ReasonPartnerCenterError, "Deleting the acceptance-link Secret failed: "+err.Error(), err)
+		}
+		f := followedIn(&s.ca.Status)
+		f.current.LinkSecretRef = nil
+		o.followed = &f
+	}
+	return o
 }
 
 func notAllowedMessage(pt *v1alpha1.PartnerTenant, ns string) string {
@@ -130,46 +182,63 @@ func namespaceLabels(ctx context.Context, c client.Reader, name string) (map[str
 	return ns.Labels, nil
 }
 
-// claim lets only the owner of the customer act: of the CustomerAgreements naming the same
-// customer under the same partner tenant id (in namespaces their PartnerTenants allow), the
-// oldest. Every other one makes no Partner Center call.
-func (s *scope) claim(ctx context.Context) *outcome {
+// claim finds the owner of the customer (mca.Owner) in the cache: of the CustomerAgreements
+// naming the same customer under the same partner tenant id, in namespaces their PartnerTenants
+// allow. It returns the owner's namespace/name when that is another object, which then makes no
+// Partner Center call. Just before a write, claimNow asks the API server the same question.
+func (s *scope) claim(ctx context.Context) (string, *outcome) {
 	var list v1alpha1.CustomerAgreementList
 	if err := s.r.Client.List(ctx, &list, client.MatchingFields{customerTenantIDField: norm(s.ca.Spec.CustomerTenantID)}); err != nil {
-		return transient(v1alpha1.ReasonPartnerCenterError, "Listing the CustomerAgreements of this customer failed: "+err.Error(), err)
+		return "", transient(v1alpha1.ReasonPartnerCenterError, "Listing the CustomerAgreements of this customer failed: "+err.Error(), err)
 	}
-	self := claimantOf(s.ca)
-	claimants := []claimant{self}
-	for i := range list.Items {
-		c := &list.Items[i]
+	return s.owner(ctx, s.r.Client, list.Items)
+}
+
+// claimNow finds the owner of the customer as the API server holds the CustomerAgreements, their
+// PartnerTenants and namespaces: two objects created in the same second, each not yet in the
+// other's cache, both compute the same owner here before writing.
+func (s *scope) claimNow(ctx context.Context, reader client.Reader) (string, *outcome) {
+	var list v1alpha1.CustomerAgreementList
+	if err := reader.List(ctx, &list); err != nil {
+		return "", transient(v1alpha1.ReasonPartnerCenterError, "Listing the CustomerAgreements of this customer failed: "+err.Error(), err)
+	}
+	rivals := slices.DeleteFunc(list.Items, func(c v1alpha1.CustomerAgreement) bool {
+		return norm(c.Spec.CustomerTenantID) != norm(s.ca.Spec.CustomerTenantID)
+	})
+	return s.owner(ctx, reader, rivals)
+}
+
+// owner applies mca.Owner to this object and those of list that claim its customer.
+func (s *scope) owner(ctx context.Context, reader client.Reader, list []v1alpha1.CustomerAgreement) (string, *outcome) {
+	self := claimOf(s.ca)
+	cs := []mca.Claim{self}
+	for i := range list {
+		c := &list[i]
 		if c.Namespace == s.ca.Namespace && c.Name == s.ca.Name {
 			continue
 		}
-		ok, err := s.r.claims(ctx, c, s.pt.Spec.TenantID)
+		ok, err := claims(ctx, reader, c, s.pt.Spec.TenantID)
 		if err != nil {
-			return transient(v1alpha1.ReasonPartnerCenterError, "Checking the other CustomerAgreements of this customer failed: "+err.Error(), err)
+			return "", transient(v1alpha1.ReasonPartnerCenterError, "Checking the other CustomerAgreements of this customer failed: "+err.Error(), err)
 		}
 		if ok {
-			claimants = append(claimants, claimantOf(c))
+			cs = append(cs, claimOf(c))
 		}
 	}
-	owner := claimOwner(claimants)
-	if owner == self {
-		return nil
+	if owner := mca.Owner(cs); owner != self {
+		return owner.Namespace + "/" + owner.Name, nil
 	}
-	return stalled(v1alpha1.ReasonCustomerClaimed, fmt.Sprintf(
-		"CustomerAgreement %s/%s, created earlier, already manages customer %s for partner tenant %s; this one makes no write to Partner Center. Delete this duplicate, or delete that one to hand the customer over.",
-		owner.namespace, owner.name, s.ca.Spec.CustomerTenantID, s.pt.Spec.TenantID))
+	return "", nil
 }
 
 // claims reports whether c is a rival claim: alive, under a PartnerTenant of the same partner
 // tenant id, in a namespace that PartnerTenant allows.
-func (r *CustomerAgreementReconciler) claims(ctx context.Context, c *v1alpha1.CustomerAgreement, partnerTenantID string) (bool, error) {
+func claims(ctx context.Context, reader client.Reader, c *v1alpha1.CustomerAgreement, partnerTenantID string) (bool, error) {
 	if !c.DeletionTimestamp.IsZero() {
 		return false, nil
 	}
 	pt := &v1alpha1.PartnerTenant{}
-	if err := r.Client.Get(ctx, types.NamespacedName{Name: c.Spec.PartnerTenantRef.Name}, pt); err != nil {
+	if err := reader.Get(ctx, types.NamespacedName{Name: c.Spec.PartnerTenantRef.Name}, pt); err != nil {
 		if apierrors.IsNotFound(err) {
 			return false, nil
 		}
@@ -178,7 +247,7 @@ func (r *CustomerAgreementReconciler) claims(ctx context.Context, c *v1alpha1.Cu
 	if !strings.EqualFold(pt.Spec.TenantID, partnerTenantID) {
 		return false, nil
 	}
-	nsLabels, err := namespaceLabels(ctx, r.Client, c.Namespace)
+	nsLabels, err := namespaceLabels(ctx, reader, c.Namespace)
 	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return false, nil
@@ -188,26 +257,6 @@ func (r *CustomerAgreementReconciler) claims(ctx context.Context, c *v1alpha1.Cu
 	return namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels), nil
 }
 
-type claimant struct {
-	created         time.Time
-	namespace, name string
-}
-
-func claimantOf(ca *v1alpha1.CustomerAgreement) claimant {
-	return claimant{created: ca.CreationTimestamp.Time, namespace: ca.Namespace, name: ca.Name}
-}
-
-// claimOwner picks the owner of a customer: the oldest claim, then by namespace and name.
-func claimOwner(cs []claimant) claimant {
-	sort.Slice(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
-		if !a.created.Equal(b.created) {
-			return a.created.Before(b.created)
-		}
-		if a.namespace != b.namespace {
-			return a.namespace < b.namespace
-		}
-		return a.name < b.name
-	})
-	return cs[0]
+func claimOf(ca *v1alpha1.CustomerAgreement) mca.Claim {
+	return mca.Claim{Created: ca.CreationTimestamp.Time, Namespace: ca.Namespace, Name: ca.Name}
 }

@@ -21,7 +21,11 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
@@ -52,27 +56,6 @@ func TestNamespaceAllowed(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			if got := namespaceAllowed(c.an, c.labels); got != c.want {
 				t.Fatalf("namespaceAllowed = %v, want %v", got, c.want)
-			}
-		})
-	}
-}
-
-func TestClaimOwner(t *testing.T) {
-	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	cases := []struct {
-		name string
-		in   []claimant
-		want claimant
-	}{
-		{"alone", []claimant{{t0, "a", "x"}}, claimant{t0, "a", "x"}},
-		{"oldest wins", []claimant{{t0.Add(time.Second), "a", "x"}, {t0, "z", "z"}}, claimant{t0, "z", "z"}},
-		{"same second: namespace decides", []claimant{{t0, "team-b", "a"}, {t0, "team-a", "z"}}, claimant{t0, "team-a", "z"}},
-		{"same namespace: name decides", []claimant{{t0, "ns", "b"}, {t0, "ns", "a"}}, claimant{t0, "ns", "a"}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := claimOwner(c.in); got != c.want {
-				t.Fatalf("claimOwner = %+v, want %+v", got, c.want)
 			}
 		})
 	}
@@ -139,5 +122,129 @@ func TestCreatedAgreementIsTrustedButReportedAfterTheBound(t *testing.T) {
 	}
 	if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 0 {
 		t.Fatalf("%d attestations started for a customer whose agreement the operator created", n)
+	}
+}
+
+// A namespace's label removed while a reconcile runs (waiting on the tenant's rate limiter, say)
+// stops the write the reconcile was about to make.
+func TestAdmissionIsCheckedAgainJustBeforeAWrite(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	ctx := context.Background()
+	pt := &v1alpha1.PartnerTenant{}
+	if err := h.kube.Get(ctx, types.NamespacedName{Name: "pt"}, pt); err != nil {
+		t.Fatal(err)
+	}
+	pt.Spec.AllowedNamespaces = &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector,
+		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}}
+	if err := h.kube.Update(ctx, pt); err != nil {
+		t.Fatal(err)
+	}
+	ns := &corev1.Namespace{}
+	if err := h.kube.Get(ctx, types.NamespacedName{Name: "ns"}, ns); err != nil {
+		t.Fatal(err)
+	}
+	ns.Labels = map[string]string{"team": "a"}
+	if err := h.kube.Update(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	h.pc.onRead = func() {
+		ns.Labels = nil
+		if err := h.kube.Update(ctx, ns); err != nil {
+			t.Error(err)
+		}
+		h.pc.onRead = nil
+	}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 0 {
+		t.Fatalf("started %d attestation(s) for a namespace no longer allowed", n)
+	}
+	if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonNamespaceNotAllowed {
+		t.Fatalf("Stalled = %q", got)
+	}
+}
+
+// rival creates another CustomerAgreement for the harness's customer, which owns it (same
+// creation time, and its name sorts first).
+func (h *harness) rival() {
+	h.t.Helper()
+	ca := h.get()
+	r := &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{Namespace: ca.Namespace, Name: "a"}, Spec: *ca.Spec.DeepCopy()}
+	if err := h.kube.Create(context.Background(), r); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// Two CustomerAgreements for one customer created in the same second: the rival the cache did not
+// show when the reconcile began still stops the write, as the API server holds it.
+func TestOwnershipIsCheckedAgainJustBeforeAWrite(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) { ca.CreationTimestamp = metav1.Now() })
+	h.pc.onRead = func() {
+		h.rival()
+		h.pc.onRead = nil
+	}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 0 {
+		t.Fatalf("started %d attestation(s) for a customer another object owns", n)
+	}
+	if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonCustomerClaimed {
+		t.Fatalf("Stalled = %q", got)
+	}
+}
+
+// The object that loses its customer to another takes back the link it held: its link Secret is
+// deleted and status names none, so that only the owner's link reaches the signatory.
+func TestTheLoserOfAClaimDropsItsLinkSecret(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	a := h.get().Status.Attestation
+	if a == nil || a.LinkSecretRef == nil {
+		t.Fatalf("no link stored: %+v", a)
+	}
+	h.rival()
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonCustomerClaimed {
+		t.Fatalf("Stalled = %q", got)
+	}
+	err := h.kube.Get(context.Background(), types.NamespacedName{Namespace: h.r.CredentialsNamespace, Name: a.LinkSecretRef.Name}, &corev1.Secret{})
+	if !apierrors.IsNotFound(err) {
+		t.Fatalf("the loser's link Secret is still there: %v", err)
+	}
+	if got := h.get().Status.Attestation; got == nil || got.LinkSecretRef != nil {
+		t.Fatalf("status still names a link Secret: %+v", got)
+	}
+}
+
+// listCounter counts the lists an uncached reader serves.
+type listCounter struct {
+	client.Reader
+	lists int
+}
+
+func (l *listCounter) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	l.lists++
+	return l.Reader.List(ctx, list, opts...)
+}
+
+// An object older than the cache's lag asks the API server nothing about rivals before its write:
+// any rival that could own the customer is in the cache.
+func TestAnOldObjectDoesNotListItsRivalsUncached(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) {
+		ca.CreationTimestamp = metav1.NewTime(time.Now().Add(-2 * cacheLagBound))
+	})
+	reader := &listCounter{Reader: h.kube}
+	h.r.APIReader = reader
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if h.pc.calls[pc.OpStartEnhancedAttestation] != 1 || reader.lists != 0 {
+		t.Fatalf("starts = %d, uncached lists = %d; want 1 and 0", h.pc.calls[pc.OpStartEnhancedAttestation], reader.lists)
 	}
 }

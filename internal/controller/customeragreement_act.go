@@ -39,11 +39,19 @@ import (
 func (s *scope) act(ctx context.Context, d mca.Decision, ob observation) *outcome {
 	st := &s.ca.Status
 	switch d.Action {
+	case mca.ActCustomerClaimed:
+		return stalled(v1alpha1.ReasonCustomerClaimed, fmt.Sprintf(
+			"CustomerAgreement %s, created earlier, already manages customer %s for partner tenant %s; this one makes no write to Partner Center. Delete this duplicate, or delete that one to hand the customer over.",
+			ob.claimedBy, s.ca.Spec.CustomerTenantID, s.pt.Spec.TenantID))
+	case mca.ActAgreementNotVisible:
+		c := st.CreatedAgreement
+		return stalled(v1alpha1.ReasonAgreementNotVisible, "The operator created the agreement at "+c.CreatedAt.UTC().Format(time.RFC3339)+
+			" (MS-RequestId "+c.RequestID+"), but Partner Center's reads have not shown it since. The operator does not attest again: check the customer's Account page in Partner Center, and delete status.createdAgreement only once you know no agreement exists.")
 	case mca.ActNone:
 		switch {
 		case ob.standing.AcceptedBy == v1alpha1.AcceptedByCustomer:
 			return ready(v1alpha1.ReasonAcceptedByCustomer, "The customer accepted the Microsoft Customer Agreement directly.")
-		case st.CreatedAgreement != nil:
+		case st.CreatedAgreement != nil && !ob.createdSeen:
 			return ready(v1alpha1.ReasonAgreementCreated, "The operator created the agreement; Partner Center's reads may take a while to show it.")
 		}
 		return ready(v1alpha1.ReasonAttested, "A partner attestation under the current terms is in place.")
@@ -61,18 +69,17 @@ func (s *scope) act(ctx context.Context, d mca.Decision, ob observation) *outcom
 		return stalled(v1alpha1.ReasonInvalidSpec, d.Message)
 	case mca.ActWaitForAttestations:
 		return waitingFor(v1alpha1.ReasonTooManyAttestations, d.Message)
+	case mca.ActLinkUnavailable:
+		return s.linkUnavailable(ob.followed.current.ID)
 	case mca.ActAwaitCustomer:
-		if ob.linkMissing {
-			return s.linkUnavailable()
-		}
 		return s.awaitingAttestation()
 	case mca.ActStartAttestation, mca.ActRenewAttestation:
-		return s.startAttestation(ctx, d.Action == mca.ActRenewAttestation)
+		return s.startAttestation(ctx, d.Action == mca.ActRenewAttestation, ob)
 	case mca.ActCreateFromAttestation:
 		if a := ob.accepted; a != nil {
-			return s.createFromAttestation(ctx, a, true)
+			return s.createFromAttestation(ctx, ob, a, true)
 		}
-		return s.createFromAttestation(ctx, st.Attestation, false)
+		return s.createFromAttestation(ctx, ob, ob.followed.current, false)
 	case mca.ActConfirmLegacy:
 		return s.confirmLegacy(ctx)
 	}
@@ -82,29 +89,34 @@ func (s *scope) act(ctx context.Context, d mca.Decision, ob observation) *outcom
 // startAttestation starts an enhanced attestation for the current spec (a renewal when its link
 // expired) and keeps its link in the link Secret. Idempotency key:
 // startAttestationRequestID(partner, customer, intent, renewal).
-func (s *scope) startAttestation(ctx context.Context, renew bool) *outcome {
-	st := &s.ca.Status
-	intent := attestationIntent(s.pt.Spec.TenantID, s.ca.Spec)
+func (s *scope) startAttestation(ctx context.Context, renew bool, ob observation) *outcome {
+	intent := s.intent
+	old := ob.followed.current
 	renewals := int32(0)
-	if renew && st.Attestation != nil {
-		renewals = st.Attestation.Renewals + 1
+	if renew && old != nil {
+		renewals = old.Renewals + 1
 	}
 	lifetime := s.linkLifetime()
 	req := s.attestationRequest()
 	req.Lifetime = lifetime
 	reqID := startAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, intent, renewals)
+	if o := s.mayWriteNow(ctx); o != nil {
+		return o
+	}
 	att, err := s.pc.StartEnhancedAttestation(ctx, req, pc.WithRequestID(reqID))
 	if err != nil {
 		return s.writeFailed(err)
 	}
 	secret := LinkSecretName(s.ca.UID)
-	if old := st.Attestation; renew && old != nil {
+	f := followed{earlier: ob.followed.earlier}
+	if renew && old != nil {
 		s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeWarning, v1alpha1.ReasonLinkExpired, "RenewAttestation",
 			"The acceptance link of attestation %s expired before the customer accepted; started attestation %s, its link is in Secret %s", old.ID, att.AttestationID, secret)
-		if phase, _ := attestationPhase(old.Status); phase != mca.PhaseExpired {
+		if ob.current.Phase != mca.PhaseExpired {
 			// Renewed on our clock, not Partner Center's word: keep following the old one.
-			old.LinkSecretRef = nil
-			st.EarlierAttestations = append(st.EarlierAttestations, *old)
+			kept := *old.DeepCopy()
+			kept.LinkSecretRef = nil
+			f.earlier = append(append([]v1alpha1.AttestationStatus(nil), f.earlier...), kept)
 		}
 	} else {
 		s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeNormal, v1alpha1.ReasonAttestationStarted, "StartAttestation",
@@ -115,24 +127,30 @@ func (s *scope) startAttestation(ctx context.Context, renew bool) *outcome {
 		// Partner Center named no expiry: the link lives as long as it was asked to.
 		expires = s.now.Add(lifetime)
 	}
-	st.Attestation = &v1alpha1.AttestationStatus{ID: bounded(att.AttestationID, 256), Status: bounded(att.Status, 256),
+	f.current = &v1alpha1.AttestationStatus{ID: bounded(att.AttestationID, 256), Status: bounded(att.Status, 256),
 		Intent: intent, Renewals: renewals, StartedAt: statusTime(s.now), ExpiresAt: statusTime(expires),
 		Lifetime: &metav1.Duration{Duration: lifetime}}
-	o := s.awaitingAttestation()
-	o.wrote = true
 	link := att.AcceptanceLink
 	if link == "" {
 		link = buildLink(s.linkTemplate(), att.AttestationID, s.ca.Spec.Language, s.ca.Spec.Country)
 	}
+	o := s.storedLink(ctx, link, f.current, expires)
+	o.followed = &f
+	return o
+}
+
+// storedLink keeps the link of an attestation just started in the link Secret, and says what the
+// customer waits for.
+func (s *scope) storedLink(ctx context.Context, link string, a *v1alpha1.AttestationStatus, expires time.Time) *outcome {
 	if link == "" {
-		return s.linkUnavailable()
+		return s.linkUnavailable(a.ID)
 	}
-	if err := s.storeLink(ctx, link, att.AttestationID, expires); err != nil {
+	if err := s.storeLink(ctx, link, a.ID, expires); err != nil {
 		// The attestation is recorded; the next reconcile stores its link.
 		return transient(v1alpha1.ReasonPartnerCenterError, "Storing the acceptance link failed: "+err.Error(), err)
 	}
-	st.Attestation.LinkSecretRef = &v1alpha1.LocalObjectReference{Name: secret}
-	return o
+	a.LinkSecretRef = &v1alpha1.LocalObjectReference{Name: LinkSecretName(s.ca.UID)}
+	return s.awaitingAttestation()
 }
 
 // linkLifetime is the CustomerAgreement's link lifetime, else the PartnerTenant's, else 168h.
@@ -147,10 +165,10 @@ func (s *scope) linkLifetime() time.Duration {
 }
 
 // linkUnavailable: the attestation is out but nobody can reach its page.
-func (s *scope) linkUnavailable() *outcome {
+func (s *scope) linkUnavailable(attestationID string) *outcome {
 	o := stalled(v1alpha1.ReasonAcceptanceLinkUnavailable, fmt.Sprintf(
 		"Partner Center's answer for attestation %s holds no acceptance link. Set spec.attestation.acceptanceURLTemplate of PartnerTenant %q (placeholders {attestationId}, {language}, {country}) to the parameterized link Microsoft provides; the operator keeps following the attestation.",
-		s.ca.Status.Attestation.ID, s.pt.Name))
+		attestationID, s.pt.Name))
 	o.poll = true
 	return o
 }
@@ -158,12 +176,16 @@ func (s *scope) linkUnavailable() *outcome {
 // createFromAttestation relays an accepted attestation and creates the agreement; without a GET
 // of attestations, it is also how an acceptance is learnt. Idempotency key:
 // createFromAttestationRequestID(partner, customer, attestation id, refused attempts).
-func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.AttestationStatus, knownAccepted bool) *outcome {
+// a is one of the attestations ob follows: what Partner Center answers about it is recorded there.
+func (s *scope) createFromAttestation(ctx context.Context, ob observation, a *v1alpha1.AttestationStatus, knownAccepted bool) *outcome {
 	attempt := s.r.refusals.of(a)
 	reqID := createFromAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, a.ID, attempt)
 	opts := []pc.CallOption{pc.WithRequestID(reqID)}
 	if !knownAccepted {
 		opts = append(opts, pc.AsPoll("create/"+a.ID))
+	}
+	if o := s.mayWriteNow(ctx); o != nil {
+		return o
 	}
 	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, a.ID, s.templateID, opts...)
 	switch kind := pc.KindOf(err); {
@@ -177,13 +199,16 @@ func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.Attestati
 		return transient(v1alpha1.ReasonLinkExpired, "The acceptance link of attestation "+a.ID+" expired; a new one is started.", nil)
 	case kind == pc.KindDuplicateSignatory:
 		// This attestation can never become an agreement: stop following it.
-		s.forget(a.ID)
-		if a.Intent != attestationIntent(s.pt.Spec.TenantID, s.ca.Spec) {
+		var o *outcome
+		if a.Intent != s.intent {
 			s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeWarning, v1alpha1.ReasonDuplicateSignatory, "CreateAgreement",
 				"Attestation %s, started for an earlier spec, was refused as a duplicate signatory (600061)", a.ID)
-			return transient(v1alpha1.ReasonDuplicateSignatory, "An attestation started for an earlier spec was refused as a duplicate signatory (600061); continuing with the current spec.", nil)
+			o = transient(v1alpha1.ReasonDuplicateSignatory, "An attestation started for an earlier spec was refused as a duplicate signatory (600061); continuing with the current spec.", nil)
+		} else {
+			o = s.writeFailed(err)
 		}
-		return s.writeFailed(err)
+		o.followed = ob.followed.without(a.ID)
+		return o
 	case kind == pc.KindBadRequest || kind == pc.KindForbidden || kind == pc.KindNotFound || kind == pc.KindUnknown:
 		if !knownAccepted {
 			// A refusal outside the model while nobody knows whether the signatory accepted:
@@ -205,12 +230,18 @@ func (s *scope) createFromAttestation(ctx context.Context, a *v1alpha1.Attestati
 		metrics.AttestationDuration.WithLabelValues(s.pt.Name, string(v1alpha1.MethodPartnerAttestation)).Observe(s.now.Sub(a.StartedAt.Time).Seconds())
 	}
 	id := a.ID
-	s.ca.Status.Attestation, s.ca.Status.EarlierAttestations = nil, nil
-	if err := s.dropLink(ctx); err != nil {
-		logf.FromContext(ctx).Error(err, "deleting the acceptance-link Secret after the agreement was created")
-	}
-	return s.created(ag, reqID, v1alpha1.MethodPartnerAttestation, id,
+	o := s.created(ag, reqID, v1alpha1.MethodPartnerAttestation, id,
 		"The signatory accepted; relayed the acceptance and created the agreement (attestation "+id+")")
+	o.followed = &followed{}
+	if current := ob.followed.current; current != nil {
+		if err := s.dropLink(ctx); err != nil {
+			// Keep following the attestation whose link Secret is left: the next reconcile, which
+			// finds the customer attested, deletes it.
+			o.followed.current = current
+			logf.FromContext(ctx).Error(err, "deleting the acceptance-link Secret after the agreement was created")
+		}
+	}
+	return o
 }
 
 // confirmLegacy makes the legacy confirmation (retired by Microsoft on 5 January 2026).
@@ -219,6 +250,9 @@ func (s *scope) confirmLegacy(ctx context.Context) *outcome {
 	sg := s.ca.Spec.Signatory
 	date := s.ca.Spec.DateAgreed.Time
 	reqID := legacyConfirmationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, sg, date)
+	if o := s.mayWriteNow(ctx); o != nil {
+		return o
+	}
 	ag, err := s.pc.CreateLegacyAgreement(ctx, s.ca.Spec.CustomerTenantID, pc.Contact(contactOf(sg)), s.templateID, date, pc.WithRequestID(reqID))
 	if kind := pc.KindOf(err); kind == pc.KindBadRequest || kind == pc.KindForbidden || kind == pc.KindUnknown {
 		var pe *pc.Error
@@ -252,7 +286,8 @@ func (c *refusalCounter) of(a *v1alpha1.AttestationStatus) int32 {
 	return a.RefusedCreates
 }
 
-// refused records the refusal of attempt, and writes the count into status every few refusals.
+// refused records the refusal of attempt, and writes the count into a every few refusals (a is
+// one of the attestations the observation followed, which project records in status).
 func (c *refusalCounter) refused(a *v1alpha1.AttestationStatus, attempt int32) {
 	n := attempt + 1
 	c.m.Store(a.ID, n)
@@ -261,19 +296,18 @@ func (c *refusalCounter) refused(a *v1alpha1.AttestationStatus, attempt int32) {
 	}
 }
 
-// forget stops following an attestation.
-func (s *scope) forget(id string) {
-	st := &s.ca.Status
-	if st.Attestation != nil && st.Attestation.ID == id {
-		st.Attestation = nil
+// without returns a copy of f that no longer follows the attestation id.
+func (f *followed) without(id string) *followed {
+	c := &followed{}
+	if f.current != nil && f.current.ID != id {
+		c.current = f.current.DeepCopy()
 	}
-	var kept []v1alpha1.AttestationStatus
-	for _, a := range st.EarlierAttestations {
-		if a.ID != id {
-			kept = append(kept, a)
+	for i := range f.earlier {
+		if f.earlier[i].ID != id {
+			c.earlier = append(c.earlier, *f.earlier[i].DeepCopy())
 		}
 	}
-	st.EarlierAttestations = kept
+	return c
 }
 
 func (s *scope) attestationRequest() pc.EnhancedAttestationRequest {
@@ -285,9 +319,8 @@ func (s *scope) attestationRequest() pc.EnhancedAttestationRequest {
 	return req
 }
 
-// created records an agreement this operator created and trusts it from now on.
+// created reports an agreement this operator created; it is trusted from now on.
 func (s *scope) created(ag pc.Agreement, reqID string, method v1alpha1.AcceptanceMethod, attestationID, what string) *outcome {
-	st := &s.ca.Status
 	date := ag.DateAgreed
 	if date.IsZero() {
 		date = s.now
@@ -296,17 +329,11 @@ func (s *scope) created(ag pc.Agreement, reqID string, method v1alpha1.Acceptanc
 	if c == (mca.Contact{}) {
 		c = contactOf(s.ca.Spec.Signatory)
 	}
-	st.CreatedAgreement = &v1alpha1.CreatedAgreement{RequestID: reqID, DateAgreed: *statusTime(date), CreatedAt: *statusTime(s.now), Method: method, AttestationID: bounded(attestationID, 256)}
-	st.State, st.AcceptedBy = v1alpha1.StateAttested, v1alpha1.AcceptedByPartner
-	st.Signatory = recordedContact(c)
-	st.DateAgreed = statusTime(date)
-	st.InvitationURL = ""
-	st.RefusedSignatory = ""
-	st.CustomerNoticeExpectedBy = statusTime(s.now.Add(mca.CustomerNoticeDelay))
 	s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeNormal, v1alpha1.ReasonAgreementCreated, "CreateAgreement",
 		"%s; Microsoft emails the signatory within 30 minutes", what)
 	o := ready(v1alpha1.ReasonAgreementCreated, "The operator created the agreement; Partner Center's reads may take a while to show it.")
-	o.wrote = true
+	o.created = &createdAgreement{signatory: c, dateAgreed: date, record: v1alpha1.CreatedAgreement{RequestID: reqID, DateAgreed: *statusTime(date),
+		CreatedAt: *statusTime(s.now), Method: method, AttestationID: bounded(attestationID, 256)}}
 	return o
 }
 
@@ -325,9 +352,10 @@ func (s *scope) awaitingAttestation() *outcome {
 // it) and stalls until spec.signatory changes; anything else is handled like any other failure.
 func (s *scope) writeFailed(err error) *outcome {
 	if pc.KindOf(err) == pc.KindDuplicateSignatory {
-		s.ca.Status.RefusedSignatory = refusedSignatoryKey(s.ca.Spec.Method, s.ca.Spec.Signatory)
 		s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeWarning, v1alpha1.ReasonDuplicateSignatory, "CreateAgreement", "%s", mca.DuplicateMessage)
-		return duplicate()
+		o := duplicate()
+		o.refusedSignatory = refusedSignatoryKey(s.ca.Spec.Method, s.ca.Spec.Signatory)
+		return o
 	}
 	return s.failed(err)
 }

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -56,12 +55,15 @@ const statusWriteTimeout = 10 * time.Second
 // CustomerAgreementReconciler converges one customer's MCA acceptance. The path of a reconcile:
 // may it act at all (customeragreement_access.go), what Partner Center holds
 // (customeragreement_observe.go), the decision (package mca), the write (customeragreement_act.go),
-// and the conditions (customeragreement_status.go).
+// and its projection onto status and conditions (customeragreement_status.go).
 type CustomerAgreementReconciler struct {
-	Client   client.Client
-	Clients  *Clients
-	Recorder recorder.EventRecorder
-	Policy   mca.Policy
+	Client client.Client
+	// APIReader reads the API server without the cache: just before each write to Partner Center
+	// the namespace's admission is checked again through it (nil: Client).
+	APIReader client.Reader
+	Clients   *Clients
+	Recorder  recorder.EventRecorder
+	Policy    mca.Policy
 	// CredentialsNamespace holds the acceptance-link Secrets.
 	CredentialsNamespace string
 	// ResyncInterval re-reads a settled customer. PollInterval checks a young attestation in
@@ -97,8 +99,10 @@ type scope struct {
 	r   *CustomerAgreementReconciler
 	ca  *v1alpha1.CustomerAgreement
 	now time.Time
-	// pt is set once the PartnerTenant was read; pc and templateID once Partner Center was reached.
+	// pt and intent (attestationIntent of the spec) are set once the PartnerTenant was read; pc
+	// and templateID once Partner Center was reached.
 	pt         *v1alpha1.PartnerTenant
+	intent     string
 	pc         PartnerCenter
 	templateID string
 }
@@ -123,13 +127,12 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 	before := ca.DeepCopy()
 	s := &scope{r: r, ca: ca, now: r.now()}
 	rctx, cancel := context.WithTimeout(ctx, r.reconcileTimeout())
-	o := s.reconcile(rctx)
+	ob, o := s.reconcile(rctx)
 	cancel()
-	r.applyOutcome(ca, o)
+	changed := r.project(s, &before.Status, ob, o)
 	res, err := r.result(s, o)
 
-	if !equality.Semantic.DeepEqual(before.Status, ca.Status) {
-		ca.Status.LastSyncTime = statusTime(s.now)
+	if changed {
 		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), statusWriteTimeout)
 		perr := r.Client.Status().Patch(wctx, ca, client.MergeFrom(before))
 		wcancel()
@@ -148,48 +151,50 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 	return res, err
 }
 
-func (s *scope) reconcile(ctx context.Context) *outcome {
+// reconcile observes and acts; it returns what it observed and what it did, for project.
+func (s *scope) reconcile(ctx context.Context) (observation, *outcome) {
+	var ob observation
 	if s.ca.Annotations[v1alpha1.AnnotationPaused] == "true" {
-		return &outcome{kind: kindPaused}
+		return ob, &outcome{kind: kindPaused}
 	}
 	if o := s.partnerTenant(ctx); o != nil {
-		return o
+		return ob, o
 	}
-	if o := s.claim(ctx); o != nil {
-		return o
+	s.intent = attestationIntent(s.pt.Spec.TenantID, s.ca.Spec)
+	owner, o := s.claim(ctx)
+	if o != nil {
+		return ob, o
+	}
+	if owner != "" {
+		return ob, s.yield(ctx, owner)
 	}
 	// The budget counts real time, not the rules' clock (which tests and flags may move).
 	if wait := s.r.reads.take(s.ca, time.Now(), s.r.MinReadInterval); wait > 0 {
-		return &outcome{kind: kindUnchanged, retryAfter: wait}
+		return ob, &outcome{kind: kindUnchanged, retryAfter: wait}
 	}
 	cl, err := s.r.Clients.For(s.pt)
 	if err != nil {
-		return s.failed(err)
+		return ob, s.failed(err)
 	}
 	s.pc = cl
 	md, err := s.pc.GetAgreementMetadata(ctx)
 	if err != nil {
-		return s.failed(err)
+		return ob, s.failed(err)
 	}
 	s.templateID = md.TemplateID
-	ob, err := s.observe(ctx)
+	ob, err = s.observe(ctx)
 	if err != nil {
-		return s.failed(err)
+		return ob, s.failed(err)
 	}
-	d := s.r.Policy.Decide(s.situation(ob))
-	o := s.act(ctx, d, ob)
-	if ob.createdNotVisible && o.kind == kindReady {
-		c := s.ca.Status.CreatedAgreement
-		return stalled(v1alpha1.ReasonAgreementNotVisible, "The operator created the agreement at "+c.CreatedAt.UTC().Format(time.RFC3339)+
-			" (MS-RequestId "+c.RequestID+"), but Partner Center's reads have not shown it since. The operator does not attest again: check the customer's Account page in Partner Center, and delete status.createdAgreement only once you know no agreement exists.")
-	}
-	return o
+	return ob, s.act(ctx, s.r.Policy.Decide(s.situation(ob)), ob)
 }
 
 func (s *scope) situation(ob observation) mca.Situation {
 	spec := s.ca.Spec
 	sit := mca.Situation{
 		Standing:             ob.standing,
+		LinkMissing:          ob.linkMissing,
+		CreatedUnseenSince:   ob.createdUnseenSince,
 		ManagementPolicy:     spec.ManagementPolicy,
 		Method:               spec.Method,
 		PartnerType:          s.pt.Spec.PartnerType,
@@ -257,7 +262,7 @@ func pollInterval(first, maxInterval time.Duration, now time.Time, a *v1alpha1.A
 	after = max(first, min(after, max(first, maxInterval)))
 	if a.ExpiresAt != nil {
 		switch until := a.ExpiresAt.Sub(now); {
-		case until <= 0:
+		case mca.LinkExpired(a.ExpiresAt.Time, 0, now):
 			// Expired by our clock: learn Partner Center's word soon, to renew.
 			after = first
 		case until < after:

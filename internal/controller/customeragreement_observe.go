@@ -25,21 +25,29 @@ import (
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
 
-// This file reads what Partner Center holds for one customer and records it in status as given:
-// the agreement records, the customer's own acceptance, and the attestations the operator follows.
+// This file reads what Partner Center holds for one customer and returns it as an observation:
+// the agreement records, the customer's own acceptance, and the attestations the operator
+// follows, refreshed. It writes no status; project (customeragreement_status.go) does.
 
-// createdAgreementTrust bounds how long an agreement this operator created is trusted while
-// Partner Center's reads do not show it; past it, a condition says so (and nothing is written).
-const createdAgreementTrust = 24 * time.Hour
-
-// observation is what one reconcile learnt from Partner Center.
+// observation is what one reconcile learnt before acting.
 type observation struct {
-	standing mca.Standing
-	// createdNotVisible: the agreement this operator created has not shown in reads within
-	// createdAgreementTrust.
-	createdNotVisible bool
-	// current is the attestation followed for the current spec (nil: none); accepted is a followed
-	// attestation the signatory accepted (nil: none); inFlight counts those that may still be accepted.
+	// claimedBy names the CustomerAgreement that owns the customer when it is another one; nothing
+	// else is observed then.
+	claimedBy string
+	// full: the customer's records were read; standing and templateID are Partner Center's word.
+	// Otherwise standing is the one status recorded.
+	full       bool
+	standing   mca.Standing
+	templateID string
+	// createdSeen: the reads show a current agreement, so status.createdAgreement is no longer
+	// needed. createdUnseenSince is when the operator created the agreement the reads do not show.
+	createdSeen        bool
+	createdUnseenSince time.Time
+	// followed is the set of attestations followed, as refreshed (nil: unchanged, the
+	// observation stopped before them).
+	followed *followed
+	// current is the phase of followed.current (nil: none); accepted is a followed attestation
+	// the signatory accepted (nil: none); inFlight counts those that may still be accepted.
 	current  *mca.InFlight
 	accepted *v1alpha1.AttestationStatus
 	inFlight int
@@ -49,6 +57,22 @@ type observation struct {
 	// linkMissing: the current attestation has no link (Partner Center gave none and no template
 	// is configured).
 	linkMissing bool
+}
+
+// followed is the attestations the operator follows for one customer: the one started for the
+// current spec, and earlier ones whose links may still be accepted.
+type followed struct {
+	current *v1alpha1.AttestationStatus
+	earlier []v1alpha1.AttestationStatus
+}
+
+// followedIn copies the attestations status records.
+func followedIn(st *v1alpha1.CustomerAgreementStatus) followed {
+	f := followed{current: st.Attestation.DeepCopy()}
+	for i := range st.EarlierAttestations {
+		f.earlier = append(f.earlier, *st.EarlierAttestations[i].DeepCopy())
+	}
+	return f
 }
 
 // observe reads what Partner Center holds. A poll of an attestation in flight costs one call per
@@ -84,18 +108,17 @@ func (s *scope) observeAll(ctx context.Context) (observation, error) {
 	if created := st.CreatedAgreement; created != nil {
 		if current {
 			// Partner Center's reads caught up with the agreement we created.
-			st.CreatedAgreement = nil
+			ob.createdSeen = true
 		} else {
-			// Trust our create's answer while the eventually consistent reads do not show it. Past
-			// the bound it is still trusted (attesting again could make a second agreement), but
-			// the customer is reported for a person to check.
+			// Trust our create's answer while the eventually consistent reads do not show it: an
+			// agreement is in place (attesting again could make a second one).
 			rec := mca.Record{DateAgreed: created.DateAgreed.Time}
 			if st.Signatory != nil {
 				rec.Contact = mca.Contact(*st.Signatory)
 			}
-			obs.Records = append(obs.Records, rec)
+			obs.Created = &rec
 			current = current || s.r.Policy.Current(rec)
-			ob.createdNotVisible = s.now.Sub(created.CreatedAt.Time) > createdAgreementTrust
+			ob.createdUnseenSince = created.CreatedAt.Time
 		}
 	}
 	if !current {
@@ -103,35 +126,9 @@ func (s *scope) observeAll(ctx context.Context) (observation, error) {
 			return ob, err
 		}
 	}
+	ob.full, ob.templateID = true, s.templateID
 	ob.standing = s.r.Policy.Classify(obs, s.now)
-	s.report(ob.standing)
-	if err := s.follow(ctx, &ob); err != nil {
-		return ob, err
-	}
-	return ob, nil
-}
-
-// report writes the observed standing into status, as Partner Center gave it.
-func (s *scope) report(standing mca.Standing) {
-	st := &s.ca.Status
-	st.State = standing.State
-	st.AcceptedBy = standing.AcceptedBy
-	st.TemplateID = bounded(s.templateID, 256)
-	st.Signatory, st.DateAgreed = nil, nil
-	if r := standing.InForce; r != nil && standing.AcceptedBy != v1alpha1.AcceptedByCustomer {
-		if r.Contact != (mca.Contact{}) {
-			st.Signatory = recordedContact(r.Contact)
-		}
-		st.DateAgreed = statusTime(r.DateAgreed)
-	}
-	if standing.AcceptedBy == v1alpha1.AcceptedByCustomer {
-		st.CustomerNoticeExpectedBy = nil
-	}
-	if s.ca.Spec.Method == v1alpha1.MethodCustomerDirect && standing.State != v1alpha1.StateAttested {
-		st.InvitationURL = mca.InvitationURL
-	} else {
-		st.InvitationURL = ""
-	}
+	return ob, s.follow(ctx, &ob)
 }
 
 // follow refreshes every attestation the operator started and that may still be accepted: the
@@ -139,23 +136,28 @@ func (s *scope) report(standing mca.Standing) {
 // says it expired (or, without a GET of attestations, until well past its expiry) or an agreement
 // exists, so that an acceptance given on an older link is still turned into the agreement.
 func (s *scope) follow(ctx context.Context, ob *observation) error {
-	st := &s.ca.Status
+	f := followedIn(&s.ca.Status)
 	if ob.standing.State == v1alpha1.StateAttested {
-		st.Attestation, st.EarlierAttestations = nil, nil
-		return s.dropLink(ctx)
+		if f.current != nil {
+			// A link Secret exists only while an attestation is followed.
+			if err := s.dropLink(ctx); err != nil {
+				return err
+			}
+		}
+		ob.followed = &followed{}
+		return nil
 	}
-	intent := attestationIntent(s.pt.Spec.TenantID, s.ca.Spec)
-	if a := st.Attestation; a != nil && (a.Intent != intent || s.ca.Spec.Method != v1alpha1.MethodPartnerAttestation) {
+	if a := f.current; a != nil && (a.Intent != s.intent || s.ca.Spec.Method != v1alpha1.MethodPartnerAttestation) {
 		// Started for an earlier spec: follow it as an earlier attestation.
 		a.LinkSecretRef = nil
-		st.EarlierAttestations = append(st.EarlierAttestations, *a)
-		st.Attestation = nil
+		f.earlier = append(f.earlier, *a)
+		f.current = nil
 		if err := s.dropLink(ctx); err != nil {
 			return err
 		}
 	}
-	if a := st.Attestation; a != nil {
-		phase, err := s.refresh(ctx, a, ob)
+	if a := f.current; a != nil {
+		phase, link, err := s.refresh(ctx, a, ob)
 		if err != nil {
 			return err
 		}
@@ -169,81 +171,70 @@ func (s *scope) follow(ctx context.Context, ob *observation) error {
 			ob.inFlight++
 		case mca.PhaseAwaitingCustomer:
 			ob.inFlight++
-		}
-		if err := s.ensureLink(ctx, a, ob); err != nil {
-			return err
+			if err := s.ensureLink(ctx, a, link, ob); err != nil {
+				return err
+			}
 		}
 	}
-	kept := st.EarlierAttestations[:0]
-	for i := range st.EarlierAttestations {
-		a := st.EarlierAttestations[i]
-		phase, err := s.refresh(ctx, &a, ob)
+	var kept []v1alpha1.AttestationStatus
+	var acceptedEarlier = -1
+	for i := range f.earlier {
+		a := f.earlier[i]
+		phase, _, err := s.refresh(ctx, &a, ob)
 		if err != nil {
 			return err
 		}
 		if phase == mca.PhaseExpired {
 			continue
 		}
+		if phase == mca.PhaseAccepted && acceptedEarlier < 0 {
+			acceptedEarlier = len(kept)
+		}
 		kept = append(kept, a)
 		ob.inFlight++
 	}
-	st.EarlierAttestations = nil
-	if len(kept) > 0 {
-		st.EarlierAttestations = kept
+	f.earlier = kept
+	if ob.accepted == nil && acceptedEarlier >= 0 {
+		ob.accepted = &f.earlier[acceptedEarlier]
 	}
-	if ob.accepted == nil {
-		for i := range st.EarlierAttestations {
-			if phase, _ := attestationPhase(st.EarlierAttestations[i].Status); phase == mca.PhaseAccepted {
-				ob.accepted = &st.EarlierAttestations[i]
-				break
-			}
-		}
-	}
+	ob.followed = &f
 	return nil
 }
 
-// refresh reads one attestation and records its status and expiry as Partner Center gives them.
-// Without a GET of attestations (or when Partner Center no longer knows one), the phase comes
-// from the time: pending until well past the expiry, then expired.
-func (s *scope) refresh(ctx context.Context, a *v1alpha1.AttestationStatus, ob *observation) (mca.AttestationPhase, error) {
+// refresh reads one attestation and records its status and expiry as Partner Center gives them;
+// it returns the acceptance link of the answer too, so that the link Secret is restored without
+// a second read. Without a GET of attestations (or when Partner Center no longer knows one), the
+// phase is the recorded word's, until the rules say the link expired by the clock.
+func (s *scope) refresh(ctx context.Context, a *v1alpha1.AttestationStatus, ob *observation) (mca.AttestationPhase, string, error) {
 	got, err := s.pc.GetEnhancedAttestation(ctx, a.ID)
-	if pc.KindOf(err) == pc.KindNotSupported {
+	told := true
+	switch {
+	case pc.KindOf(err) == pc.KindNotSupported:
 		ob.pollByCreate = true
-		if a.ExpiresAt != nil && s.now.After(a.ExpiresAt.Add(renewalMargin(a))) {
-			return mca.PhaseExpired, nil
+		told = false
+		got.Phase, _ = pc.AttestationPhaseOf(a.Status)
+	case err != nil:
+		return 0, "", err
+	default:
+		a.Status = bounded(got.Status, 256)
+		if !got.ExpiresAt.IsZero() {
+			a.ExpiresAt = statusTime(got.ExpiresAt)
 		}
-		if phase, _ := attestationPhase(a.Status); phase == mca.PhaseExpired {
-			return mca.PhaseExpired, nil
-		}
-		return mca.PhaseAwaitingCustomer, nil
 	}
-	if err != nil {
-		return 0, err
+	var expires time.Time
+	if a.ExpiresAt != nil {
+		expires = a.ExpiresAt.Time
 	}
-	a.Status = bounded(got.Status, 256)
-	if !got.ExpiresAt.IsZero() {
-		a.ExpiresAt = statusTime(got.ExpiresAt)
+	var lifetime time.Duration
+	if a.Lifetime != nil {
+		lifetime = a.Lifetime.Duration
 	}
-	phase, _ := attestationPhase(got.Status)
-	return phase, nil
+	return mca.Phase(got.Phase, told, expires, lifetime, s.now), got.AcceptanceLink, nil
 }
 
-// renewalMargin is how long past its expiry an attestation whose state Partner Center cannot tell
-// is still given: a tenth of its lifetime, at most an hour, so that a manager clock ahead of the
-// server's renews no link early.
-func renewalMargin(a *v1alpha1.AttestationStatus) time.Duration {
-	if a.Lifetime == nil || a.Lifetime.Duration <= 0 {
-		return time.Hour
-	}
-	return min(time.Hour, a.Lifetime.Duration/10)
-}
-
-// ensureLink keeps the current attestation's link in its Secret: from Partner Center's answer,
-// else built from the PartnerTenant's template.
-func (s *scope) ensureLink(ctx context.Context, a *v1alpha1.AttestationStatus, ob *observation) error {
-	if phase, _ := attestationPhase(a.Status); phase != mca.PhaseAwaitingCustomer {
-		return nil
-	}
+// ensureLink keeps the current attestation's link in its Secret: from Partner Center's answer to
+// this poll's read (told), else built from the PartnerTenant's template.
+func (s *scope) ensureLink(ctx context.Context, a *v1alpha1.AttestationStatus, told string, ob *observation) error {
 	have, err := s.readLink(ctx)
 	if err != nil {
 		return err
@@ -252,14 +243,7 @@ func (s *scope) ensureLink(ctx context.Context, a *v1alpha1.AttestationStatus, o
 		a.LinkSecretRef = &v1alpha1.LocalObjectReference{Name: LinkSecretName(s.ca.UID)}
 		return nil
 	}
-	link := ""
-	if s.pc.AttestationGetSupported() {
-		got, err := s.pc.GetEnhancedAttestation(ctx, a.ID)
-		if err != nil && pc.KindOf(err) != pc.KindNotSupported {
-			return err
-		}
-		link = got.AcceptanceLink
-	}
+	link := told
 	if link == "" {
 		link = buildLink(s.linkTemplate(), a.ID, s.ca.Spec.Language, s.ca.Spec.Country)
 	}
@@ -284,21 +268,6 @@ func (s *scope) linkTemplate() string {
 		return at.AcceptanceURLTemplate
 	}
 	return ""
-}
-
-// attestationPhase maps Partner Center's (modeled) attestation status, in any spelling, to what
-// the rules need. An attestation whose agreement was already created is Accepted: creating again
-// with the same request id is answered idempotently. A word outside the model waits.
-func attestationPhase(status string) (mca.AttestationPhase, bool) {
-	word, known := pc.NormalizeAttestationStatus(status)
-	switch word {
-	case pc.StatusCustomerAccepted, pc.StatusAgreementCreated:
-		return mca.PhaseAccepted, known
-	case pc.StatusExpired:
-		return mca.PhaseExpired, known
-	default:
-		return mca.PhaseAwaitingCustomer, known
-	}
 }
 
 func recordedContact(c mca.Contact) *v1alpha1.RecordedContact {

@@ -17,10 +17,12 @@ limitations under the License.
 package controller
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -31,8 +33,8 @@ import (
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
 
-// This file turns the outcome of a reconcile into the conditions the controller owns. No
-// condition of a CustomerAgreement is set anywhere else.
+// This file turns what a reconcile observed and did into status and the conditions the controller
+// owns (project). No status field or condition of a CustomerAgreement is set anywhere else.
 
 // ownedConditions are the condition types this controller sets; applyOutcome removes those that
 // the outcome does not call for.
@@ -74,14 +76,26 @@ type outcome struct {
 	notPermitted string
 	// duplicate sets DuplicateSignatory.
 	duplicate bool
-	// wrote: a write to Partner Center succeeded in this reconcile.
-	wrote bool
 	// err is returned to the controller for its backoff (transient failures).
 	err error
 	// credentials: the tenant's credentials failed; the PartnerTenant is re-checked.
 	credentials bool
 	// retryAfter: Partner Center asked to wait this long (429).
 	retryAfter time.Duration
+
+	// What the writes changed, for project. followed replaces the attestations observed (nil: as
+	// observed); created is the agreement this reconcile created; refusedSignatory is the key of
+	// the signatory Partner Center refused as a duplicate.
+	followed         *followed
+	created          *createdAgreement
+	refusedSignatory string
+}
+
+// createdAgreement is an agreement this reconcile created, as status records it.
+type createdAgreement struct {
+	record     v1alpha1.CreatedAgreement
+	signatory  mca.Contact
+	dateAgreed time.Time
 }
 
 func ready(reason, msg string) *outcome {
@@ -124,6 +138,68 @@ func (s *scope) failed(err error) *outcome {
 	o := stalled(f.Reason, f.Message)
 	o.credentials = f.Credentials
 	return o
+}
+
+// project is the one writer of a CustomerAgreement's status, but for what the delivery controller
+// owns (the LinkDelivered condition and status.attestation.deliveries, kept as read): it turns
+// what the reconcile observed and what its writes did into the status fields and the conditions.
+// It reports whether the status changed, and then stamps lastSyncTime. docs/architecture.md
+// lists each field with the part of the reconcile it comes from.
+func (r *CustomerAgreementReconciler) project(s *scope, before *v1alpha1.CustomerAgreementStatus, ob observation, o *outcome) bool {
+	st := &s.ca.Status
+	if ob.full {
+		report(st, ob, s.ca.Spec.Method)
+	}
+	if ob.createdSeen {
+		st.CreatedAgreement = nil
+	}
+	if f := cmp.Or(o.followed, ob.followed); f != nil {
+		st.Attestation, st.EarlierAttestations = f.current, nil
+		if len(f.earlier) > 0 {
+			st.EarlierAttestations = f.earlier
+		}
+	}
+	if o.refusedSignatory != "" {
+		st.RefusedSignatory = o.refusedSignatory
+	}
+	if c := o.created; c != nil {
+		st.CreatedAgreement = &c.record
+		st.State, st.AcceptedBy = v1alpha1.StateAttested, v1alpha1.AcceptedByPartner
+		st.Signatory = recordedContact(c.signatory)
+		st.DateAgreed = statusTime(c.dateAgreed)
+		st.InvitationURL = ""
+		st.RefusedSignatory = ""
+		st.CustomerNoticeExpectedBy = statusTime(c.record.CreatedAt.Add(mca.CustomerNoticeDelay))
+	}
+	r.applyOutcome(s.ca, o)
+	if equality.Semantic.DeepEqual(*before, *st) {
+		return false
+	}
+	st.LastSyncTime = statusTime(s.now)
+	return true
+}
+
+// report projects the standing Partner Center's reads gave.
+func report(st *v1alpha1.CustomerAgreementStatus, ob observation, method v1alpha1.AcceptanceMethod) {
+	standing := ob.standing
+	st.State = standing.State
+	st.AcceptedBy = standing.AcceptedBy
+	st.TemplateID = bounded(ob.templateID, 256)
+	st.Signatory, st.DateAgreed = nil, nil
+	if r := standing.InForce; r != nil && standing.AcceptedBy != v1alpha1.AcceptedByCustomer {
+		if r.Contact != (mca.Contact{}) {
+			st.Signatory = recordedContact(r.Contact)
+		}
+		st.DateAgreed = statusTime(r.DateAgreed)
+	}
+	if standing.AcceptedBy == v1alpha1.AcceptedByCustomer {
+		st.CustomerNoticeExpectedBy = nil
+	}
+	if method == v1alpha1.MethodCustomerDirect && standing.State != v1alpha1.StateAttested {
+		st.InvitationURL = mca.InvitationURL
+	} else {
+		st.InvitationURL = ""
+	}
 }
 
 // applyOutcome sets the owned conditions from the outcome and removes the rest. The generation

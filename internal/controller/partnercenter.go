@@ -43,7 +43,6 @@ type PartnerCenter interface {
 	GetDirectSignedStatus(ctx context.Context, customerTenantID string) (bool, error)
 	StartEnhancedAttestation(ctx context.Context, req pc.EnhancedAttestationRequest, opts ...pc.CallOption) (pc.EnhancedAttestation, error)
 	GetEnhancedAttestation(ctx context.Context, attestationID string) (pc.EnhancedAttestation, error)
-	AttestationGetSupported() bool
 	CreateAgreementFromAttestation(ctx context.Context, customerTenantID, attestationID, templateID string, opts ...pc.CallOption) (pc.Agreement, error)
 	CreateLegacyAgreement(ctx context.Context, customerTenantID string, contact pc.Contact, templateID string, dateAgreed time.Time, opts ...pc.CallOption) (pc.Agreement, error)
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/mca"
 )
 
 // DefaultReminders are sent this long before a link expires when the PartnerTenant sets none.
@@ -102,7 +103,7 @@ func Reminders(partner *v1alpha1.LinkDelivery) []time.Duration {
 // only if it falls after that send, and only the latest one whose time has come: a signatory
 // gets one reminder, not a burst, after an outage.
 func Plan(in PlanInput) []Due {
-	if in.AttestationID == "" || in.ExpiresAt.IsZero() || !in.Now.Before(in.ExpiresAt) {
+	if in.AttestationID == "" || in.ExpiresAt.IsZero() || mca.LinkExpired(in.ExpiresAt, 0, in.Now) {
 		return nil
 	}
 	var due []Due
@@ -117,7 +118,7 @@ func Plan(in PlanInput) []Due {
 // Next returns when the next message of the attestation falls due after in.Now (for a requeue),
 // or false when none will.
 func Next(in PlanInput) (time.Time, bool) {
-	if in.AttestationID == "" || in.ExpiresAt.IsZero() || !in.Now.Before(in.ExpiresAt) {
+	if in.AttestationID == "" || in.ExpiresAt.IsZero() || mca.LinkExpired(in.ExpiresAt, 0, in.Now) {
 		return time.Time{}, false
 	}
 	var next time.Time

@@ -51,28 +51,23 @@ const (
 	ActCreateFromAttestation Action = "CreateFromAttestation"
 	// ActWaitForAttestations: too many links that may still be accepted are out; start no other.
 	ActWaitForAttestations Action = "WaitForAttestations"
+	// ActLinkUnavailable: the link is out but the operator holds none to hand on; wait and say so.
+	ActLinkUnavailable Action = "LinkUnavailable"
+	// ActCustomerClaimed: another CustomerAgreement owns the customer; this one neither reads nor
+	// writes Partner Center.
+	ActCustomerClaimed Action = "CustomerClaimed"
+	// ActAgreementNotVisible: the agreement the operator created has not shown in Partner Center's
+	// reads for long; attest no more, and have a person check.
+	ActAgreementNotVisible Action = "AgreementNotVisible"
 )
 
-// RenewalGrace is how long past its expiresAt an attestation that Partner Center still calls
-// pending is given before a new one is started. Partner Center saying Expired renews at once; the
-// grace covers a clock far off the server's, and the old attestation stays followed either way.
-const RenewalGrace = 24 * time.Hour
+// CreatedAgreementTrust bounds how long an agreement this operator created is trusted silently
+// while Partner Center's reads do not show it; past it, the customer is reported for a person to
+// check (and still nothing is written: attesting again could make a second agreement).
+const CreatedAgreementTrust = 24 * time.Hour
 
 // MaxAttestationsInFlight bounds the attestations followed for one customer.
 const MaxAttestationsInFlight = 16
-
-// AttestationPhase is where an enhanced attestation stands, as far as the rules care. Partner
-// Center's own status words are modeled in the client; the controller maps them to a phase.
-type AttestationPhase int
-
-const (
-	// PhaseAwaitingCustomer: the acceptance link is out and the signatory has not accepted.
-	PhaseAwaitingCustomer AttestationPhase = iota
-	// PhaseAccepted: the signatory accepted (or the agreement was already created from it).
-	PhaseAccepted
-	// PhaseExpired: the link expired before the signatory accepted.
-	PhaseExpired
-)
 
 // InFlight is an enhanced attestation started for the current spec.
 type InFlight struct {
@@ -101,7 +96,16 @@ type Situation struct {
 	AttestationsInFlight int
 	// DuplicateRefused is true when Partner Center refused the current signatory with 600061.
 	DuplicateRefused bool
-	Now              time.Time
+	// LinkMissing: the current attestation has no link the operator could keep (Partner Center
+	// gave none and no template is configured).
+	LinkMissing bool
+	// ClaimedBy names the CustomerAgreement that owns the customer when it is another one (see
+	// Owner); nothing else of the situation is observed then.
+	ClaimedBy string
+	// CreatedUnseenSince is when the operator created the agreement that Partner Center's reads
+	// do not show yet (zero: none such).
+	CreatedUnseenSince time.Time
+	Now                time.Time
 }
 
 // Decision is the next action and, where the action stops, a message a person can act on.
@@ -114,7 +118,13 @@ type Decision struct {
 // customer is not Attested, and only when the partner may attest. An acceptance the signatory
 // gave is always completed, whatever the spec says now.
 func (p Policy) Decide(s Situation) Decision {
+	if s.ClaimedBy != "" {
+		return Decision{Action: ActCustomerClaimed}
+	}
 	if s.Standing.State == v1alpha1.StateAttested {
+		if !s.CreatedUnseenSince.IsZero() && s.Now.Sub(s.CreatedUnseenSince) > CreatedAgreementTrust {
+			return Decision{Action: ActAgreementNotVisible}
+		}
 		return Decision{Action: ActNone}
 	}
 	if s.AcceptedAttestation && s.ManagementPolicy == v1alpha1.ManagementPolicyManage && MayAttest(s.PartnerType) {
@@ -157,9 +167,12 @@ func (p Policy) Decide(s Situation) Decision {
 		switch {
 		case a != nil && a.Phase == PhaseAccepted:
 			return Decision{Action: ActCreateFromAttestation}
-		case a != nil && a.Phase == PhaseAwaitingCustomer && (a.ExpiresAt.IsZero() || s.Now.Before(a.ExpiresAt.Add(RenewalGrace))):
+		case a != nil && a.Phase == PhaseAwaitingCustomer && !LinkExpired(a.ExpiresAt, RenewalGrace, s.Now):
 			if s.PollByCreate {
 				return Decision{Action: ActCreateFromAttestation}
+			}
+			if s.LinkMissing {
+				return Decision{Action: ActLinkUnavailable}
 			}
 			return Decision{Action: ActAwaitCustomer}
 		case s.AttestationsInFlight >= MaxAttestationsInFlight:

@@ -28,6 +28,7 @@ limitations under the License.
 package mca
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -76,6 +77,9 @@ type Observation struct {
 	Records []Record
 	// DirectSigned is true when the customer accepted in the Microsoft 365 admin center.
 	DirectSigned bool
+	// Created is the agreement this operator created while Partner Center's reads do not show a
+	// current one: it counts as on record (attesting again could make a second agreement).
+	Created *Record
 }
 
 // Standing is the customer's MCA state derived from an Observation.
@@ -95,9 +99,13 @@ func (p Policy) Current(r Record) bool {
 // partner attestation or a direct acceptance makes the customer Attested; only older attestations
 // make it Legacy before the enforcement date and Blocked from it on; nothing makes it NoMCA.
 func (p Policy) Classify(obs Observation, now time.Time) Standing {
+	records := obs.Records
+	if obs.Created != nil {
+		records = append(slices.Clone(records), *obs.Created)
+	}
 	var newest *Record
-	for i := range obs.Records {
-		r := obs.Records[i]
+	for i := range records {
+		r := records[i]
 		if newest == nil || r.DateAgreed.After(newest.DateAgreed) {
 			newest = &r
 		}

@@ -266,6 +266,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	}
 	cas := &controller.CustomerAgreementReconciler{
 		Client:                  mgr.GetClient(),
+		APIReader:               mgr.GetAPIReader(),
 		CredentialsNamespace:    o.CredentialsNamespace,
 		PollMaxInterval:         max(o.PollMaxInterval, o.PollInterval),
 		Clients:                 clients,

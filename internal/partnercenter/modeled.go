@@ -25,6 +25,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mca-operator/mca-operator/internal/mca"
 )
 
 // Enhanced attestation statuses (modeled), as the client reports them: every spelling Partner
@@ -52,6 +54,21 @@ func NormalizeAttestationStatus(word string) (status string, known bool) {
 		return StatusAgreementCreated, true
 	}
 	return word, false
+}
+
+// AttestationPhaseOf gives the rules' phase of a status word, in any spelling. An attestation
+// whose agreement was already created is Accepted: creating again with the same request id is
+// answered idempotently. A word outside the model waits (known is false).
+func AttestationPhaseOf(word string) (phase mca.AttestationPhase, known bool) {
+	status, known := NormalizeAttestationStatus(word)
+	switch status {
+	case StatusCustomerAccepted, StatusAgreementCreated:
+		return mca.PhaseAccepted, known
+	case StatusExpired:
+		return mca.PhaseExpired, known
+	default:
+		return mca.PhaseAwaitingCustomer, known
+	}
 }
 
 // Modeled codes and error names.
@@ -131,6 +148,7 @@ func decodeEnhancedAttestation(b []byte) (EnhancedAttestation, error) {
 		AcceptedAt:     w.AcceptedAt.time(),
 	}
 	a.Status, a.StatusKnown = NormalizeAttestationStatus(w.Status)
+	a.Phase, _ = AttestationPhaseOf(w.Status)
 	if a.ExpiresAt.IsZero() {
 		a.ExpiresAt = w.ExpirationDateTime.time()
 	}

@@ -19,6 +19,8 @@ package partnercenter
 import (
 	"sort"
 	"time"
+
+	"github.com/mca-operator/mca-operator/internal/mca"
 )
 
 // Agreement types as Partner Center names them (documented).
@@ -86,6 +88,8 @@ type EnhancedAttestation struct {
 	StatusKnown bool
 	// RawStatus is the word as received.
 	RawStatus string
+	// Phase is what Status means to the rules (AttestationPhaseOf).
+	Phase mca.AttestationPhase
 	// AcceptanceLink is empty when the answer carries none (build it from a template).
 	AcceptanceLink string
 	// ExpiresAt is zero when the answer names no expiry.
