@@ -167,7 +167,7 @@ func TestPollReadsTheAttestationOnceWhenItsLinkSecretIsMissing(t *testing.T) {
 	if err := h.kube.Get(context.Background(), key, sec); err != nil {
 		t.Fatalf("the link Secret was not restored: %v", err)
 	}
-	if got := string(sec.Data[LinkSecretKeyLink]); got != h.pc.attestation.AcceptanceLink {
+	if got := string(sec.Data[v1alpha1.LinkSecretKeyLink]); got != h.pc.attestation.AcceptanceLink {
 		t.Errorf("restored link = %q, want Partner Center's", got)
 	}
 	if fmt.Sprint(h.get().Status.Attestation.LinkSecretRef) != fmt.Sprint(a.LinkSecretRef) {
