@@ -24,6 +24,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -44,11 +46,12 @@ import (
 )
 
 // LinkDeliveryReconciler delivers acceptance links to the signatories (email) and to the
-// partner's systems (webhook), with reminders before they expire. It writes only the deliveries
-// of status.attestation; the CustomerAgreement controller turns them into the condition
-// LinkDelivered with the others. Each message is sent exactly once as far as a mail system allows: the intent is recorded
-// in status before the send and the result after, and the message id is derived from the
-// attestation and the kind, so a crash in between resends at most one message with the same id.
+// partner's systems (webhook), with reminders before they expire. It owns the deliveries of
+// status.attestation and the condition LinkDelivered, and writes both in one status write, so the
+// condition is current as soon as a send is recorded. Each message is sent exactly once as far as
+// a mail system allows: the intent is recorded in status before the send and the result after,
+// and the message id is derived from the attestation and the kind, so a crash in between resends
+// at most one message with the same id.
 type LinkDeliveryReconciler struct {
 	Client   client.Client
 	Recorder recorder.EventRecorder
@@ -72,6 +75,9 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 	ca := &v1alpha1.CustomerAgreement{}
 	if err := r.Client.Get(ctx, req.NamespacedName, ca); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	if err := r.settleCondition(ctx, ca); err != nil {
+		return reconcile.Result{}, err
 	}
 	a := ca.Status.Attestation
 	if a == nil || a.LinkSecretRef == nil || a.ExpiresAt == nil || ca.Annotations[v1alpha1.AnnotationPaused] == "true" {
@@ -281,8 +287,53 @@ func (r *LinkDeliveryReconciler) record(ctx context.Context, ca *v1alpha1.Custom
 		if a := ca.Status.Attestation; len(a.Deliveries) > 64 {
 			a.Deliveries = a.Deliveries[len(a.Deliveries)-64:]
 		}
+		setLinkDelivered(ca)
 		return r.Client.Status().Patch(ctx, ca, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	})
+}
+
+// settleCondition brings LinkDelivered in line with the attestation in flight when it is not (the
+// attestation was replaced or is gone), so that it never describes another attestation.
+func (r *LinkDeliveryReconciler) settleCondition(ctx context.Context, ca *v1alpha1.CustomerAgreement) error {
+	before := ca.DeepCopy()
+	if !setLinkDelivered(ca) {
+		return nil
+	}
+	return r.Client.Status().Patch(ctx, ca, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+// setLinkDelivered sets LinkDelivered from the deliveries of the attestation in flight, and
+// reports whether it changed.
+func setLinkDelivered(ca *v1alpha1.CustomerAgreement) bool {
+	st := &ca.Status
+	status, reason, msg := linkDelivered(st.Attestation)
+	if reason == "" {
+		return meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionLinkDelivered)
+	}
+	return meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: v1alpha1.ConditionLinkDelivered, Status: status,
+		Reason: reason, Message: msg, ObservedGeneration: ca.Generation})
+}
+
+// linkDelivered summarizes the deliveries of the attestation in flight: a channel that gave up
+// makes it False, sent messages True; no deliveries, no condition.
+func linkDelivered(a *v1alpha1.AttestationStatus) (metav1.ConditionStatus, string, string) {
+	if a == nil || len(a.Deliveries) == 0 {
+		return "", "", ""
+	}
+	sent := 0
+	for _, d := range a.Deliveries {
+		if d.Failure != "" {
+			return metav1.ConditionFalse, v1alpha1.ReasonLinkDeliveryFailed, fmt.Sprintf(
+				"The %s channel gave up on the %s message of attestation %s: %s", d.Channel, d.Kind, a.ID, d.Failure)
+		}
+		if d.SentAt != nil {
+			sent++
+		}
+	}
+	if sent == 0 {
+		return "", "", ""
+	}
+	return metav1.ConditionTrue, v1alpha1.ReasonLinkDelivered, fmt.Sprintf("%d message(s) about attestation %s sent.", sent, a.ID)
 }
 
 func findDelivery(a *v1alpha1.AttestationStatus, id string) *v1alpha1.Delivery {
@@ -370,7 +421,8 @@ func attestationChanged() predicate.Predicate {
 			oa, na := o.Status.Attestation, n.Status.Attestation
 			switch {
 			case na == nil:
-				return false
+				// LinkDelivered goes with the attestation.
+				return oa != nil
 			case oa == nil:
 				return true
 			}

@@ -1,0 +1,211 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/delivery"
+	"github.com/mca-operator/mca-operator/internal/delivery/mailbox"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+// deliveryHarness runs the link delivery controller on a fake API server against a real SMTP
+// server on 127.0.0.1 and a real HTTPS webhook receiver.
+type deliveryHarness struct {
+	t     *testing.T
+	kube  client.Client
+	r     *LinkDeliveryReconciler
+	mb    *mailbox.Server
+	rec   *events.FakeRecorder
+	key   types.NamespacedName
+	link  string
+	hooks *hookLog
+}
+
+type hookLog struct {
+	mu     sync.Mutex
+	bodies []string
+}
+
+func (h *hookLog) count() int { h.mu.Lock(); defer h.mu.Unlock(); return len(h.bodies) }
+
+const deliveryTestLink = "https://accept.example/attestations/att-1?token=s3cr3t-t0ken-value"
+
+// newDeliveryHarness builds a PartnerTenant delivering by email and webhook, and a
+// CustomerAgreement whose attestation (for its current spec) is out with its link Secret.
+func newDeliveryHarness(t *testing.T, mutate func(pt *v1alpha1.PartnerTenant, ca *v1alpha1.CustomerAgreement)) *deliveryHarness {
+	t.Helper()
+	mb, err := mailbox.Start("127.0.0.1:0", mailbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mb.Close() })
+	hooks := &hookLog{}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hooks.mu.Lock()
+		hooks.bodies = append(hooks.bodies, string(b))
+		hooks.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(srv.Close)
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+
+	pt := &v1alpha1.PartnerTenant{
+		ObjectMeta: metav1.ObjectMeta{Name: "pt"},
+		Spec: v1alpha1.PartnerTenantSpec{TenantID: "5d9b1a3e-2c4f-4e6a-9b8c-7d6e5f4a3b2c", PartnerType: v1alpha1.PartnerTypeDirectBill,
+			AllowedNamespaces: &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll},
+			LinkDelivery: &v1alpha1.LinkDelivery{
+				Email: &v1alpha1.EmailDelivery{SMTP: v1alpha1.SMTPServer{Host: mb.Host(), Port: int32(mb.Port()), TLS: v1alpha1.SMTPTLSNone},
+					From: "Contoso Billing <mca@contoso.example>"},
+				Webhook:      &v1alpha1.WebhookDelivery{URL: srv.URL + "/mca", SecretRef: v1alpha1.LocalObjectReference{Name: "hook"}},
+				MaxPerMinute: 600,
+				Reminders:    []metav1.Duration{},
+			}},
+	}
+	now := time.Now()
+	ca := &v1alpha1.CustomerAgreement{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "c", UID: "uid-1", Generation: 1, CreationTimestamp: metav1.NewTime(now.Add(-time.Hour))},
+		Spec: v1alpha1.CustomerAgreementSpec{
+			PartnerTenantRef: v1alpha1.PartnerTenantReference{Name: "pt"}, CustomerTenantID: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+			CompanyName: "Fabrikam", Country: "US", Language: "en-US", Method: v1alpha1.MethodPartnerAttestation, ManagementPolicy: v1alpha1.ManagementPolicyManage,
+			Signatory: &v1alpha1.Signatory{FirstName: "Ada", LastName: "Lovelace", Email: "ada@fabrikam.example"},
+		},
+	}
+	ca.Status.Attestation = &v1alpha1.AttestationStatus{ID: "att-1", Status: "LinkGenerated", Intent: attestationIntent(pt.Spec.TenantID, ca.Spec),
+		StartedAt: statusTime(now.Add(-time.Minute)), ExpiresAt: statusTime(now.Add(24 * time.Hour)),
+		LinkSecretRef: &v1alpha1.LocalObjectReference{Name: LinkSecretName(ca.UID)}}
+	if mutate != nil {
+		mutate(pt, ca)
+	}
+	objs := []client.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ns"}}, pt, ca,
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: "hook"}, Data: map[string][]byte{"hmacKey": []byte("hmac-key-0123456789")}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: LinkSecretName(ca.UID),
+			Labels: map[string]string{LabelLinkNamespace: ca.Namespace, LabelLinkName: ca.Name, LabelLinkUID: string(ca.UID)}},
+			Data: map[string][]byte{LinkSecretKeyLink: []byte(deliveryTestLink)}},
+	}
+	kube := fake.NewClientBuilder().WithScheme(newScheme(t)).WithObjects(objs...).WithStatusSubresource(pt, ca).
+		WithIndex(&v1alpha1.CustomerAgreement{}, customerTenantIDField, func(o client.Object) []string {
+			return []string{norm(o.(*v1alpha1.CustomerAgreement).Spec.CustomerTenantID)}
+		}).Build()
+	h := &deliveryHarness{t: t, kube: kube, mb: mb, rec: events.NewFakeRecorder(100), key: client.ObjectKeyFromObject(ca), link: deliveryTestLink, hooks: hooks}
+	h.r = &LinkDeliveryReconciler{Client: kube, Recorder: h.rec, CredentialsNamespace: credentialsNamespace, RootCAs: roots,
+		Queue: delivery.NewQueue(nil)}
+	return h
+}
+
+func (h *deliveryHarness) reconcile() reconcile.Result {
+	h.t.Helper()
+	res, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: h.key})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return res
+}
+
+// deliverAll reconciles until the send queue (600 a minute) refuses no more.
+func (h *deliveryHarness) deliverAll() {
+	h.t.Helper()
+	for range 20 {
+		if h.reconcile().RequeueAfter != time.Minute {
+			return
+		}
+		time.Sleep(120 * time.Millisecond)
+	}
+	h.t.Fatal("the send queue keeps refusing")
+}
+
+func (h *deliveryHarness) get() *v1alpha1.CustomerAgreement {
+	h.t.Helper()
+	ca := &v1alpha1.CustomerAgreement{}
+	if err := h.kube.Get(context.Background(), h.key, ca); err != nil {
+		h.t.Fatal(err)
+	}
+	return ca
+}
+
+// update changes the stored CustomerAgreement (spec and status).
+func (h *deliveryHarness) update(change func(ca *v1alpha1.CustomerAgreement)) {
+	h.t.Helper()
+	ca := h.get()
+	change(ca)
+	if err := h.kube.Update(context.Background(), ca); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.kube.Status().Update(context.Background(), ca); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// sent counts the messages the signatory's mailbox and the receiver got.
+func (h *deliveryHarness) sent() int { return len(h.mb.Messages()) + h.hooks.count() }
+
+func (h *deliveryHarness) linkSecretExists() bool {
+	h.t.Helper()
+	err := h.kube.Get(context.Background(), types.NamespacedName{Namespace: credentialsNamespace, Name: LinkSecretName("uid-1")}, &corev1.Secret{})
+	return err == nil
+}
+
+func TestLinkDeliveredIsSetWithTheDeliveryRecord(t *testing.T) {
+	h := newDeliveryHarness(t, nil)
+	h.deliverAll()
+	if h.sent() != 2 {
+		t.Fatalf("sent %d messages, want 2", h.sent())
+	}
+	// No CustomerAgreement reconcile ran: the delivery controller's own write carries it.
+	c := meta.FindStatusCondition(h.get().Status.Conditions, v1alpha1.ConditionLinkDelivered)
+	if c == nil || c.Status != metav1.ConditionTrue || c.Reason != v1alpha1.ReasonLinkDelivered {
+		t.Fatalf("LinkDelivered = %+v, want True/%s", c, v1alpha1.ReasonLinkDelivered)
+	}
+}
+
+func TestCustomerAgreementControllerLeavesLinkDelivered(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) {
+		ca.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionLinkDelivered, Status: metav1.ConditionTrue,
+			Reason: v1alpha1.ReasonLinkDelivered, Message: "2 message(s) about attestation att-1 sent.", LastTransitionTime: metav1.Now()}}
+	})
+	h.pc.records = []pc.Agreement{{PrimaryContact: pc.Contact{FirstName: "Ada"}, DateAgreed: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.cond(v1alpha1.ConditionReady); got != "True/"+v1alpha1.ReasonAttested {
+		t.Fatalf("Ready = %s", got)
+	}
+	if got := h.cond(v1alpha1.ConditionLinkDelivered); got != "True/"+v1alpha1.ReasonLinkDelivered {
+		t.Errorf("LinkDelivered = %q: the CustomerAgreement controller removed the delivery controller's condition", got)
+	}
+}
