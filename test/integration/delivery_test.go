@@ -34,8 +34,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
-	"github.com/mca-operator/mca-operator/internal/delivery"
 	"github.com/mca-operator/mca-operator/internal/delivery/mailbox"
+	"github.com/mca-operator/mca-operator/pkg/webhook"
 )
 
 // The webhook receiver: a real HTTPS server whose certificate the manager trusts (it also serves
@@ -46,8 +46,8 @@ type hook struct {
 }
 
 type hookRequest struct {
-	body []byte
-	sig  string
+	body   []byte
+	header http.Header
 }
 
 var (
@@ -59,7 +59,7 @@ func startReceiver() {
 	receiver = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		received.mu.Lock()
-		received.reqs = append(received.reqs, hookRequest{body: b, sig: r.Header.Get("X-MCA-Signature")})
+		received.reqs = append(received.reqs, hookRequest{body: b, header: r.Header.Clone()})
 		received.mu.Unlock()
 		w.WriteHeader(http.StatusAccepted)
 	}))
@@ -160,7 +160,7 @@ var _ = Describe("Delivering the acceptance link", Serial, func() {
 
 		hooks := hooksFor(got.Status.Attestation.ID)
 		Expect(hooks).To(HaveLen(1))
-		Expect(delivery.VerifySignature(hooks[0].body, []byte(hmacKey), hooks[0].sig)).To(BeTrue())
+		Expect(webhook.Verify(hooks[0].header, hooks[0].body, []byte(hmacKey), webhook.DefaultTolerance, clock.Now())).To(Succeed())
 		var ev map[string]any
 		Expect(json.Unmarshal(hooks[0].body, &ev)).To(Succeed())
 		Expect(ev["specversion"]).To(Equal("1.0"))
