@@ -134,27 +134,11 @@ func namespaceLabels(ctx context.Context, c client.Reader, name string) (map[str
 // customer under the same partner tenant id (in namespaces their PartnerTenants allow), the
 // oldest. Every other one makes no Partner Center call.
 func (s *scope) claim(ctx context.Context) *outcome {
-	var list v1alpha1.CustomerAgreementList
-	if err := s.r.Client.List(ctx, &list, client.MatchingFields{customerTenantIDField: norm(s.ca.Spec.CustomerTenantID)}); err != nil {
-		return transient(v1alpha1.ReasonPartnerCenterError, "Listing the CustomerAgreements of this customer failed: "+err.Error(), err)
+	owner, err := customerOwner(ctx, s.r.Client, s.ca, s.pt.Spec.TenantID)
+	if err != nil {
+		return transient(v1alpha1.ReasonPartnerCenterError, "Checking the other CustomerAgreements of this customer failed: "+err.Error(), err)
 	}
-	self := claimantOf(s.ca)
-	claimants := []claimant{self}
-	for i := range list.Items {
-		c := &list.Items[i]
-		if c.Namespace == s.ca.Namespace && c.Name == s.ca.Name {
-			continue
-		}
-		ok, err := s.r.claims(ctx, c, s.pt.Spec.TenantID)
-		if err != nil {
-			return transient(v1alpha1.ReasonPartnerCenterError, "Checking the other CustomerAgreements of this customer failed: "+err.Error(), err)
-		}
-		if ok {
-			claimants = append(claimants, claimantOf(c))
-		}
-	}
-	owner := claimOwner(claimants)
-	if owner == self {
+	if owner == claimantOf(s.ca) {
 		return nil
 	}
 	return stalled(v1alpha1.ReasonCustomerClaimed, fmt.Sprintf(
@@ -162,14 +146,38 @@ func (s *scope) claim(ctx context.Context) *outcome {
 		owner.namespace, owner.name, s.ca.Spec.CustomerTenantID, s.pt.Spec.TenantID))
 }
 
+// customerOwner returns the claim that owns ca's customer under partnerTenantID (the link
+// delivery controller asks too: only the owner's link is delivered).
+func customerOwner(ctx context.Context, c client.Reader, ca *v1alpha1.CustomerAgreement, partnerTenantID string) (claimant, error) {
+	var list v1alpha1.CustomerAgreementList
+	if err := c.List(ctx, &list, client.MatchingFields{customerTenantIDField: norm(ca.Spec.CustomerTenantID)}); err != nil {
+		return claimant{}, err
+	}
+	claimants := []claimant{claimantOf(ca)}
+	for i := range list.Items {
+		rival := &list.Items[i]
+		if rival.Namespace == ca.Namespace && rival.Name == ca.Name {
+			continue
+		}
+		ok, err := claims(ctx, c, rival, partnerTenantID)
+		if err != nil {
+			return claimant{}, err
+		}
+		if ok {
+			claimants = append(claimants, claimantOf(rival))
+		}
+	}
+	return claimOwner(claimants), nil
+}
+
 // claims reports whether c is a rival claim: alive, under a PartnerTenant of the same partner
 // tenant id, in a namespace that PartnerTenant allows.
-func (r *CustomerAgreementReconciler) claims(ctx context.Context, c *v1alpha1.CustomerAgreement, partnerTenantID string) (bool, error) {
+func claims(ctx context.Context, r client.Reader, c *v1alpha1.CustomerAgreement, partnerTenantID string) (bool, error) {
 	if !c.DeletionTimestamp.IsZero() {
 		return false, nil
 	}
 	pt := &v1alpha1.PartnerTenant{}
-	if err := r.Client.Get(ctx, types.NamespacedName{Name: c.Spec.PartnerTenantRef.Name}, pt); err != nil {
+	if err := r.Get(ctx, types.NamespacedName{Name: c.Spec.PartnerTenantRef.Name}, pt); err != nil {
 		if apierrors.IsNotFound(err) {
 			return false, nil
 		}
@@ -178,7 +186,7 @@ func (r *CustomerAgreementReconciler) claims(ctx context.Context, c *v1alpha1.Cu
 	if !strings.EqualFold(pt.Spec.TenantID, partnerTenantID) {
 		return false, nil
 	}
-	nsLabels, err := namespaceLabels(ctx, r.Client, c.Namespace)
+	nsLabels, err := namespaceLabels(ctx, r, c.Namespace)
 	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return false, nil

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -83,20 +84,12 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 	if a == nil || a.LinkSecretRef == nil || a.ExpiresAt == nil || ca.Annotations[v1alpha1.AnnotationPaused] == "true" {
 		return reconcile.Result{}, nil
 	}
-	pt := &v1alpha1.PartnerTenant{}
-	if err := r.Client.Get(ctx, types.NamespacedName{Name: ca.Spec.PartnerTenantRef.Name}, pt); err != nil {
-		return reconcile.Result{}, client.IgnoreNotFound(err)
+	pt, err := r.entitled(ctx, ca)
+	if err != nil || pt == nil {
+		return reconcile.Result{}, err
 	}
 	ld := pt.Spec.LinkDelivery
 	if ld == nil || ca.Spec.Signatory == nil {
-		return reconcile.Result{}, nil
-	}
-	// A namespace the PartnerTenant no longer allows gets nothing more in the partner's name.
-	nsLabels, err := namespaceLabels(ctx, r.Client, ca.Namespace)
-	if err != nil {
-		return reconcile.Result{}, client.IgnoreNotFound(err)
-	}
-	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
 		return reconcile.Result{}, nil
 	}
 	r.Queue.SetRate(pt.Name, int(max(ld.MaxPerMinute, 1)))
@@ -129,6 +122,46 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 		return reconcile.Result{RequeueAfter: max(next.Sub(now), time.Second)}, nil
 	}
 	return reconcile.Result{}, nil
+}
+
+// entitled returns the PartnerTenant in whose name ca's link may be delivered, or nil. An object
+// that has lost its PartnerTenant, its namespace's permission or its claim on the customer gets
+// nothing more, and its link Secret goes: only the owner of a customer may hold a link to it.
+func (r *LinkDeliveryReconciler) entitled(ctx context.Context, ca *v1alpha1.CustomerAgreement) (*v1alpha1.PartnerTenant, error) {
+	pt := &v1alpha1.PartnerTenant{}
+	if err := r.Client.Get(ctx, types.NamespacedName{Name: ca.Spec.PartnerTenantRef.Name}, pt); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, r.withdraw(ctx, ca, "its PartnerTenant is gone")
+		}
+		return nil, err
+	}
+	nsLabels, err := namespaceLabels(ctx, r.Client, ca.Namespace)
+	if err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
+		return nil, r.withdraw(ctx, ca, "its PartnerTenant no longer allows its namespace")
+	}
+	owner, err := customerOwner(ctx, r.Client, ca, pt.Spec.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	if owner != claimantOf(ca) {
+		return nil, r.withdraw(ctx, ca, "another CustomerAgreement owns the customer")
+	}
+	return pt, nil
+}
+
+// withdraw deletes the link Secret of an object that may no longer deliver it, and unlinks it
+// from status. The CustomerAgreement controller stores the link again if the object regains the
+// right to act.
+func (r *LinkDeliveryReconciler) withdraw(ctx context.Context, ca *v1alpha1.CustomerAgreement, why string) error {
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: r.CredentialsNamespace, Name: ca.Status.Attestation.LinkSecretRef.Name}}
+	if err := client.IgnoreNotFound(r.Client.Delete(ctx, sec)); err != nil {
+		return err
+	}
+	logf.FromContext(ctx).Info("withdrew the acceptance link: "+why, "secret", sec.Name)
+	return r.record(ctx, ca, func(a *v1alpha1.AttestationStatus) { a.LinkSecretRef = nil })
 }
 
 // deliver sends one message: intent first, then the send, then the result.
@@ -375,8 +408,9 @@ func (r *LinkDeliveryReconciler) now() time.Time {
 }
 
 // SetupWithManager registers the controller: a CustomerAgreement is reconciled when its
-// attestation or its delivery settings change, when its PartnerTenant's spec changes, and when
-// the tenant's send queue grants one of its messages.
+// attestation or its delivery settings change, when its PartnerTenant's spec changes, when the
+// labels of its namespace or of a rival's namespace change (it may lose the namespace's
+// permission or its claim), and when the tenant's send queue grants one of its messages.
 func (r *LinkDeliveryReconciler) SetupWithManager(mgr manager.Manager) error {
 	r.granted = make(chan event.GenericEvent, 1024)
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
@@ -395,6 +429,7 @@ func (r *LinkDeliveryReconciler) SetupWithManager(mgr manager.Manager) error {
 	return builder.ControllerManagedBy(mgr).
 		For(&v1alpha1.CustomerAgreement{}, builder.WithPredicates(attestationChanged())).
 		Watches(&v1alpha1.PartnerTenant{}, handler.EnqueueRequestsFromMapFunc(r.customersOf), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.customersIn), builder.OnlyMetadata, builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		WatchesRawSource(source.Channel(r.granted, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
 		Named("linkdelivery").
@@ -403,6 +438,21 @@ func (r *LinkDeliveryReconciler) SetupWithManager(mgr manager.Manager) error {
 
 func (r *LinkDeliveryReconciler) customersOf(ctx context.Context, o client.Object) []reconcile.Request {
 	return customerRequests(ctx, r.Client, client.MatchingFields{partnerTenantRefField: o.GetName()}, client.ObjectKey{})
+}
+
+// customersIn lists the CustomerAgreements of a namespace whose labels changed, with every other
+// CustomerAgreement of their customers.
+func (r *LinkDeliveryReconciler) customersIn(ctx context.Context, o client.Object) []reconcile.Request {
+	var list v1alpha1.CustomerAgreementList
+	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetName())); err != nil {
+		logf.FromContext(ctx).Error(err, "listing the CustomerAgreements of a namespace", "namespace", o.GetName())
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		reqs = append(reqs, customerRequests(ctx, r.Client, client.MatchingFields{customerTenantIDField: norm(list.Items[i].Spec.CustomerTenantID)}, client.ObjectKey{})...)
+	}
+	return reqs
 }
 
 // attestationChanged passes creations and the updates that change what is to be delivered: the

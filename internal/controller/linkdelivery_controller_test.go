@@ -65,7 +65,7 @@ const deliveryTestLink = "https://accept.example/attestations/att-1?token=s3cr3t
 
 // newDeliveryHarness builds a PartnerTenant delivering by email and webhook, and a
 // CustomerAgreement whose attestation (for its current spec) is out with its link Secret.
-func newDeliveryHarness(t *testing.T, mutate func(pt *v1alpha1.PartnerTenant, ca *v1alpha1.CustomerAgreement)) *deliveryHarness {
+func newDeliveryHarness(t *testing.T, mutate func(pt *v1alpha1.PartnerTenant, ca *v1alpha1.CustomerAgreement), extra ...client.Object) *deliveryHarness {
 	t.Helper()
 	mb, err := mailbox.Start("127.0.0.1:0", mailbox.Options{})
 	if err != nil {
@@ -118,6 +118,7 @@ func newDeliveryHarness(t *testing.T, mutate func(pt *v1alpha1.PartnerTenant, ca
 			Labels: map[string]string{LabelLinkNamespace: ca.Namespace, LabelLinkName: ca.Name, LabelLinkUID: string(ca.UID)}},
 			Data: map[string][]byte{LinkSecretKeyLink: []byte(deliveryTestLink)}},
 	}
+	objs = append(objs, extra...)
 	kube := fake.NewClientBuilder().WithScheme(newScheme(t)).WithObjects(objs...).WithStatusSubresource(pt, ca).
 		WithIndex(&v1alpha1.CustomerAgreement{}, customerTenantIDField, func(o client.Object) []string {
 			return []string{norm(o.(*v1alpha1.CustomerAgreement).Spec.CustomerTenantID)}
@@ -158,14 +159,11 @@ func (h *deliveryHarness) get() *v1alpha1.CustomerAgreement {
 	return ca
 }
 
-// update changes the stored CustomerAgreement (spec and status).
-func (h *deliveryHarness) update(change func(ca *v1alpha1.CustomerAgreement)) {
+// updateStatus changes the stored CustomerAgreement's status.
+func (h *deliveryHarness) updateStatus(change func(ca *v1alpha1.CustomerAgreement)) {
 	h.t.Helper()
 	ca := h.get()
 	change(ca)
-	if err := h.kube.Update(context.Background(), ca); err != nil {
-		h.t.Fatal(err)
-	}
 	if err := h.kube.Status().Update(context.Background(), ca); err != nil {
 		h.t.Fatal(err)
 	}
@@ -208,4 +206,51 @@ func TestCustomerAgreementControllerLeavesLinkDelivered(t *testing.T) {
 	if got := h.cond(v1alpha1.ConditionLinkDelivered); got != "True/"+v1alpha1.ReasonLinkDelivered {
 		t.Errorf("LinkDelivered = %q: the CustomerAgreement controller removed the delivery controller's condition", got)
 	}
+}
+
+// checkWithdrawn: nothing was sent, the link Secret is gone and status no longer names it.
+func (h *deliveryHarness) checkWithdrawn() {
+	h.t.Helper()
+	if h.sent() != 0 {
+		h.t.Errorf("sent %d messages", h.sent())
+	}
+	if h.linkSecretExists() {
+		h.t.Error("the link Secret is still there")
+	}
+	if a := h.get().Status.Attestation; a == nil || a.LinkSecretRef != nil {
+		h.t.Errorf("status.attestation = %+v, want it kept without linkSecretRef", a)
+	}
+}
+
+func TestNoLinkForALostClaim(t *testing.T) {
+	// An older CustomerAgreement for the same customer, in a namespace its PartnerTenant allows,
+	// owns the customer.
+	var older *v1alpha1.CustomerAgreement
+	h := newDeliveryHarness(t, func(_ *v1alpha1.PartnerTenant, ca *v1alpha1.CustomerAgreement) {
+		older = &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{Namespace: "old", Name: "c", UID: "uid-0",
+			CreationTimestamp: metav1.NewTime(ca.CreationTimestamp.Add(-time.Hour))}, Spec: ca.Spec}
+	}, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "old"}})
+	if err := h.kube.Create(context.Background(), older); err != nil {
+		t.Fatal(err)
+	}
+	h.deliverAll()
+	h.checkWithdrawn()
+}
+
+func TestNoLinkForADisallowedNamespace(t *testing.T) {
+	h := newDeliveryHarness(t, func(pt *v1alpha1.PartnerTenant, _ *v1alpha1.CustomerAgreement) {
+		pt.Spec.AllowedNamespaces = &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"billing": "contoso"}}}
+	})
+	h.deliverAll()
+	h.checkWithdrawn()
+}
+
+func TestNoLinkWithoutPartnerTenant(t *testing.T) {
+	h := newDeliveryHarness(t, nil)
+	if err := h.kube.Delete(context.Background(), &v1alpha1.PartnerTenant{ObjectMeta: metav1.ObjectMeta{Name: "pt"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.deliverAll()
+	h.checkWithdrawn()
 }
