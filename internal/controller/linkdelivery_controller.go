@@ -92,6 +92,11 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 	if ld == nil || ca.Spec.Signatory == nil {
 		return reconcile.Result{}, nil
 	}
+	// The link goes only to the signatory the attestation was started for: after a spec change
+	// the CustomerAgreement controller retires it and starts one for the new spec.
+	if a.Intent != attestationIntent(pt.Spec.TenantID, ca.Spec) {
+		return reconcile.Result{}, nil
+	}
 	r.Queue.SetRate(pt.Name, int(max(ld.MaxPerMinute, 1)))
 	if _, seen := r.tenants.LoadOrStore(pt.Name, true); !seen {
 		metrics.InitLinkDeliveries(pt.Name)

@@ -254,3 +254,14 @@ func TestNoLinkWithoutPartnerTenant(t *testing.T) {
 	h.deliverAll()
 	h.checkWithdrawn()
 }
+
+func TestNoLinkToALaterSignatory(t *testing.T) {
+	h := newDeliveryHarness(t, func(_ *v1alpha1.PartnerTenant, ca *v1alpha1.CustomerAgreement) {
+		// The attestation was started for Ada; the spec now names someone else.
+		ca.Spec.Signatory.Email = "mallory@fabrikam.example"
+	})
+	h.deliverAll()
+	if h.sent() != 0 {
+		t.Errorf("sent %d messages about an attestation started for another signatory", h.sent())
+	}
+}
