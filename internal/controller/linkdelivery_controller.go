@@ -43,6 +43,7 @@ import (
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/delivery"
+	"github.com/mca-operator/mca-operator/internal/mca"
 	"github.com/mca-operator/mca-operator/internal/metrics"
 )
 
@@ -95,6 +96,11 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 	// The link goes only to the signatory the attestation was started for: after a spec change
 	// the CustomerAgreement controller retires it and starts one for the new spec.
 	if a.Intent != attestationIntent(pt.Spec.TenantID, ca.Spec) {
+		return reconcile.Result{}, nil
+	}
+	// Once the signatory accepted (even if Partner Center then refused the create), or the link
+	// expired, there is nothing to remind anyone of.
+	if phase, _ := attestationPhase(a.Status); phase != mca.PhaseAwaitingCustomer {
 		return reconcile.Result{}, nil
 	}
 	r.Queue.SetRate(pt.Name, int(max(ld.MaxPerMinute, 1)))

@@ -265,3 +265,20 @@ func TestNoLinkToALaterSignatory(t *testing.T) {
 		t.Errorf("sent %d messages about an attestation started for another signatory", h.sent())
 	}
 }
+
+func TestNoReminderOnceAccepted(t *testing.T) {
+	h := newDeliveryHarness(t, func(pt *v1alpha1.PartnerTenant, _ *v1alpha1.CustomerAgreement) {
+		pt.Spec.LinkDelivery.Reminders = []metav1.Duration{{Duration: 24*time.Hour - 2*time.Second}}
+	})
+	h.deliverAll()
+	if h.sent() != 2 {
+		t.Fatalf("sent %d initial messages, want 2", h.sent())
+	}
+	// The signatory accepted; Partner Center then refused the create, so the attestation stays.
+	h.updateStatus(func(ca *v1alpha1.CustomerAgreement) { ca.Status.Attestation.Status = "CustomerAccepted" })
+	time.Sleep(3 * time.Second)
+	h.deliverAll()
+	if h.sent() != 2 {
+		t.Errorf("sent %d messages, want no reminder after the acceptance", h.sent())
+	}
+}
