@@ -55,8 +55,10 @@ import (
 // and the message id is derived from the attestation and the kind, so a crash in between resends
 // at most one message with the same id.
 type LinkDeliveryReconciler struct {
-	Client   client.Client
-	Recorder recorder.EventRecorder
+	Client client.Client
+	// APIReader reads from the API server, past the cache: what was sent is decided from it.
+	APIReader client.Reader
+	Recorder  recorder.EventRecorder
 	// CredentialsNamespace holds the link Secrets, the SMTP and webhook Secrets and the templates.
 	CredentialsNamespace string
 	// RootCAs verifies the relay and the receiver (nil: the system's roots).
@@ -115,7 +117,11 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 	if a.StartedAt != nil {
 		in.StartedAt = a.StartedAt.Time
 	}
-	for _, due := range delivery.Plan(in) {
+	dues, err := r.planFresh(ctx, ca, in)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	for _, due := range dues {
 		if !r.Queue.Acquire(delivery.Item{Tenant: pt.Name, Key: due.MessageID, Object: req.NamespacedName, ExpiresAt: a.ExpiresAt.Time}) {
 			// Run grants the slot in order of expiry and brings this object back then.
 			return reconcile.Result{RequeueAfter: time.Minute}, nil
@@ -133,6 +139,24 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 		return reconcile.Result{RequeueAfter: max(next.Sub(now), time.Second)}, nil
 	}
 	return reconcile.Result{}, nil
+}
+
+// planFresh lists the messages due. Whether one was already sent is the API server's word, not
+// the cache's: a cache that has not yet seen the last recorded result would send it again. So
+// when anything is due, ca is read again from the API server and the plan made from that.
+func (r *LinkDeliveryReconciler) planFresh(ctx context.Context, ca *v1alpha1.CustomerAgreement, in delivery.PlanInput) ([]delivery.Due, error) {
+	if len(delivery.Plan(in)) == 0 {
+		return nil, nil
+	}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(ca), ca); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	a := ca.Status.Attestation
+	if a == nil || a.ID != in.AttestationID || a.LinkSecretRef == nil {
+		return nil, nil
+	}
+	in.Recorded = a.Deliveries
+	return delivery.Plan(in), nil
 }
 
 // entitled returns the PartnerTenant in whose name ca's link may be delivered, or nil. An object
@@ -311,14 +335,14 @@ func (r *LinkDeliveryReconciler) message(ctx context.Context, ca *v1alpha1.Custo
 }
 
 // record changes the deliveries of the attestation and writes them at once, on the newest copy
-// of the object (the CustomerAgreement controller writes the same status), with optimistic
+// of the object (read again from the API server after a conflict) (the CustomerAgreement controller writes the same status), with optimistic
 // locking; a result is never lost to a conflict, which would resend the message.
 func (r *LinkDeliveryReconciler) record(ctx context.Context, ca *v1alpha1.CustomerAgreement, change func(*v1alpha1.AttestationStatus)) error {
 	id := ca.Status.Attestation.ID
 	first := true
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if !first {
-			if err := r.Client.Get(ctx, client.ObjectKeyFromObject(ca), ca); err != nil {
+			if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(ca), ca); err != nil {
 				return err
 			}
 		}

@@ -124,7 +124,7 @@ func newDeliveryHarness(t *testing.T, mutate func(pt *v1alpha1.PartnerTenant, ca
 			return []string{norm(o.(*v1alpha1.CustomerAgreement).Spec.CustomerTenantID)}
 		}).Build()
 	h := &deliveryHarness{t: t, kube: kube, mb: mb, rec: events.NewFakeRecorder(100), key: client.ObjectKeyFromObject(ca), link: deliveryTestLink, hooks: hooks}
-	h.r = &LinkDeliveryReconciler{Client: kube, Recorder: h.rec, CredentialsNamespace: credentialsNamespace, RootCAs: roots,
+	h.r = &LinkDeliveryReconciler{Client: kube, APIReader: kube, Recorder: h.rec, CredentialsNamespace: credentialsNamespace, RootCAs: roots,
 		Queue: delivery.NewQueue(nil)}
 	return h
 }
@@ -280,5 +280,39 @@ func TestNoReminderOnceAccepted(t *testing.T) {
 	h.deliverAll()
 	if h.sent() != 2 {
 		t.Errorf("sent %d messages, want no reminder after the acceptance", h.sent())
+	}
+}
+
+// staleCache answers reads of the CustomerAgreement with an older copy, as an informer that has
+// not seen the last status write yet does.
+type staleCache struct {
+	client.Client
+	old *v1alpha1.CustomerAgreement
+}
+
+func (c staleCache) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if ca, ok := obj.(*v1alpha1.CustomerAgreement); ok && key == client.ObjectKeyFromObject(c.old) {
+		c.old.DeepCopyInto(ca)
+		return nil
+	}
+	return c.Client.Get(ctx, key, obj, opts...)
+}
+
+func TestNoResendFromAStaleCache(t *testing.T) {
+	h := newDeliveryHarness(t, func(_ *v1alpha1.PartnerTenant, ca *v1alpha1.CustomerAgreement) {
+		ca.Spec.LinkDelivery = &v1alpha1.CustomerLinkDelivery{Channels: []v1alpha1.DeliveryChannel{v1alpha1.ChannelWebhook}}
+	})
+	h.deliverAll()
+	if h.hooks.count() != 1 {
+		t.Fatalf("posted %d events, want 1", h.hooks.count())
+	}
+	// The cache still shows the intent without its result: the send is recorded, the cache lags.
+	old := h.get()
+	old.Status.Attestation.Deliveries[0].SentAt = nil
+	meta.RemoveStatusCondition(&old.Status.Conditions, v1alpha1.ConditionLinkDelivered)
+	h.r.Client = staleCache{Client: h.kube, old: old}
+	h.deliverAll()
+	if h.hooks.count() != 1 {
+		t.Errorf("posted %d events: the message was sent again on the cache's word", h.hooks.count())
 	}
 }
