@@ -232,3 +232,25 @@ func TestNewWebhookRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// A receiver that echoes the event JSON-escaped with \/ (as PHP's json_encode writes it) must not
+// leak the link through the error, whatever part of it holds the secret.
+func TestWebhookRedactsSlashEscapedEcho(t *testing.T) {
+	r := startReceiver(t)
+	w := newTestWebhook(t, r.srv.URL, r.pool())
+	for _, link := range []string{testLink, "https://accept.example/attestations/P4thS3cretT0ken77/accept"} {
+		msg := testMessage(v1alpha1.DeliveryInitial, v1alpha1.ChannelWebhook)
+		msg.AcceptanceLink = link
+		echo := `{"error":"bad event","acceptanceLink":"` + strings.ReplaceAll(link, "/", `\/`) + `"}`
+		r.answerWith(http.StatusBadRequest, echo)
+		err := w.Send(context.Background(), msg, 1)
+		if err == nil {
+			t.Fatal("a 400 was taken for a success")
+		}
+		for _, leak := range []string{"s3cr3t-Tok3n", "att-123", "P4thS3cretT0ken77", "accept.example", "partner.microsoft.com"} {
+			if strings.Contains(err.Error(), leak) {
+				t.Errorf("error %q holds %q", err, leak)
+			}
+		}
+	}
+}
