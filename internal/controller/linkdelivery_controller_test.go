@@ -316,3 +316,22 @@ func TestNoResendFromAStaleCache(t *testing.T) {
 		t.Errorf("posted %d events: the message was sent again on the cache's word", h.hooks.count())
 	}
 }
+
+func TestUnparsableFromFailsTheChannel(t *testing.T) {
+	h := newDeliveryHarness(t, func(pt *v1alpha1.PartnerTenant, ca *v1alpha1.CustomerAgreement) {
+		pt.Spec.LinkDelivery.Email.From = "Contoso, Inc. <mca@contoso.example>"
+		ca.Spec.LinkDelivery = &v1alpha1.CustomerLinkDelivery{Channels: []v1alpha1.DeliveryChannel{v1alpha1.ChannelEmail}}
+	})
+	h.deliverAll()
+	a := h.get().Status.Attestation
+	if len(a.Deliveries) != 1 || a.Deliveries[0].Failure == "" {
+		t.Fatalf("deliveries = %+v, want one with its failure", a.Deliveries)
+	}
+	c := meta.FindStatusCondition(h.get().Status.Conditions, v1alpha1.ConditionLinkDelivered)
+	if c == nil || c.Status != metav1.ConditionFalse || c.Reason != v1alpha1.ReasonLinkDeliveryFailed {
+		t.Errorf("LinkDelivered = %+v, want False/%s", c, v1alpha1.ReasonLinkDeliveryFailed)
+	}
+	if res := h.reconcile(); res.RequeueAfter != 0 || len(h.mb.Messages()) != 0 {
+		t.Errorf("retried (%v) or sent %d", res, len(h.mb.Messages()))
+	}
+}
