@@ -111,14 +111,13 @@ func newDeliveryHarness(t *testing.T, mutate func(pt *v1alpha1.PartnerTenant, ca
 	if mutate != nil {
 		mutate(pt, ca)
 	}
-	objs := []client.Object{
+	objs := append([]client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ns"}}, pt, ca,
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: "hook"}, Data: map[string][]byte{"hmacKey": []byte("hmac-key-0123456789")}},
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: LinkSecretName(ca.UID),
 			Labels: map[string]string{LabelLinkNamespace: ca.Namespace, LabelLinkName: ca.Name, LabelLinkUID: string(ca.UID)}},
 			Data: map[string][]byte{LinkSecretKeyLink: []byte(deliveryTestLink)}},
-	}
-	objs = append(objs, extra...)
+	}, extra...)
 	kube := fake.NewClientBuilder().WithScheme(newScheme(t)).WithObjects(objs...).WithStatusSubresource(pt, ca).
 		WithIndex(&v1alpha1.CustomerAgreement{}, customerTenantIDField, func(o client.Object) []string {
 			return []string{norm(o.(*v1alpha1.CustomerAgreement).Spec.CustomerTenantID)}
