@@ -382,6 +382,16 @@ func setLinkDelivered(ca *v1alpha1.CustomerAgreement) bool {
 		Reason: reason, Message: msg, ObservedGeneration: ca.Generation})
 }
 
+// linkDeliveredStale reports whether ca's LinkDelivered differs from what its deliveries say.
+func linkDeliveredStale(ca *v1alpha1.CustomerAgreement) bool {
+	status, reason, msg := linkDelivered(ca.Status.Attestation)
+	c := meta.FindStatusCondition(ca.Status.Conditions, v1alpha1.ConditionLinkDelivered)
+	if c == nil {
+		return reason != ""
+	}
+	return c.Status != status || c.Reason != reason || c.Message != msg
+}
+
 // linkDelivered summarizes the deliveries of the attestation in flight: a channel that gave up
 // makes it False, sent messages True; no deliveries, no condition.
 func linkDelivered(a *v1alpha1.AttestationStatus) (metav1.ConditionStatus, string, string) {
@@ -490,8 +500,9 @@ func (r *LinkDeliveryReconciler) customersIn(ctx context.Context, o client.Objec
 	return reqs
 }
 
-// attestationChanged passes creations and the updates that change what is to be delivered: the
-// attestation's link Secret or expiry, or the spec.
+// attestationChanged passes creations and the updates that change what is to be delivered (the
+// attestation's link Secret or expiry, or the spec), and those whose LinkDelivered does not match
+// their deliveries.
 func attestationChanged() predicate.Predicate {
 	return predicate.Funcs{
 		UpdateFunc: func(e event.UpdateEvent) bool {
@@ -501,6 +512,10 @@ func attestationChanged() predicate.Predicate {
 				return true
 			}
 			if o.Generation != n.Generation || o.Annotations[v1alpha1.AnnotationPaused] != n.Annotations[v1alpha1.AnnotationPaused] {
+				return true
+			}
+			if linkDeliveredStale(n) {
+				// Another writer's status patch replaced the conditions without it: set it again.
 				return true
 			}
 			oa, na := o.Status.Attestation, n.Status.Attestation

@@ -33,6 +33,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
@@ -332,5 +333,23 @@ func TestUnparsableFromFailsTheChannel(t *testing.T) {
 	}
 	if res := h.reconcile(); res.RequeueAfter != 0 || len(h.mb.Messages()) != 0 {
 		t.Errorf("retried (%v) or sent %d", res, len(h.mb.Messages()))
+	}
+}
+
+// The CustomerAgreement controller patches its conditions from its own copy: if that copy was
+// older than the delivery controller's write, LinkDelivered is lost, and the delivery controller
+// must hear of it.
+func TestLinkDeliveredLostToAnotherWriterWakesTheDeliveryController(t *testing.T) {
+	h := newDeliveryHarness(t, nil)
+	h.deliverAll()
+	withCond := h.get()
+	without := withCond.DeepCopy()
+	meta.RemoveStatusCondition(&without.Status.Conditions, v1alpha1.ConditionLinkDelivered)
+	p := attestationChanged()
+	if !p.Update(event.UpdateEvent{ObjectOld: withCond, ObjectNew: without}) {
+		t.Error("a status write that dropped LinkDelivered does not wake the delivery controller")
+	}
+	if p.Update(event.UpdateEvent{ObjectOld: without, ObjectNew: withCond}) {
+		t.Error("an update that changes nothing of the delivery wakes it")
 	}
 }
