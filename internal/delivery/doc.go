@@ -23,7 +23,9 @@ limitations under the License.
 //
 // A controller uses it in this order, per CustomerAgreement:
 //
-//  1. Plan(PlanInput{...}) lists the messages due now; Next tells when the next one falls due.
+//  1. Plan(PlanInput{...}) lists the messages due now, from the deliveries as the API server holds
+//     them (a cache that has not seen the last result would send it again); Next tells when the
+//     next one falls due.
 //  2. Queue.Acquire(Item{Tenant, Key: MessageID, Object, ExpiresAt}) grants a send within the
 //     PartnerTenant's maxPerMinute, earliest link expiry first; when it says no, the item waits and
 //     Queue.Run notifies when its slot comes (requeue as well, in case the notification is lost).
