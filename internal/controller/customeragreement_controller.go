@@ -153,10 +153,10 @@ func (s *scope) reconcile(ctx context.Context) *outcome {
 		return &outcome{kind: kindPaused}
 	}
 	if o := s.partnerTenant(ctx); o != nil {
-		return o
+		return s.withoutLink(ctx, o)
 	}
 	if o := s.claim(ctx); o != nil {
-		return o
+		return s.withoutLink(ctx, o)
 	}
 	// The budget counts real time, not the rules' clock (which tests and flags may move).
 	if wait := s.r.reads.take(s.ca, time.Now(), s.r.MinReadInterval); wait > 0 {

@@ -353,3 +353,39 @@ func TestLinkDeliveredLostToAnotherWriterWakesTheDeliveryController(t *testing.T
 		t.Error("an update that changes nothing of the delivery wakes it")
 	}
 }
+
+// The CustomerAgreement controller drops the link too when the object may not act: a reconcile
+// of its that began before the claim moved may have stored the link again after the delivery
+// controller withdrew it.
+func TestCustomerAgreementControllerDropsTheLinkOfADisallowedObject(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) {
+		ca.Status.Attestation = &v1alpha1.AttestationStatus{ID: "att-1", Status: "LinkGenerated",
+			LinkSecretRef: &v1alpha1.LocalObjectReference{Name: LinkSecretName(ca.UID)}}
+	})
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: LinkSecretName("uid-1")},
+		Data: map[string][]byte{LinkSecretKeyLink: []byte(deliveryTestLink)}}
+	if err := h.kube.Create(context.Background(), sec); err != nil {
+		t.Fatal(err)
+	}
+	pt := &v1alpha1.PartnerTenant{}
+	if err := h.kube.Get(context.Background(), types.NamespacedName{Name: "pt"}, pt); err != nil {
+		t.Fatal(err)
+	}
+	pt.Spec.AllowedNamespaces = &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector,
+		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"billing": "contoso"}}}
+	if err := h.kube.Update(context.Background(), pt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonNamespaceNotAllowed {
+		t.Fatalf("Stalled = %s", got)
+	}
+	if err := h.kube.Get(context.Background(), client.ObjectKeyFromObject(sec), &corev1.Secret{}); err == nil {
+		t.Error("the link Secret of an object whose namespace is not allowed is still there")
+	}
+	if a := h.get().Status.Attestation; a == nil || a.LinkSecretRef != nil {
+		t.Errorf("status.attestation = %+v, want it kept without linkSecretRef", a)
+	}
+}
