@@ -117,8 +117,9 @@ type EmailDelivery struct {
 
 // WebhookDelivery posts acceptance links to an HTTPS endpoint as CloudEvents.
 type WebhookDelivery struct {
-	// url receives a POST per delivery (CloudEvents 1.0 structured JSON), signed with
-	// X-MCA-Signature: sha256=<hex HMAC-SHA256 of the body>.
+	// url receives a POST per delivery (CloudEvents 1.0 structured JSON), with the headers
+	// X-MCA-Timestamp (Unix seconds) and X-MCA-Signature: sha256=<hex HMAC-SHA256 of
+	// "<timestamp>.<body>">.
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.matches(r'^https://[^/?#@\\s]+(/[^?#\\s]*)?$')",message="spec.linkDelivery.webhook.url must be https://host[:port][/path], without user info, query or fragment"
 	// +required

@@ -117,16 +117,7 @@ const cacheLagBound = time.Minute
 // link of an attestation it started is taken back (its Secret deleted, linkSecretRef cleared), so
 // that only the owner's link reaches the signatory.
 func (s *scope) yield(ctx context.Context, owner string) *outcome {
-	o := s.act(ctx, s.r.Policy.Decide(mca.Situation{ClaimedBy: owner, Now: s.now}), observation{claimedBy: owner})
-	if a := s.ca.Status.Attestation; a != nil && a.LinkSecretRef != nil {
-		if err := s.dropLink(ctx); err != nil {
-			return transient(v1alpha1.ReasonPartnerCenterError, "Deleting the acceptance-link Secret failed: "+err.Error(), err)
-		}
-		f := followedIn(&s.ca.Status)
-		f.current.LinkSecretRef = nil
-		o.followed = &f
-	}
-	return o
+	return s.withoutLink(ctx, s.act(ctx, s.r.Policy.Decide(mca.Situation{ClaimedBy: owner, Now: s.now}), observation{claimedBy: owner}))
 }
 
 func notAllowedMessage(pt *v1alpha1.PartnerTenant, ns string) string {
@@ -210,25 +201,43 @@ func (s *scope) claimNow(ctx context.Context, reader client.Reader) (string, *ou
 
 // owner applies mca.Owner to this object and those of list that claim its customer.
 func (s *scope) owner(ctx context.Context, reader client.Reader, list []v1alpha1.CustomerAgreement) (string, *outcome) {
-	self := claimOf(s.ca)
-	cs := []mca.Claim{self}
+	owner, err := ownerAmong(ctx, reader, s.ca, s.pt.Spec.TenantID, list)
+	if err != nil {
+		return "", transient(v1alpha1.ReasonPartnerCenterError, "Checking the other CustomerAgreements of this customer failed: "+err.Error(), err)
+	}
+	if owner != claimOf(s.ca) {
+		return owner.Namespace + "/" + owner.Name, nil
+	}
+	return "", nil
+}
+
+// customerOwner finds the owner of ca's customer in the cache (the link delivery controller asks
+// too: only the owner's link is delivered).
+func customerOwner(ctx context.Context, reader client.Reader, ca *v1alpha1.CustomerAgreement, partnerTenantID string) (mca.Claim, error) {
+	var list v1alpha1.CustomerAgreementList
+	if err := reader.List(ctx, &list, client.MatchingFields{customerTenantIDField: norm(ca.Spec.CustomerTenantID)}); err != nil {
+		return mca.Claim{}, err
+	}
+	return ownerAmong(ctx, reader, ca, partnerTenantID, list.Items)
+}
+
+// ownerAmong applies mca.Owner to ca and those of list that claim its customer.
+func ownerAmong(ctx context.Context, reader client.Reader, ca *v1alpha1.CustomerAgreement, partnerTenantID string, list []v1alpha1.CustomerAgreement) (mca.Claim, error) {
+	cs := []mca.Claim{claimOf(ca)}
 	for i := range list {
 		c := &list[i]
-		if c.Namespace == s.ca.Namespace && c.Name == s.ca.Name {
+		if c.Namespace == ca.Namespace && c.Name == ca.Name {
 			continue
 		}
-		ok, err := claims(ctx, reader, c, s.pt.Spec.TenantID)
+		ok, err := claims(ctx, reader, c, partnerTenantID)
 		if err != nil {
-			return "", transient(v1alpha1.ReasonPartnerCenterError, "Checking the other CustomerAgreements of this customer failed: "+err.Error(), err)
+			return mca.Claim{}, err
 		}
 		if ok {
 			cs = append(cs, claimOf(c))
 		}
 	}
-	if owner := mca.Owner(cs); owner != self {
-		return owner.Namespace + "/" + owner.Name, nil
-	}
-	return "", nil
+	return mca.Owner(cs), nil
 }
 
 // claims reports whether c is a rival claim: alive, under a PartnerTenant of the same partner

@@ -158,7 +158,7 @@ func (s *scope) reconcile(ctx context.Context) (observation, *outcome) {
 		return ob, &outcome{kind: kindPaused}
 	}
 	if o := s.partnerTenant(ctx); o != nil {
-		return ob, o
+		return ob, s.withoutLink(ctx, o)
 	}
 	s.intent = attestationIntent(s.pt.Spec.TenantID, s.ca.Spec)
 	owner, o := s.claim(ctx)

@@ -92,6 +92,28 @@ func (s *scope) dropLink(ctx context.Context) error {
 	return client.IgnoreNotFound(s.r.Client.Delete(ctx, sec))
 }
 
+// withoutLink deletes the link Secret when o says the object may not act (its PartnerTenant is
+// gone, its namespace is not allowed, or another object owns the customer), and has project
+// clear linkSecretRef: only the owner of a customer holds a link to it. ensureLink stores it
+// again if the object regains the right.
+func (s *scope) withoutLink(ctx context.Context, o *outcome) *outcome {
+	switch o.reason {
+	case v1alpha1.ReasonPartnerTenantNotFound, v1alpha1.ReasonNamespaceNotAllowed, v1alpha1.ReasonCustomerClaimed:
+	default:
+		return o
+	}
+	if a := s.ca.Status.Attestation; a == nil || a.LinkSecretRef == nil {
+		return o
+	}
+	if err := s.dropLink(ctx); err != nil {
+		return transient(v1alpha1.ReasonPartnerCenterError, "Deleting the acceptance-link Secret failed: "+err.Error(), err)
+	}
+	f := followedIn(&s.ca.Status)
+	f.current.LinkSecretRef = nil
+	o.followed = &f
+	return o
+}
+
 // sweepLinks deletes the link Secrets of CustomerAgreements that are gone: those labelled for
 // key (a CustomerAgreement just deleted), or, with an empty key, every one whose
 // CustomerAgreement no longer exists with the UID it names (at start-up).

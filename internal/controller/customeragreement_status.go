@@ -34,7 +34,8 @@ import (
 )
 
 // This file turns what a reconcile observed and did into status and the conditions the controller
-// owns (project). No status field or condition of a CustomerAgreement is set anywhere else.
+// owns (project). No status field or condition of a CustomerAgreement is set anywhere else, except
+// what the link delivery controller owns: LinkDelivered and status.attestation.deliveries.
 
 // ownedConditions are the condition types this controller sets; applyOutcome removes those that
 // the outcome does not call for.
@@ -42,7 +43,7 @@ var ownedConditions = []string{
 	v1alpha1.ConditionReady, v1alpha1.ConditionReconciling, v1alpha1.ConditionStalled,
 	v1alpha1.ConditionDuplicateSignatory, v1alpha1.ConditionReattestationRequired,
 	v1alpha1.ConditionAwaitingCustomerAcceptance, v1alpha1.ConditionAttestationNotPermitted,
-	v1alpha1.ConditionPaused, v1alpha1.ConditionLinkDelivered,
+	v1alpha1.ConditionPaused,
 }
 
 type outcomeKind int
@@ -253,9 +254,6 @@ func (r *CustomerAgreementReconciler) applyOutcome(ca *v1alpha1.CustomerAgreemen
 	if reason, msg := r.reattestation(st); reason != "" {
 		put(v1alpha1.ConditionReattestationRequired, metav1.ConditionTrue, reason, msg)
 	}
-	if status, reason, msg := linkDelivered(st.Attestation); reason != "" {
-		put(v1alpha1.ConditionLinkDelivered, status, reason, msg)
-	}
 	for _, typ := range ownedConditions {
 		c, ok := want[typ]
 		if !ok {
@@ -265,28 +263,6 @@ func (r *CustomerAgreementReconciler) applyOutcome(ca *v1alpha1.CustomerAgreemen
 		setConditionAt(st, typ, c.Status, c.Reason, c.Message, gen)
 	}
 	st.ObservedGeneration = gen
-}
-
-// linkDelivered summarizes the deliveries of the attestation in flight: a channel that gave up
-// makes it False, sent messages True; no deliveries, no condition.
-func linkDelivered(a *v1alpha1.AttestationStatus) (metav1.ConditionStatus, string, string) {
-	if a == nil || len(a.Deliveries) == 0 {
-		return "", "", ""
-	}
-	sent := 0
-	for _, d := range a.Deliveries {
-		if d.Failure != "" {
-			return metav1.ConditionFalse, v1alpha1.ReasonLinkDeliveryFailed, fmt.Sprintf(
-				"The %s channel gave up on the %s message of attestation %s: %s", d.Channel, d.Kind, a.ID, d.Failure)
-		}
-		if d.SentAt != nil {
-			sent++
-		}
-	}
-	if sent == 0 {
-		return "", "", ""
-	}
-	return metav1.ConditionTrue, v1alpha1.ReasonLinkDelivered, fmt.Sprintf("%d message(s) about attestation %s sent.", sent, a.ID)
 }
 
 // reattestation says why ReattestationRequired holds for the observed state, if it does.

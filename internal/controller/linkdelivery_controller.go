@@ -24,6 +24,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -40,18 +43,23 @@ import (
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/delivery"
+	"github.com/mca-operator/mca-operator/internal/mca"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 	"github.com/mca-operator/mca-operator/internal/metrics"
 )
 
 // LinkDeliveryReconciler delivers acceptance links to the signatories (email) and to the
-// partner's systems (webhook), with reminders before they expire. It writes only the deliveries
-// of status.attestation; the CustomerAgreement controller turns them into the condition
-// LinkDelivered with the others. Each message is sent exactly once as far as a mail system allows: the intent is recorded
-// in status before the send and the result after, and the message id is derived from the
-// attestation and the kind, so a crash in between resends at most one message with the same id.
+// partner's systems (webhook), with reminders before they expire. It owns the deliveries of
+// status.attestation and the condition LinkDelivered, and writes both in one status write, so the
+// condition is current as soon as a send is recorded. Each message is sent exactly once as far as
+// a mail system allows: the intent is recorded in status before the send and the result after,
+// and the message id is derived from the attestation and the kind, so a crash in between resends
+// at most one message with the same id.
 type LinkDeliveryReconciler struct {
-	Client   client.Client
-	Recorder recorder.EventRecorder
+	Client client.Client
+	// APIReader reads from the API server, past the cache: what was sent is decided from it.
+	APIReader client.Reader
+	Recorder  recorder.EventRecorder
 	// CredentialsNamespace holds the link Secrets, the SMTP and webhook Secrets and the templates.
 	CredentialsNamespace string
 	// RootCAs verifies the relay and the receiver (nil: the system's roots).
@@ -73,24 +81,29 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 	if err := r.Client.Get(ctx, req.NamespacedName, ca); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
+	if err := r.settleCondition(ctx, ca); err != nil {
+		return reconcile.Result{}, err
+	}
 	a := ca.Status.Attestation
 	if a == nil || a.LinkSecretRef == nil || a.ExpiresAt == nil || ca.Annotations[v1alpha1.AnnotationPaused] == "true" {
 		return reconcile.Result{}, nil
 	}
-	pt := &v1alpha1.PartnerTenant{}
-	if err := r.Client.Get(ctx, types.NamespacedName{Name: ca.Spec.PartnerTenantRef.Name}, pt); err != nil {
-		return reconcile.Result{}, client.IgnoreNotFound(err)
+	pt, err := r.entitled(ctx, ca)
+	if err != nil || pt == nil {
+		return reconcile.Result{}, err
 	}
 	ld := pt.Spec.LinkDelivery
 	if ld == nil || ca.Spec.Signatory == nil {
 		return reconcile.Result{}, nil
 	}
-	// A namespace the PartnerTenant no longer allows gets nothing more in the partner's name.
-	nsLabels, err := namespaceLabels(ctx, r.Client, ca.Namespace)
-	if err != nil {
-		return reconcile.Result{}, client.IgnoreNotFound(err)
+	// The link goes only to the signatory the attestation was started for: after a spec change
+	// the CustomerAgreement controller retires it and starts one for the new spec.
+	if a.Intent != attestationIntent(pt.Spec.TenantID, ca.Spec) {
+		return reconcile.Result{}, nil
 	}
-	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
+	// Once the signatory accepted (even if Partner Center then refused the create), or the link
+	// expired, there is nothing to remind anyone of.
+	if phase, _ := pc.AttestationPhaseOf(a.Status); phase != mca.PhaseAwaitingCustomer {
 		return reconcile.Result{}, nil
 	}
 	r.Queue.SetRate(pt.Name, int(max(ld.MaxPerMinute, 1)))
@@ -105,7 +118,11 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 	if a.StartedAt != nil {
 		in.StartedAt = a.StartedAt.Time
 	}
-	for _, due := range delivery.Plan(in) {
+	dues, err := r.planFresh(ctx, ca, in)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	for _, due := range dues {
 		if !r.Queue.Acquire(delivery.Item{Tenant: pt.Name, Key: due.MessageID, Object: req.NamespacedName, ExpiresAt: a.ExpiresAt.Time}) {
 			// Run grants the slot in order of expiry and brings this object back then.
 			return reconcile.Result{RequeueAfter: time.Minute}, nil
@@ -123,6 +140,64 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 		return reconcile.Result{RequeueAfter: max(next.Sub(now), time.Second)}, nil
 	}
 	return reconcile.Result{}, nil
+}
+
+// planFresh lists the messages due. Whether one was already sent is the API server's word, not
+// the cache's: a cache that has not yet seen the last recorded result would send it again. So
+// when anything is due, ca is read again from the API server and the plan made from that.
+func (r *LinkDeliveryReconciler) planFresh(ctx context.Context, ca *v1alpha1.CustomerAgreement, in delivery.PlanInput) ([]delivery.Due, error) {
+	if len(delivery.Plan(in)) == 0 {
+		return nil, nil
+	}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(ca), ca); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	a := ca.Status.Attestation
+	if a == nil || a.ID != in.AttestationID || a.LinkSecretRef == nil {
+		return nil, nil
+	}
+	in.Recorded = a.Deliveries
+	return delivery.Plan(in), nil
+}
+
+// entitled returns the PartnerTenant in whose name ca's link may be delivered, or nil. An object
+// that has lost its PartnerTenant, its namespace's permission or its claim on the customer gets
+// nothing more, and its link Secret goes: only the owner of a customer may hold a link to it.
+func (r *LinkDeliveryReconciler) entitled(ctx context.Context, ca *v1alpha1.CustomerAgreement) (*v1alpha1.PartnerTenant, error) {
+	pt := &v1alpha1.PartnerTenant{}
+	if err := r.Client.Get(ctx, types.NamespacedName{Name: ca.Spec.PartnerTenantRef.Name}, pt); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, r.withdraw(ctx, ca, "its PartnerTenant is gone")
+		}
+		return nil, err
+	}
+	nsLabels, err := namespaceLabels(ctx, r.Client, ca.Namespace)
+	if err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
+		return nil, r.withdraw(ctx, ca, "its PartnerTenant no longer allows its namespace")
+	}
+	owner, err := customerOwner(ctx, r.Client, ca, pt.Spec.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	if owner != claimOf(ca) {
+		return nil, r.withdraw(ctx, ca, "another CustomerAgreement owns the customer")
+	}
+	return pt, nil
+}
+
+// withdraw deletes the link Secret of an object that may no longer deliver it. The
+// CustomerAgreement controller, woken by the same change, clears linkSecretRef (its field), and
+// stores the link again if the object regains the right to act.
+func (r *LinkDeliveryReconciler) withdraw(ctx context.Context, ca *v1alpha1.CustomerAgreement, why string) error {
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: r.CredentialsNamespace, Name: ca.Status.Attestation.LinkSecretRef.Name}}
+	if err := client.IgnoreNotFound(r.Client.Delete(ctx, sec)); err != nil {
+		return err
+	}
+	logf.FromContext(ctx).Info("withdrew the acceptance link: "+why, "secret", sec.Name)
+	return nil
 }
 
 // deliver sends one message: intent first, then the send, then the result.
@@ -261,14 +336,14 @@ func (r *LinkDeliveryReconciler) message(ctx context.Context, ca *v1alpha1.Custo
 }
 
 // record changes the deliveries of the attestation and writes them at once, on the newest copy
-// of the object (the CustomerAgreement controller writes the same status), with optimistic
+// of the object (read again from the API server after a conflict) (the CustomerAgreement controller writes the same status), with optimistic
 // locking; a result is never lost to a conflict, which would resend the message.
 func (r *LinkDeliveryReconciler) record(ctx context.Context, ca *v1alpha1.CustomerAgreement, change func(*v1alpha1.AttestationStatus)) error {
 	id := ca.Status.Attestation.ID
 	first := true
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if !first {
-			if err := r.Client.Get(ctx, client.ObjectKeyFromObject(ca), ca); err != nil {
+			if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(ca), ca); err != nil {
 				return err
 			}
 		}
@@ -281,8 +356,63 @@ func (r *LinkDeliveryReconciler) record(ctx context.Context, ca *v1alpha1.Custom
 		if a := ca.Status.Attestation; len(a.Deliveries) > 64 {
 			a.Deliveries = a.Deliveries[len(a.Deliveries)-64:]
 		}
+		setLinkDelivered(ca)
 		return r.Client.Status().Patch(ctx, ca, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	})
+}
+
+// settleCondition brings LinkDelivered in line with the attestation in flight when it is not (the
+// attestation was replaced or is gone), so that it never describes another attestation.
+func (r *LinkDeliveryReconciler) settleCondition(ctx context.Context, ca *v1alpha1.CustomerAgreement) error {
+	before := ca.DeepCopy()
+	if !setLinkDelivered(ca) {
+		return nil
+	}
+	return r.Client.Status().Patch(ctx, ca, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+// setLinkDelivered sets LinkDelivered from the deliveries of the attestation in flight, and
+// reports whether it changed.
+func setLinkDelivered(ca *v1alpha1.CustomerAgreement) bool {
+	st := &ca.Status
+	status, reason, msg := linkDelivered(st.Attestation)
+	if reason == "" {
+		return meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionLinkDelivered)
+	}
+	return meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: v1alpha1.ConditionLinkDelivered, Status: status,
+		Reason: reason, Message: msg, ObservedGeneration: ca.Generation})
+}
+
+// linkDeliveredStale reports whether ca's LinkDelivered differs from what its deliveries say.
+func linkDeliveredStale(ca *v1alpha1.CustomerAgreement) bool {
+	status, reason, msg := linkDelivered(ca.Status.Attestation)
+	c := meta.FindStatusCondition(ca.Status.Conditions, v1alpha1.ConditionLinkDelivered)
+	if c == nil {
+		return reason != ""
+	}
+	return c.Status != status || c.Reason != reason || c.Message != msg
+}
+
+// linkDelivered summarizes the deliveries of the attestation in flight: a channel that gave up
+// makes it False, sent messages True; no deliveries, no condition.
+func linkDelivered(a *v1alpha1.AttestationStatus) (metav1.ConditionStatus, string, string) {
+	if a == nil || len(a.Deliveries) == 0 {
+		return "", "", ""
+	}
+	sent := 0
+	for _, d := range a.Deliveries {
+		if d.Failure != "" {
+			return metav1.ConditionFalse, v1alpha1.ReasonLinkDeliveryFailed, fmt.Sprintf(
+				"The %s channel gave up on the %s message of attestation %s: %s", d.Channel, d.Kind, a.ID, d.Failure)
+		}
+		if d.SentAt != nil {
+			sent++
+		}
+	}
+	if sent == 0 {
+		return "", "", ""
+	}
+	return metav1.ConditionTrue, v1alpha1.ReasonLinkDelivered, fmt.Sprintf("%d message(s) about attestation %s sent.", sent, a.ID)
 }
 
 func findDelivery(a *v1alpha1.AttestationStatus, id string) *v1alpha1.Delivery {
@@ -324,8 +454,9 @@ func (r *LinkDeliveryReconciler) now() time.Time {
 }
 
 // SetupWithManager registers the controller: a CustomerAgreement is reconciled when its
-// attestation or its delivery settings change, when its PartnerTenant's spec changes, and when
-// the tenant's send queue grants one of its messages.
+// attestation or its delivery settings change, when its PartnerTenant's spec changes, when the
+// labels of its namespace or of a rival's namespace change (it may lose the namespace's
+// permission or its claim), and when the tenant's send queue grants one of its messages.
 func (r *LinkDeliveryReconciler) SetupWithManager(mgr manager.Manager) error {
 	r.granted = make(chan event.GenericEvent, 1024)
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
@@ -344,6 +475,7 @@ func (r *LinkDeliveryReconciler) SetupWithManager(mgr manager.Manager) error {
 	return builder.ControllerManagedBy(mgr).
 		For(&v1alpha1.CustomerAgreement{}, builder.WithPredicates(attestationChanged())).
 		Watches(&v1alpha1.PartnerTenant{}, handler.EnqueueRequestsFromMapFunc(r.customersOf), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.customersIn), builder.OnlyMetadata, builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		WatchesRawSource(source.Channel(r.granted, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
 		Named("linkdelivery").
@@ -354,8 +486,24 @@ func (r *LinkDeliveryReconciler) customersOf(ctx context.Context, o client.Objec
 	return customerRequests(ctx, r.Client, client.MatchingFields{partnerTenantRefField: o.GetName()}, client.ObjectKey{})
 }
 
-// attestationChanged passes creations and the updates that change what is to be delivered: the
-// attestation's link Secret or expiry, or the spec.
+// customersIn lists the CustomerAgreements of a namespace whose labels changed, with every other
+// CustomerAgreement of their customers.
+func (r *LinkDeliveryReconciler) customersIn(ctx context.Context, o client.Object) []reconcile.Request {
+	var list v1alpha1.CustomerAgreementList
+	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetName())); err != nil {
+		logf.FromContext(ctx).Error(err, "listing the CustomerAgreements of a namespace", "namespace", o.GetName())
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		reqs = append(reqs, customerRequests(ctx, r.Client, client.MatchingFields{customerTenantIDField: norm(list.Items[i].Spec.CustomerTenantID)}, client.ObjectKey{})...)
+	}
+	return reqs
+}
+
+// attestationChanged passes creations and the updates that change what is to be delivered (the
+// attestation's link Secret or expiry, or the spec), and those whose LinkDelivered does not match
+// their deliveries.
 func attestationChanged() predicate.Predicate {
 	return predicate.Funcs{
 		UpdateFunc: func(e event.UpdateEvent) bool {
@@ -367,10 +515,15 @@ func attestationChanged() predicate.Predicate {
 			if o.Generation != n.Generation || o.Annotations[v1alpha1.AnnotationPaused] != n.Annotations[v1alpha1.AnnotationPaused] {
 				return true
 			}
+			if linkDeliveredStale(n) {
+				// Another writer's status patch replaced the conditions without it: set it again.
+				return true
+			}
 			oa, na := o.Status.Attestation, n.Status.Attestation
 			switch {
 			case na == nil:
-				return false
+				// LinkDelivered goes with the attestation.
+				return oa != nil
 			case oa == nil:
 				return true
 			}

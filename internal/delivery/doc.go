@@ -23,7 +23,9 @@ limitations under the License.
 //
 // A controller uses it in this order, per CustomerAgreement:
 //
-//  1. Plan(PlanInput{...}) lists the messages due now; Next tells when the next one falls due.
+//  1. Plan(PlanInput{...}) lists the messages due now, from the deliveries as the API server holds
+//     them (a cache that has not seen the last result would send it again); Next tells when the
+//     next one falls due.
 //  2. Queue.Acquire(Item{Tenant, Key: MessageID, Object, ExpiresAt}) grants a send within the
 //     PartnerTenant's maxPerMinute, earliest link expiry first; when it says no, the item waits and
 //     Queue.Run notifies when its slot comes (requeue as well, in case the notification is lost).
@@ -39,20 +41,8 @@ limitations under the License.
 // # Webhook
 //
 // Each POST carries a CloudEvents 1.0 structured-mode JSON body (Content-Type
-// application/cloudevents+json) of type dev.mca.partnercenter.acceptancelink.v1 and the header
-// X-MCA-Signature: sha256=<hex HMAC-SHA256 of the exact body, keyed by the Secret's hmacKey>. A
-// receiver checks it before parsing the body:
-//
-//	func verify(r *http.Request, key []byte) ([]byte, bool) {
-//		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-//		if err != nil {
-//			return nil, false
-//		}
-//		mac := hmac.New(sha256.New, key)
-//		mac.Write(body)
-//		want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-//		return body, hmac.Equal([]byte(want), []byte(r.Header.Get("X-MCA-Signature")))
-//	}
+// application/cloudevents+json) of type dev.mca.partnercenter.acceptancelink.v1, signed with its
+// timestamp as the public package pkg/webhook describes; a receiver checks it with webhook.Verify.
 //
 // The event's id is the delivery's messageId: a receiver that sees an id twice has seen the same
 // message twice. Answer 2xx once the event is stored; 408, 429 and 5xx are retried, other 4xx stop

@@ -62,11 +62,12 @@ func NewMailer(cfg SMTPConfig, templates *Templates, now func() time.Time) (*Mai
 	if cfg.Host == "" {
 		return nil, errors.New("smtp: no host")
 	}
-	if _, err := netmail.ParseAddress(cfg.From); err != nil {
-		return nil, fmt.Errorf("smtp: from %q: %w", cfg.From, err)
+	// An address the sender cannot parse never sends: a permanent failure, not one to retry.
+	if _, err := ParseAddress(cfg.From); err != nil {
+		return nil, &Error{Channel: v1alpha1.ChannelEmail, Permanent: true, msg: fmt.Sprintf("smtp: from %q: %v", cfg.From, err)}
 	}
-	if _, err := netmail.ParseAddress(cfg.ReplyTo); cfg.ReplyTo != "" && err != nil {
-		return nil, fmt.Errorf("smtp: replyTo %q: %w", cfg.ReplyTo, err)
+	if _, err := ParseAddress(cfg.ReplyTo); cfg.ReplyTo != "" && err != nil {
+		return nil, &Error{Channel: v1alpha1.ChannelEmail, Permanent: true, msg: fmt.Sprintf("smtp: replyTo %q: %v", cfg.ReplyTo, err)}
 	}
 	if cfg.Port == 0 {
 		cfg.Port = 587
@@ -90,11 +91,20 @@ func NewMailer(cfg SMTPConfig, templates *Templates, now func() time.Time) (*Mai
 	return m, nil
 }
 
+// ParseAddress parses an RFC 5322 address (with or without a display name) exactly as the
+// Mailer does for from, replyTo and the recipient: what it refuses is never sent.
+func ParseAddress(s string) (*netmail.Address, error) {
+	return netmail.ParseAddress(s)
+}
+
 // Send delivers m to m.Signatory.Email. The error is an *Error: retryable for SMTP 4xx answers,
 // network, TLS and authentication failures; permanent for 5xx answers to the message (such as
-// 550, an unknown recipient).
+// 550, an unknown recipient) and for a recipient address that does not parse.
 func (mr *Mailer) Send(ctx context.Context, m Message) error {
 	red := mr.redactor(m)
+	if _, err := ParseAddress(m.Signatory.Email); err != nil {
+		return red.error(v1alpha1.ChannelEmail, true, 0, fmt.Sprintf("smtp: to %q: %v", m.Signatory.Email, err))
+	}
 	msg, err := mr.compose(m)
 	if err != nil {
 		return red.error(v1alpha1.ChannelEmail, false, 0, "compose: "+err.Error())

@@ -352,3 +352,23 @@ func TestNewMailerRefusesBadConfig(t *testing.T) {
 		t.Error("no templates accepted")
 	}
 }
+
+// An address the sender cannot parse fails permanently: retrying it would never send.
+func TestUnparsableAddressesFailPermanently(t *testing.T) {
+	for _, addr := range []string{"Contoso, Inc. <mca@contoso.example>", "mca@contoso.example>", "<mca@contoso.example", "mca\x00@contoso.example", ".mca@contoso.example"} {
+		if _, err := ParseAddress(addr); err == nil {
+			t.Errorf("ParseAddress(%q) accepted it", addr)
+		}
+		for _, cfg := range []SMTPConfig{
+			{Host: "relay.example", From: addr},
+			{Host: "relay.example", From: "mca@contoso.example", ReplyTo: addr},
+		} {
+			if _, err := NewMailer(cfg, BuiltinTemplates(), nil); !IsPermanent(err) {
+				t.Errorf("NewMailer(from %q, replyTo %q) = %v, want a permanent error", cfg.From, cfg.ReplyTo, err)
+			}
+		}
+	}
+	if a, err := ParseAddress("Contoso Billing <mca@contoso.example>"); err != nil || a.Address != "mca@contoso.example" {
+		t.Errorf("ParseAddress of a good address = %v, %v", a, err)
+	}
+}

@@ -92,7 +92,11 @@ func newRedactor(secrets ...string) redactor {
 			continue // too short to be a secret worth hiding, and would shred the text
 		}
 		js, _ := json.Marshal(s)
-		r = append(r, s, url.QueryEscape(s), url.PathEscape(s), html.EscapeString(s), strings.Trim(string(js), `"`))
+		forms := []string{s, url.QueryEscape(s), url.PathEscape(s), html.EscapeString(s), strings.Trim(string(js), `"`)}
+		for _, f := range forms {
+			// JSON may also escape the solidus (\/), as PHP's json_encode does.
+			r = append(r, f, strings.ReplaceAll(f, "/", `\/`))
+		}
 	}
 	// longest first, so that an encoding containing another one is replaced whole
 	for i := 1; i < len(r); i++ {
@@ -123,7 +127,8 @@ func withQueryValues(secrets []string) []string {
 	return out
 }
 
-var urlRE = regexp.MustCompile(`(?i)https?://[^\s"'<>]+`)
+// urlRE matches a URL, also with its slashes JSON-escaped (https:\/\/...).
+var urlRE = regexp.MustCompile(`(?i)https?:(?:\\?/){2}[^\s"'<>]+`)
 
 // redact returns text without the secrets and without any URL (a partial or re-encoded link is a
 // URL too), on one line and bounded in length.

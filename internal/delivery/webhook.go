@@ -19,11 +19,8 @@ package delivery
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,13 +31,13 @@ import (
 	"time"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/pkg/webhook"
 )
 
 // CloudEvents attributes of the webhook's events.
 const (
-	EventType       = "dev.mca.partnercenter.acceptancelink.v1"
-	SignatureHeader = "X-MCA-Signature"
-	eventMediaType  = "application/cloudevents+json; charset=utf-8"
+	EventType      = "dev.mca.partnercenter.acceptancelink.v1"
+	eventMediaType = "application/cloudevents+json; charset=utf-8"
 )
 
 // DefaultWebhookAttempts bounds the tries of one webhook message.
@@ -60,7 +57,7 @@ type WebhookConfig struct {
 	Timeout time.Duration
 }
 
-// Webhook posts acceptance links as signed CloudEvents.
+// Webhook posts acceptance links as CloudEvents signed as package webhook describes.
 type Webhook struct {
 	cfg    WebhookConfig
 	client *http.Client
@@ -157,18 +154,6 @@ func NewEvent(m Message, now time.Time) Event {
 	}
 }
 
-// Sign returns the X-MCA-Signature value of body.
-func Sign(body, key []byte) string {
-	mac := hmac.New(sha256.New, key)
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
-
-// VerifySignature checks an X-MCA-Signature value against body, in constant time.
-func VerifySignature(body, key []byte, signature string) bool {
-	return hmac.Equal([]byte(Sign(body, key)), []byte(signature))
-}
-
 // Send posts m; attempt counts the tries of this message, from 1. The error is an *Error:
 // retryable for a network error, 3xx (redirects are not followed), 408, 429 and 5xx, until attempt
 // reaches MaxAttempts; permanent for the other 4xx.
@@ -183,7 +168,7 @@ func (w *Webhook) Send(ctx context.Context, m Message, attempt int) error {
 		return red.error(v1alpha1.ChannelWebhook, false, 0, err.Error())
 	}
 	req.Header.Set("Content-Type", eventMediaType)
-	req.Header.Set(SignatureHeader, Sign(body, w.cfg.HMACKey))
+	webhook.SignRequest(req.Header, body, w.cfg.HMACKey, w.now())
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return w.giveUp(red.error(v1alpha1.ChannelWebhook, false, 0, "webhook: "+transportError(err)), attempt)

@@ -289,6 +289,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	}
 	if err := (&controller.LinkDeliveryReconciler{
 		Client:               mgr.GetClient(),
+		APIReader:            mgr.GetAPIReader(),
 		Recorder:             mgr.GetEventRecorder("mca-operator"),
 		CredentialsNamespace: o.CredentialsNamespace,
 		RootCAs:              roots,

@@ -31,11 +31,13 @@ import (
 	. "github.com/onsi/gomega"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
-	"github.com/mca-operator/mca-operator/internal/delivery"
 	"github.com/mca-operator/mca-operator/internal/delivery/mailbox"
+	"github.com/mca-operator/mca-operator/pkg/webhook"
 )
 
 // The webhook receiver: a real HTTPS server whose certificate the manager trusts (it also serves
@@ -46,8 +48,8 @@ type hook struct {
 }
 
 type hookRequest struct {
-	body []byte
-	sig  string
+	body   []byte
+	header http.Header
 }
 
 var (
@@ -59,7 +61,7 @@ func startReceiver() {
 	receiver = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		received.mu.Lock()
-		received.reqs = append(received.reqs, hookRequest{body: b, sig: r.Header.Get("X-MCA-Signature")})
+		received.reqs = append(received.reqs, hookRequest{body: b, header: r.Header.Clone()})
 		received.mu.Unlock()
 		w.WriteHeader(http.StatusAccepted)
 	}))
@@ -124,6 +126,19 @@ func mailTo(mb *mailbox.Server, rcpt string) []mailbox.Message {
 	return out
 }
 
+// labelNamespace sets the label mca-claim-test on a namespace.
+func labelNamespace(name, value string) {
+	GinkgoHelper()
+	ns := &corev1.Namespace{}
+	Expect(k8sClient.Get(ctx, client.ObjectKey{Name: name}, ns)).To(Succeed())
+	patch := client.MergeFrom(ns.DeepCopy())
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	ns.Labels["mca-claim-test"] = value
+	Expect(k8sClient.Patch(ctx, ns, patch)).To(Succeed())
+}
+
 func parsed(m mailbox.Message) mailbox.Parsed {
 	GinkgoHelper()
 	p, err := m.Parse()
@@ -160,7 +175,7 @@ var _ = Describe("Delivering the acceptance link", Serial, func() {
 
 		hooks := hooksFor(got.Status.Attestation.ID)
 		Expect(hooks).To(HaveLen(1))
-		Expect(delivery.VerifySignature(hooks[0].body, []byte(hmacKey), hooks[0].sig)).To(BeTrue())
+		Expect(webhook.Verify(hooks[0].header, hooks[0].body, []byte(hmacKey), webhook.DefaultTolerance, clock.Now())).To(Succeed())
 		var ev map[string]any
 		Expect(json.Unmarshal(hooks[0].body, &ev)).To(Succeed())
 		Expect(ev["specversion"]).To(Equal("1.0"))
@@ -228,5 +243,55 @@ var _ = Describe("Delivering the acceptance link", Serial, func() {
 		Expect(condition(got, v1alpha1.ConditionReady)).To(Equal("False/" + v1alpha1.ReasonAwaitingCustomer))
 		Eventually(func() []string { return events(ca) }).Should(ContainElement(HavePrefix(v1alpha1.ReasonLinkDeliveryFailed)))
 		Consistently(func() int { return len(fetch(ca).Status.Attestation.Deliveries) }, 2*time.Second).Should(Equal(1))
+	})
+
+	It("withdraws the link of an object that loses its claim, and sends it nothing more", func() {
+		mb := startMailbox(mailbox.Options{})
+		deliverThrough(mb, v1alpha1.SMTPTLSNone, "")
+		restrictPartnerTenant(partnerA, &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"mca-claim-test": "allowed"}}})
+		customer := newCustomer(partnerA)
+		// The older object's namespace is not allowed yet: the younger one owns the customer.
+		older := createAgreement(newNamespace(), customer, partnerA, withSignatory(uniqueSignatory()))
+		younger := newNamespace()
+		labelNamespace(younger, "allowed")
+		sg := uniqueSignatory()
+		ca := createAgreement(younger, customer, partnerA, withSignatory(sg), func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.LinkDelivery = &v1alpha1.CustomerLinkDelivery{Channels: []v1alpha1.DeliveryChannel{v1alpha1.ChannelEmail}}
+		})
+		Eventually(func() int { return len(mailTo(mb, sg.Email)) }).Should(Equal(1))
+		secret := fetch(ca).Status.Attestation.LinkSecretRef.Name
+
+		labelNamespace(older.Namespace, "allowed")
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKey{Namespace: credentialsNamespace, Name: secret}, &corev1.Secret{}))
+		}).Should(BeTrue())
+		Eventually(func() *v1alpha1.LocalObjectReference { return fetch(ca).Status.Attestation.LinkSecretRef }).Should(BeNil())
+		Consistently(func() int { return len(mailTo(mb, sg.Email)) }).Should(Equal(1))
+	})
+
+	It("never sends a pending link to the signatory of a later spec", func() {
+		mb := startMailbox(mailbox.Options{})
+		// A 5-minute link with a reminder 4m54s before expiry: the reminder falls 6 s after the start.
+		deliverThrough(mb, v1alpha1.SMTPTLSNone, "", 4*time.Minute+54*time.Second)
+		first := uniqueSignatory()
+		ca := createAgreement(newNamespace(), newCustomer(partnerA), partnerA, withSignatory(first), func(ca *v1alpha1.CustomerAgreement) {
+			ca.Spec.Attestation = &v1alpha1.CustomerAttestationSettings{LinkLifetime: &metav1.Duration{Duration: 5 * time.Minute}}
+			ca.Spec.LinkDelivery = &v1alpha1.CustomerLinkDelivery{Channels: []v1alpha1.DeliveryChannel{v1alpha1.ChannelEmail}}
+		})
+		Eventually(func() int { return len(mailTo(mb, first.Email)) }).Should(Equal(1))
+		oldLink := linkOf(fetch(ca))
+
+		later := uniqueSignatory()
+		got := fetch(ca)
+		patch := client.MergeFrom(got.DeepCopy())
+		got.Spec.Signatory = later
+		Expect(k8sClient.Patch(ctx, got, patch)).To(Succeed())
+		Eventually(func() int { return len(mailTo(mb, later.Email)) }, 30*time.Second).Should(BeNumerically(">=", 1))
+		Consistently(func(g Gomega) {
+			for _, m := range mailTo(mb, later.Email) {
+				g.Expect(parsed(m).Text).NotTo(ContainSubstring(oldLink))
+			}
+		}, 8*time.Second).Should(Succeed())
 	})
 })
