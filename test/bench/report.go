@@ -17,15 +17,15 @@ limitations under the License.
 package main
 
 import (
+	"encoding/json"
 	"fmt"
-	"image/color"
 	"io"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
+	"time"
 )
 
 // Results is bench-results.json.
@@ -37,6 +37,10 @@ type Results struct {
 	SteadyState *SteadyState `json:"steadyState,omitempty"`
 	Targets     []Target     `json:"targets"`
 	Plot        string       `json:"plot,omitempty"`
+	Import      *ImportBench `json:"import,omitempty"`
+
+	// The seconds at which each customer reached its final state, for the plot.
+	onboardingCurve, sequentialCurve []float64
 }
 
 // ResultConfig records what was run.
@@ -54,6 +58,14 @@ type ResultConfig struct {
 	ManagerEnv              []string `json:"managerEnv,omitempty"`
 	PCMaxIdleConnsPerHost   int      `json:"pcMaxIdleConnsPerHost,omitempty"`
 	StartedAt               string   `json:"startedAt"`
+}
+
+func newResults(o options) *Results {
+	return &Results{Config: ResultConfig{
+		Customers: o.customers, SteadyCustomers: o.steadyCustomers, LatencyMs: o.latency.Milliseconds(),
+		RateQPS: o.rate, RateBurst: o.burst, ClientQPS: o.ptQPS, ClientBurst: o.ptBurst, MaxConcurrentReconciles: o.maxConcurrent,
+		SteadyResyncInterval: o.resync.String(), ManagerEnv: o.managerEnv, PCMaxIdleConnsPerHost: o.idleConns, GOMAXPROCSHost: numCPU(), StartedAt: time.Now().UTC().Format(time.RFC3339),
+	}}
 }
 
 // Target is one of the issue's targets with the measurement.
@@ -86,6 +98,39 @@ func targets(r *Results) []Target {
 	return ts
 }
 
+// writeResults draws the onboarding plot, writes bench-results.json and prints the table.
+func writeResults(o options, res *Results) error {
+	if res.onboardingCurve != nil {
+		png := filepath.Join(o.out, "bench-convergence.png")
+		if err := plotConvergence(png, res); err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+		res.Plot = png
+	}
+	path := filepath.Join(o.out, "bench-results.json")
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	printTable(os.Stdout, res)
+	if imp := res.Import; imp != nil {
+		fmt.Printf("\nkubectl mca import: %d customers in %.1fs (bound %.1fs: %d pages + %d reads at %d/s), peak RSS %.1f MiB, %d throttled\n",
+			imp.Customers, imp.Seconds, imp.BoundSeconds, imp.Pages, imp.Reads, o.rate, imp.PeakRSSMiB, imp.Throttled)
+	}
+	fmt.Printf("\nwrote %s", path)
+	if res.Plot != "" {
+		fmt.Printf(" and %s", res.Plot)
+	}
+	if res.Enhanced != nil {
+		fmt.Printf(" and %s", res.Enhanced.Plot)
+	}
+	fmt.Println()
+	return nil
+}
+
 func printTable(w io.Writer, r *Results) {
 	c := r.Config
 	fmt.Fprintf(w, "\nmca-operator benchmark — simulator latency %dms, %d req/s burst %d per partner tenant (PartnerTenant rateLimit qps %d burst %d), --max-concurrent-reconciles=%d, %d CPUs\n",
@@ -97,43 +142,10 @@ func printTable(w io.Writer, r *Results) {
 		fmt.Fprintf(w, "manager environment: %s\n", strings.Join(c.ManagerEnv, " "))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(k string, v ...any) { fmt.Fprintf(tw, "  %s\t%s\n", k, fmt.Sprint(v...)) }
 	printEnhanced(tw, r.Enhanced)
-	if ob := r.Onboarding; ob != nil {
-		fmt.Fprintf(tw, "\nONBOARDING (%d customers: %d NoMCA+LegacyConfirmation, %d attested, %d legacy+LegacyConfirmation)\n",
-			ob.Customers, ob.Mix["NoMCA"], ob.Mix["Attested"], ob.Mix["Legacy"])
-		row("time to final state (from manager start)", fmt.Sprintf("%.2f s", ob.Seconds))
-		row("  of which startup (start → first PC call)", fmt.Sprintf("%.2f s", ob.StartupSeconds))
-		row("  from first PC call", fmt.Sprintf("%.2f s (%.1f req/s achieved)", ob.SecondsFromFirstCall, ob.AchievedQPS))
-		row("lower bound", fmt.Sprintf("%d calls / %d req/s = %.2f s (%.2f s crediting the burst of %d)", ob.BoundCalls, c.RateQPS, ob.BoundSeconds, ob.BoundSecondsWithBurst, c.RateBurst))
-		row("efficiency (bound / time)", fmt.Sprintf("%.3f (%.3f from first call)", ob.Efficiency, ob.EfficiencyFromFirstCall))
-		row("PC calls (token requests apart)", fmt.Sprintf("%d = %.3f per customer (+%d token requests)", ob.Calls.Total, ob.Calls.PerCust, ob.Calls.Token))
-		for _, op := range sortedKeys(ob.Calls.ByOp) {
-			row("  "+op, fmt.Sprintf("%d = %.3f per customer", ob.Calls.ByOp[op], ob.Calls.PerCustOp[op]))
-		}
-		row("429s received", fmt.Sprintf("%d (at %v s after the first call)", ob.Throttled, ob.Calls.ThrottledAt))
-		row("TCP+TLS connections opened to Partner Center", ob.TCPConnections)
-		row("status writes per customer", fmt.Sprintf("%.3f (max %d; histogram %s)", ob.StatusWritesPerCustomer, ob.StatusWritesMax, hist(ob.StatusWritesHistogram)))
-		row("all API-server writes by the manager", fmt.Sprintf("%.3f per customer (%s)", ob.APIWritesPerCustomer, kv(ob.APIWrites)))
-		row("manager peak RSS", fmt.Sprintf("%.1f MiB", ob.PeakRSSMiB))
-		row("manager CPU", fmt.Sprintf("%.2f s", ob.CPUSeconds))
-	}
-	if sq := r.Sequential; sq != nil {
-		fmt.Fprintf(tw, "\nSEQUENTIAL LOOP (same customers, fresh simulator, same client and rate limit, one at a time)\n")
-		row("time", fmt.Sprintf("%.2f s", sq.Seconds))
-		row("PC calls", fmt.Sprintf("%d = %.3f per customer, %d 429s", sq.Calls.Total, sq.Calls.PerCust, sq.Throttled))
-		row("sequential / operator", fmt.Sprintf("%.2f×", sq.Ratio))
-	}
-	if ss := r.SteadyState; ss != nil {
-		fmt.Fprintf(tw, "\nSTEADY STATE (%d attested customers, --resync-interval=%s)\n", ss.Customers, ss.ResyncInterval)
-		row("initial sync (manager start → all converged)", fmt.Sprintf("%.1f s", ss.ConvergeSecs))
-		row("cycle measured", fmt.Sprintf("%.1f s, %d/%d customers read again", ss.CycleSeconds, ss.CustomersResynced, ss.Customers))
-		row("PC calls per customer per cycle", fmt.Sprintf("%.3f (%s; +%d token requests; %d 429s)", ss.CallsPerCustomer, kv(ss.Calls.ByOp), ss.Calls.Token, ss.Calls.Throttled))
-		row("API-server writes per customer per cycle", fmt.Sprintf("%.4f (%d status writes; %s)", ss.WritesPerCustomer, ss.StatusWrites, kv(ss.APIWrites)))
-		row("TCP+TLS connections opened in the cycle", ss.TCPConnections)
-		row("manager peak RSS / at cycle end", fmt.Sprintf("%.1f MiB / %.1f MiB (anonymous %.1f MiB, file-backed %.1f MiB)", ss.RSSMiB, ss.RSSEndMiB, ss.RSSAnonEndMiB, ss.RSSFileEndMiB))
-		row("manager CPU per cycle", fmt.Sprintf("%.2f s (%.2f s over the whole run)", ss.CPUSecondsCycle, ss.CPUSecondsTotal))
-	}
+	printOnboarding(tw, r.Onboarding, c)
+	printSequential(tw, r.Sequential)
+	printSteadyState(tw, r.SteadyState)
 	fmt.Fprintf(tw, "\nTARGETS\n")
 	for _, t := range r.Targets {
 		mark := "MET"
@@ -143,6 +155,61 @@ func printTable(w io.Writer, r *Results) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", t.Name, t.Target, t.Measured, mark)
 	}
 	tw.Flush()
+}
+
+// row prints one row of the table: a name and its value.
+func row(w io.Writer, k string, v ...any) { fmt.Fprintf(w, "  %s\t%s\n", k, fmt.Sprint(v...)) }
+
+// printCallsByOp prints one row per operation: its calls and their share per customer.
+func printCallsByOp(w io.Writer, cs CallStats) {
+	for _, op := range sortedKeys(cs.ByOp) {
+		row(w, "  "+op, fmt.Sprintf("%d = %.3f per customer", cs.ByOp[op], cs.PerCustOp[op]))
+	}
+}
+
+func printOnboarding(w io.Writer, ob *Onboarding, c ResultConfig) {
+	if ob == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nONBOARDING (%d customers: %d NoMCA+LegacyConfirmation, %d attested, %d legacy+LegacyConfirmation)\n",
+		ob.Customers, ob.Mix["NoMCA"], ob.Mix["Attested"], ob.Mix["Legacy"])
+	row(w, "time to final state (from manager start)", fmt.Sprintf("%.2f s", ob.Seconds))
+	row(w, "  of which startup (start → first PC call)", fmt.Sprintf("%.2f s", ob.StartupSeconds))
+	row(w, "  from first PC call", fmt.Sprintf("%.2f s (%.1f req/s achieved)", ob.SecondsFromFirstCall, ob.AchievedQPS))
+	row(w, "lower bound", fmt.Sprintf("%d calls / %d req/s = %.2f s (%.2f s crediting the burst of %d)", ob.BoundCalls, c.RateQPS, ob.BoundSeconds, ob.BoundSecondsWithBurst, c.RateBurst))
+	row(w, "efficiency (bound / time)", fmt.Sprintf("%.3f (%.3f from first call)", ob.Efficiency, ob.EfficiencyFromFirstCall))
+	row(w, "PC calls (token requests apart)", fmt.Sprintf("%d = %.3f per customer (+%d token requests)", ob.Calls.Total, ob.Calls.PerCust, ob.Calls.Token))
+	printCallsByOp(w, ob.Calls)
+	row(w, "429s received", fmt.Sprintf("%d (at %v s after the first call)", ob.Throttled, ob.Calls.ThrottledAt))
+	row(w, "TCP+TLS connections opened to Partner Center", ob.TCPConnections)
+	row(w, "status writes per customer", fmt.Sprintf("%.3f (max %d; histogram %s)", ob.StatusWritesPerCustomer, ob.StatusWritesMax, hist(ob.StatusWritesHistogram)))
+	row(w, "all API-server writes by the manager", fmt.Sprintf("%.3f per customer (%s)", ob.APIWritesPerCustomer, kv(ob.APIWrites)))
+	row(w, "manager peak RSS", fmt.Sprintf("%.1f MiB", ob.PeakRSSMiB))
+	row(w, "manager CPU", fmt.Sprintf("%.2f s", ob.CPUSeconds))
+}
+
+func printSequential(w io.Writer, sq *Sequential) {
+	if sq == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nSEQUENTIAL LOOP (same customers, fresh simulator, same client and rate limit, one at a time)\n")
+	row(w, "time", fmt.Sprintf("%.2f s", sq.Seconds))
+	row(w, "PC calls", fmt.Sprintf("%d = %.3f per customer, %d 429s", sq.Calls.Total, sq.Calls.PerCust, sq.Throttled))
+	row(w, "sequential / operator", fmt.Sprintf("%.2f×", sq.Ratio))
+}
+
+func printSteadyState(w io.Writer, ss *SteadyState) {
+	if ss == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nSTEADY STATE (%d attested customers, --resync-interval=%s)\n", ss.Customers, ss.ResyncInterval)
+	row(w, "initial sync (manager start → all converged)", fmt.Sprintf("%.1f s", ss.ConvergeSecs))
+	row(w, "cycle measured", fmt.Sprintf("%.1f s, %d/%d customers read again", ss.CycleSeconds, ss.CustomersResynced, ss.Customers))
+	row(w, "PC calls per customer per cycle", fmt.Sprintf("%.3f (%s; +%d token requests; %d 429s)", ss.CallsPerCustomer, kv(ss.Calls.ByOp), ss.Calls.Token, ss.Calls.Throttled))
+	row(w, "API-server writes per customer per cycle", fmt.Sprintf("%.4f (%d status writes; %s)", ss.WritesPerCustomer, ss.StatusWrites, kv(ss.APIWrites)))
+	row(w, "TCP+TLS connections opened in the cycle", ss.TCPConnections)
+	row(w, "manager peak RSS / at cycle end", fmt.Sprintf("%.1f MiB / %.1f MiB (anonymous %.1f MiB, file-backed %.1f MiB)", ss.RSSMiB, ss.RSSEndMiB, ss.RSSAnonEndMiB, ss.RSSFileEndMiB))
+	row(w, "manager CPU per cycle", fmt.Sprintf("%.2f s (%.2f s over the whole run)", ss.CPUSecondsCycle, ss.CPUSecondsTotal))
 }
 
 func kv(m map[string]int) string {
@@ -164,47 +231,11 @@ func hist(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// plotConvergence draws customers in their final state over time, operator against the loop.
-func plotConvergence(path string, operator, seq []float64, r *Results) error {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Onboarding %d customers at %d req/s, %dms latency", r.Config.Customers, r.Config.RateQPS, r.Config.LatencyMs)
-	p.X.Label.Text = "seconds"
-	p.Y.Label.Text = "customers in their final state"
-	p.Legend.Top, p.Legend.Left = false, false
-	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(10), vg.Points(10)
-	p.Add(plotter.NewGrid())
-	add := func(times []float64, name string, c color.Color) error {
-		pts := make(plotter.XYs, 0, len(times)+1)
-		pts = append(pts, plotter.XY{X: 0, Y: 0})
-		for i, t := range times {
-			pts = append(pts, plotter.XY{X: t, Y: float64(i + 1)})
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return err
-		}
-		l.Color, l.Width = c, vg.Points(2)
-		p.Add(l)
-		p.Legend.Add(name, l)
-		return nil
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
-	if err := add(operator, fmt.Sprintf("operator (%.1fs)", r.Onboarding.Seconds), color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}); err != nil {
-		return err
-	}
-	if seq != nil {
-		if err := add(seq, fmt.Sprintf("sequential loop (%.1fs)", r.Sequential.Seconds), color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}); err != nil {
-			return err
-		}
-	}
-	// The lower bound: every needed call at the full rate.
-	if ob := r.Onboarding; ob != nil {
-		b, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: ob.BoundSeconds, Y: float64(ob.Customers)}})
-		if err != nil {
-			return err
-		}
-		b.Color, b.Dashes = color.Gray{Y: 0x60}, []vg.Length{vg.Points(4), vg.Points(4)}
-		p.Add(b)
-		p.Legend.Add(fmt.Sprintf("lower bound (%.1fs)", ob.BoundSeconds), b)
-	}
-	return p.Save(9*vg.Inch, 5.5*vg.Inch, path)
+	sort.Strings(out)
+	return out
 }
