@@ -29,7 +29,8 @@ func printEnhanced(w io.Writer, r *Enhanced) {
 	s := r.Settings
 	fmt.Fprintf(w, "\nENHANCED ONBOARDING (headline: %d customers needing attestation, %d NoMCA + %d Legacy, PartnerAttestation; signatories %d early, %d late, %d never)\n",
 		r.Customers, r.Mix["NoMCA"], r.Mix["Legacy"], r.Fates["early"], r.Fates["late"], r.Fates["never"])
-	row(w, "settings", fmt.Sprintf("links %s, poll %s..%s, %d req/s burst %d (simulator and rateLimit), pollShare %s, seed %d", s.LinkLifetime, s.PollInterval, s.PollMaxInterval, s.RateQPS, s.RateBurst, s.PollShare, s.Seed))
+	row(w, "settings", fmt.Sprintf("links %s, poll %s..%s, %d req/s burst %d (simulator and rateLimit), pollShare %s, seed %d",
+		s.LinkLifetime, s.PollInterval, s.PollMaxInterval, s.RateQPS, s.RateBurst, s.PollShare, s.Seed))
 	if len(s.WireVariants) > 0 {
 		row(w, "wire variants", string(s.WireVariants))
 	}
@@ -41,7 +42,8 @@ func printEnhanced(w io.Writer, r *Enhanced) {
 	printCallsByOp(w, r.Calls)
 	row(w, "share of calls that were polls", fmt.Sprintf("%.3f (%d polls)", r.PollShare, r.Polls))
 	row(w, "429s", r.Throttled)
-	row(w, "new customer: creation → start call", fmt.Sprintf("%.2f s (created %.1f s into the run; calls %s)", r.NewCustomerStartSeconds, r.NewCustomerCreatedAt, strings.Join(r.NewCustomerCalls, ", ")))
+	row(w, "new customer: creation → start call", fmt.Sprintf("%.2f s (created %.1f s into the run; calls %s)",
+		r.NewCustomerStartSeconds, r.NewCustomerCreatedAt, strings.Join(r.NewCustomerCalls, ", ")))
 	row(w, "links renewed", fmt.Sprintf("%d (%d for customers who had accepted; %d expired links not renewed)", r.LinksRenewed, r.RenewedForAccepting, r.ExpiredNotRenewed))
 	row(w, "agreements without acceptance", r.AgreementsWithoutAcceptance)
 	d := r.Deliveries

@@ -67,10 +67,12 @@ func (e *enhancedOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&e.pollInterval, "enhanced-poll-interval", 2*time.Second, "Enhanced onboarding: the manager's --attestation-poll-interval.")
 	fs.DurationVar(&e.pollMaxInterval, "enhanced-poll-max-interval", 30*time.Second, "Enhanced onboarding: the manager's --attestation-poll-max-interval.")
 	fs.DurationVar(&e.minReadInterval, "enhanced-min-read-interval", time.Second, "Enhanced onboarding: the manager's --min-read-interval.")
-	fs.DurationVar(&e.duration, "enhanced-duration", 0, "Enhanced onboarding: stop after this long even if late signatories or renewals are still to come (0: until every accepting customer has its agreement and every never-accepting customer's link was renewed once).")
+	fs.DurationVar(&e.duration, "enhanced-duration", 0, "Enhanced onboarding: stop after this long even if late signatories or renewals are still to come "+
+		"(0: until every accepting customer has its agreement and every never-accepting customer's link was renewed once).")
 	fs.Uint64Var(&e.seed, "enhanced-seed", 1, "Enhanced onboarding: seed of the signatories' fates and times.")
 	fs.StringVar(&e.wireVariants, "enhanced-wire-variants", "", `Enhanced onboarding: the simulator's wire variants as JSON (pcsim.WireVariants), e.g. '{"attestationGet":"405"}'.`)
-	fs.IntVar(&e.deliveriesPerMinute, "enhanced-deliveries-per-minute", 6000, "Enhanced onboarding: the PartnerTenant's spec.linkDelivery.maxPerMinute (each link is emailed through a real SMTP server on 127.0.0.1).")
+	fs.IntVar(&e.deliveriesPerMinute, "enhanced-deliveries-per-minute", 6000, "Enhanced onboarding: the PartnerTenant's spec.linkDelivery.maxPerMinute "+
+		"(each link is emailed through a real SMTP server on 127.0.0.1).")
 	e.earlyShare, e.lateShr = 0.60, 0.25
 }
 
@@ -137,7 +139,8 @@ func enhancedSeed(cs []ecustomer) *pcsim.Seed {
 	for _, c := range cs {
 		sc := pcsim.SeedCustomer{TenantID: c.tenantID, CompanyName: "Customer " + c.name}
 		if c.kind == kindLegacy {
-			sc.Agreements = []pcsim.SeedAgreement{{DateAgreed: legacyDate, PrimaryContact: pcsim.SeedContact{FirstName: c.sig.FirstName, LastName: c.sig.LastName, Email: c.sig.Email, PhoneNumber: c.sig.PhoneNumber}}}
+			contact := pcsim.SeedContact{FirstName: c.sig.FirstName, LastName: c.sig.LastName, Email: c.sig.Email, PhoneNumber: c.sig.PhoneNumber}
+			sc.Agreements = []pcsim.SeedAgreement{{DateAgreed: legacyDate, PrimaryContact: contact}}
 		}
 		p.Customers = append(p.Customers, sc)
 	}

@@ -221,7 +221,8 @@ func percentile(sorted []float64, p float64) float64 {
 func enhancedTargets(r *Enhanced) []Target {
 	return []Target{
 		{"enhanced: 429s", "0", fmt.Sprint(r.Throttled), r.Throttled == 0},
-		{"enhanced: p95 acceptance-to-agreement delay", fmt.Sprintf("≤ 1.5 × bound (%.1f s)", 1.5*r.BoundSeconds), fmt.Sprintf("%.2f s (bound %.1f s)", r.AcceptedDelayP95, r.BoundSeconds), r.Agreed > 0 && r.AcceptedDelayP95 <= 1.5*r.BoundSeconds},
+		{"enhanced: p95 acceptance-to-agreement delay", fmt.Sprintf("≤ 1.5 × bound (%.1f s)", 1.5*r.BoundSeconds),
+			fmt.Sprintf("%.2f s (bound %.1f s)", r.AcceptedDelayP95, r.BoundSeconds), r.Agreed > 0 && r.AcceptedDelayP95 <= 1.5*r.BoundSeconds},
 		{"enhanced: new customer's start call", "≤ 2 s", fmt.Sprintf("%.2f s", r.NewCustomerStartSeconds), r.NewCustomerStartSeconds >= 0 && r.NewCustomerStartSeconds <= 2},
 		{"enhanced: agreements without acceptance", "0", fmt.Sprint(r.AgreementsWithoutAcceptance), r.AgreementsWithoutAcceptance == 0},
 		{"enhanced: customers with two agreements", "0", fmt.Sprint(r.CustomersWithTwoAgreements), r.CustomersWithTwoAgreements == 0},
