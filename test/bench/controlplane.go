@@ -19,6 +19,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -42,7 +44,7 @@ import (
 )
 
 const (
-	credentialsNamespace = "mca-operator-system"
+	credentialsNamespace = "mca-operator-system" //nolint:gosec // G101: the name of a namespace, not a credential
 	customerNamespace    = "customers"
 	partnerName          = "bench-provider"
 	partnerTenantID      = "99999999-aaaa-4aaa-8aaa-999999999999"
@@ -113,10 +115,21 @@ func partnerTenantSpec(simURL string, qps, burst int) v1alpha1.PartnerTenantSpec
 		TenantID: partnerTenantID, PartnerType: v1alpha1.PartnerTypeIndirectProvider,
 		Endpoint: simURL, Authority: simURL,
 		CredentialsSecretRef: v1alpha1.SecretReference{Name: partnerSecretName},
-		RateLimit:            &v1alpha1.RateLimit{QPS: int32(qps), Burst: int32(burst)},
+		RateLimit:            &v1alpha1.RateLimit{QPS: int32Of(qps), Burst: int32Of(burst)},
 		// The benchmark's one customers namespace may use it (absent, none may).
 		AllowedNamespaces: &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll},
 	}
+}
+
+// int32Of is v for an int32 field of the API; the flags' values are far inside its range.
+func int32Of(v int) int32 {
+	if v > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	if v < math.MinInt32 {
+		return math.MinInt32
+	}
+	return int32(v)
 }
 
 // createPartnerTenant creates the credentials Secret and the PartnerTenant.
@@ -226,7 +239,7 @@ func (cp *controlPlane) apiWrites(ctx context.Context) (map[string]float64, erro
 			labels[l[1]] = l[2]
 		}
 		switch labels["verb"] {
-		case "POST", "PUT", "PATCH", "DELETE", "APPLY", "DELETECOLLECTION":
+		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, "APPLY", "DELETECOLLECTION":
 		default:
 			continue
 		}

@@ -103,7 +103,7 @@ type ecustomer struct {
 // enhancedCustomers draws every customer's fate and acceptance time from the seed: the same
 // seed gives the same signatories.
 func enhancedCustomers(e enhancedOptions) []ecustomer {
-	r := rand.New(rand.NewPCG(e.seed, 0x6d6361))
+	r := rand.New(rand.NewPCG(e.seed, 0x6d6361)) //nolint:gosec // G404: the fates are drawn from the seed on purpose
 	out := make([]ecustomer, e.customers)
 	for i := range out {
 		k := kindNoMCA
@@ -171,10 +171,10 @@ func enhancedPartnerTenantSpec(simURL string, e enhancedOptions, mb *mailbox.Ser
 	// Every link goes through a real SMTP server, with one reminder (time scaled down as the link
 	// lifetime is) and the new link after a renewal.
 	spec.LinkDelivery = &v1alpha1.LinkDelivery{
-		Email: &v1alpha1.EmailDelivery{SMTP: v1alpha1.SMTPServer{Host: mb.Host(), Port: int32(mb.Port()), TLS: v1alpha1.SMTPTLSNone},
+		Email: &v1alpha1.EmailDelivery{SMTP: v1alpha1.SMTPServer{Host: mb.Host(), Port: int32Of(mb.Port()), TLS: v1alpha1.SMTPTLSNone},
 			From: "Bench <mca@bench.example>"},
 		Reminders:    []metav1.Duration{{Duration: e.linkLifetime * 3 / 10}},
-		MaxPerMinute: int32(e.deliveriesPerMinute),
+		MaxPerMinute: int32Of(e.deliveriesPerMinute),
 	}
 	return spec
 }

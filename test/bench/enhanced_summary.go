@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -151,7 +152,7 @@ func (p *enhancedPhase) newcomerStart(newState *custState, createdAt time.Time, 
 	}
 	at := newState.firstAt
 	for _, q := range reqs {
-		isStart := rids[q.RequestID] && q.Method == "POST" && q.Path == "/v1/attestations/enhanced"
+		isStart := rids[q.RequestID] && q.Method == http.MethodPost && q.Path == "/v1/attestations/enhanced"
 		if isStart && q.Time.Before(at) {
 			at = q.Time
 		}

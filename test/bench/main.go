@@ -162,7 +162,7 @@ func run(o options) error {
 	if err := o.complete(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	if err := os.MkdirAll(o.out, 0o755); err != nil { //nolint:gosec // G301: the output directory, bin/ by default, is as make creates it
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)

@@ -152,7 +152,7 @@ func (p *onboardingPhase) measure(ctx context.Context, bin string) (onboardingRu
 	if run.writesAfter, err = st.cp.apiWrites(ctx); err != nil {
 		return run, err
 	}
-	p.res.TCPConnections, _ = conns.counts()
+	p.res.TCPConnections = conns.count()
 	mgr.profile("heap", filepath.Join(o.out, "bench-onboarding-heap.pprof"))
 	mgr.stop()
 	run.reqs = st.sim.Requests()

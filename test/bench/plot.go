@@ -108,7 +108,8 @@ func plotAcceptanceCDF(path string, sorted []float64, r *Enhanced) error {
 		"seconds from the signatory's acceptance to the agreement", "share of accepted customers")
 	p.Y.Min, p.Y.Max = 0, 1
 	p.X.Min, p.X.Max = 0, 1.05*max(1.5*r.BoundSeconds, r.AcceptedDelayMax, 1)
-	pts := plotter.XYs{{X: 0, Y: 0}}
+	pts := make(plotter.XYs, 0, len(sorted)+1)
+	pts = append(pts, plotter.XY{X: 0, Y: 0})
 	for i, d := range sorted {
 		pts = append(pts, plotter.XY{X: d, Y: float64(i+1) / float64(len(sorted))})
 	}

@@ -112,7 +112,7 @@ func writeResults(o options, res *Results) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil { //nolint:gosec // G306: the results are for anyone to read
 		return err
 	}
 	printTable(os.Stdout, res)
@@ -216,7 +216,7 @@ func kv(m map[string]int) string {
 	if len(m) == 0 {
 		return "none"
 	}
-	var parts []string
+	parts := make([]string, 0, len(m))
 	for _, k := range sortedKeys(m) {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
@@ -224,7 +224,7 @@ func kv(m map[string]int) string {
 }
 
 func hist(m map[string]int) string {
-	var parts []string
+	parts := make([]string, 0, len(m))
 	for _, k := range sortedKeys(m) {
 		parts = append(parts, fmt.Sprintf("%s writes: %d", k, m[k]))
 	}

@@ -17,22 +17,26 @@ limitations under the License.
 package main
 
 import (
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/mca-operator/mca-operator/internal/pcsim"
 )
 
+// opToken is the operation of token requests, which the call counts keep apart.
+const opToken = "Token"
+
 // opOf names the Partner Center operation of a simulator request.
 func opOf(r pcsim.RequestRecord) string {
 	p := r.Path
 	switch {
 	case strings.HasSuffix(p, "/oauth2/token"):
-		return "Token"
+		return opToken
 	case p == "/v1/agreements":
 		return "GetAgreementMetadata"
 	case strings.HasPrefix(p, "/v1/customers/") && strings.HasSuffix(p, "/agreements"):
-		if r.Method == "POST" {
+		if r.Method == http.MethodPost {
 			return "CreateAgreement"
 		}
 		return "ListCustomerAgreements"
@@ -78,7 +82,7 @@ func callStats(reqs []pcsim.RequestRecord, customers int) CallStats {
 	cs := CallStats{ByOp: map[string]int{}, PerCustOp: map[string]float64{}}
 	for _, r := range reqs {
 		op := opOf(r)
-		if op == "Token" {
+		if op == opToken {
 			cs.Token++
 			continue
 		}
@@ -93,7 +97,7 @@ func callStats(reqs []pcsim.RequestRecord, customers int) CallStats {
 		cs.ByOp[op]++
 	}
 	for _, r := range reqs {
-		if opOf(r) != "Token" && (r.Status == 429 || r.RateLimited) {
+		if opOf(r) != opToken && (r.Status == 429 || r.RateLimited) {
 			cs.ThrottledAt = append(cs.ThrottledAt, round(r.Time.Sub(cs.FirstCall).Seconds(), 2))
 		}
 	}

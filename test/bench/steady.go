@@ -136,7 +136,7 @@ func (p *steadyPhase) cycle(ctx, wctx context.Context) (steadyCycle, error) {
 	cycleStart := time.Now()
 	logf("steady state: all %d converged after %.1fs; measuring one resync cycle (%s + up to 10%% jitter)", len(p.cs), p.res.ConvergeSecs, p.o.resync)
 	conns := newConnCounter(wctx, p.st.url)
-	conns0, _ := conns.counts()
+	conns0 := conns.count()
 	seen, err := p.waitResynced(ctx, cycleStart)
 	if err != nil {
 		return c, err
@@ -152,7 +152,7 @@ func (p *steadyPhase) cycle(ctx, wctx context.Context) (steadyCycle, error) {
 	if c.api1, err = p.st.cp.apiWrites(ctx); err != nil {
 		return c, err
 	}
-	conns1, _ := conns.counts()
+	conns1 := conns.count()
 	p.res.TCPConnections = conns1 - conns0
 	p.mgr.profile("heap", filepath.Join(p.o.out, "bench-steady-heap.pprof"))
 	p.mgr.stop()
