@@ -31,9 +31,11 @@ type cleanups []func()
 
 func (c *cleanups) add(f func()) { *c = append(*c, f) }
 
-func (c cleanups) run() {
-	for i := len(c) - 1; i >= 0; i-- {
-		c[i]()
+// run runs them. A pointer receiver, so that `defer st.undo.run()` runs the cleanups added after
+// the defer statement too.
+func (c *cleanups) run() {
+	for i := len(*c) - 1; i >= 0; i-- {
+		(*c)[i]()
 	}
 }
 
