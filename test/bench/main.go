@@ -44,7 +44,7 @@ limitations under the License.
 // The files: main.go (flags, the order of the phases), one file per phase (enhanced*.go,
 // onboarding.go, sequential.go, steady.go, import.go), the setup they share (customers.go,
 // stage.go, controlplane.go, manager.go, asmanager.go), what they measure with (tracker.go,
-// requestlog.go, conncounter.go) and the report (report.go, plot.go).
+// requestlog.go, conncounter.go, deliveries.go) and the report (report.go, plot.go).
 package main
 
 import (
