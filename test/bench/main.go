@@ -15,7 +15,7 @@ limitations under the License.
 */
 
 // Command bench measures the operator against a local control plane (envtest) and the Partner
-// Center simulator. The headline is the enhanced onboarding (enhanced.go): 2,000 customers
+// Center simulator. The headline is the enhanced onboarding (enhanced*.go): 2,000 customers
 // needing an attestation, whose signatories (played by the simulator) accept early, late or
 // never, with time scaled down (10-minute links, ~15 min). Then the legacy onboarding of N
 // customers, the sequential loop a partner's script runs over the same customers, and the steady
@@ -32,17 +32,23 @@ limitations under the License.
 //	make bench BENCH_ARGS="--enhanced-customers 200 --enhanced-link-lifetime 5m --skip-onboarding --skip-steady"  # a quick one (~6 min)
 //	make bench BENCH_ARGS="--skip-enhanced"                      # the other phases only
 //
+// It runs from the repository root (make bench builds it from the test module and starts it
+// there): it builds ./cmd/manager and ./cmd/kubectl-mca and reads the CRDs from config/crd/bases.
 // It prints a table and writes bench-results.json and bench-convergence.png under --out.
 // What is timed: every object (Secret, PartnerTenant, CustomerAgreements) exists before the
 // manager process starts; the onboarding clock runs from starting the manager until the last
 // customer is Attested with Ready=True (seen through a watch). Status writes are the MODIFIED
 // events of that watch; Partner Center calls come from the simulator's request log; all API
 // writes from the API server's apiserver_request_total.
+//
+// The files: main.go (flags, the order of the phases), one file per phase (enhanced*.go,
+// onboarding.go, sequential.go, steady.go, import.go), the setup they share (customers.go,
+// stage.go, controlplane.go, manager.go, asmanager.go), what they measure with (tracker.go,
+// requestlog.go, conncounter.go, deliveries.go) and the report (report.go, plot.go).
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -91,6 +97,19 @@ func main() {
 		runAsManager(os.Args[2:])
 		return
 	}
+	o := parseFlags()
+	if o.verbose {
+		ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
+	} else {
+		ctrl.SetLogger(logr.Discard()) // the control plane's own chatter is not the measurement
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags() options {
 	var o options
 	flag.StringVar(&o.out, "out", "bin", "Directory for bench-results.json, bench-convergence.png and the manager logs.")
 	flag.IntVar(&o.customers, "customers", 1000, "Onboarding: number of CustomerAgreements (50% NoMCA, 30% attested, 20% legacy needing reattestation).")
@@ -116,19 +135,11 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "Log progress of the control plane.")
 	o.enhanced.flags(flag.CommandLine)
 	flag.Parse()
-
-	if o.verbose {
-		ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
-	} else {
-		ctrl.SetLogger(logr.Discard()) // the control plane's own chatter is not the measurement
-	}
-	if err := run(o); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
+	return o
 }
 
-func run(o options) error {
+// complete checks the options and fills in the defaults that depend on others.
+func (o *options) complete() error {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return fmt.Errorf("KUBEBUILDER_ASSETS is not set: run `make bench`")
 	}
@@ -144,7 +155,14 @@ func run(o options) error {
 	if o.resync == 0 {
 		o.resync = time.Duration(max(60, 1.8*float64(o.steadyCustomers)/float64(o.rate))) * time.Second
 	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	return nil
+}
+
+func run(o options) error {
+	if err := o.complete(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil { //nolint:gosec // G301: the output directory, bin/ by default, is as make creates it
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
@@ -157,91 +175,68 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := o.managerBin
-	if o.pprof || o.idleConns > 0 {
-		if bin, err = os.Executable(); err != nil {
-			return err
-		}
-	} else if bin == "" {
-		bin = filepath.Join(tmp, "manager")
-		logf("building the manager (go build -o %s ./cmd/manager)", bin)
-		if err := goBuild(ctx, bin); err != nil {
-			return err
-		}
+	bin, err := managerBinary(ctx, o, tmp)
+	if err != nil {
+		return err
 	}
+	res, err := runPhases(ctx, o, bin, tmp)
+	if err != nil {
+		return err
+	}
+	return writeResults(o, res)
+}
 
-	res := &Results{Config: ResultConfig{
-		Customers: o.customers, SteadyCustomers: o.steadyCustomers, LatencyMs: o.latency.Milliseconds(),
-		RateQPS: o.rate, RateBurst: o.burst, ClientQPS: o.ptQPS, ClientBurst: o.ptBurst, MaxConcurrentReconciles: o.maxConcurrent,
-		SteadyResyncInterval: o.resync.String(), ManagerEnv: o.managerEnv, PCMaxIdleConnsPerHost: o.idleConns, GOMAXPROCSHost: numCPU(), StartedAt: time.Now().UTC().Format(time.RFC3339),
-	}}
+// runPhases runs the phases the options leave in, in order: the enhanced onboarding, the
+// onboarding and the sequential loop, the steady state, the import.
+func runPhases(ctx context.Context, o options, bin, tmp string) (*Results, error) {
+	res := newResults(o)
 	if !o.enhanced.skip {
-		if err := runEnhanced(ctx, o, bin, tmp, res); err != nil {
-			return fmt.Errorf("enhanced onboarding: %w", err)
-		}
-	}
-	var onbCurve, seqCurve []float64
-	if !o.skipOnboarding {
-		ob, curve, err := onboarding(ctx, o, bin, tmp)
+		e, err := runEnhanced(ctx, o, bin, tmp)
 		if err != nil {
-			return fmt.Errorf("onboarding: %w", err)
+			return nil, fmt.Errorf("enhanced onboarding: %w", err)
 		}
-		res.Onboarding, onbCurve = ob, curve
-		if !o.skipSequential {
-			sq, curve, err := sequential(ctx, o)
-			if err != nil {
-				return fmt.Errorf("sequential loop: %w", err)
-			}
-			sq.Ratio = round(sq.Seconds/ob.Seconds, 2)
-			res.Sequential, seqCurve = sq, curve
+		res.Enhanced = e
+	}
+	if !o.skipOnboarding {
+		if err := runOnboardingAndLoop(ctx, o, bin, tmp, res); err != nil {
+			return nil, err
 		}
 	}
 	if !o.skipSteady {
 		ss, err := steadyState(ctx, o, bin, tmp)
 		if err != nil {
-			return fmt.Errorf("steady state: %w", err)
+			return nil, fmt.Errorf("steady state: %w", err)
 		}
 		res.SteadyState = ss
 	}
-	var imp *ImportBench
 	if !o.skipImport {
-		if imp, err = importBench(ctx, o, tmp); err != nil {
-			return fmt.Errorf("import: %w", err)
+		imp, err := importBench(ctx, o, tmp)
+		if err != nil {
+			return nil, fmt.Errorf("import: %w", err)
 		}
+		res.Import = imp
 	}
 	res.Targets = targets(res)
+	return res, nil
+}
 
-	if onbCurve != nil {
-		png := filepath.Join(o.out, "bench-convergence.png")
-		if err := plotConvergence(png, onbCurve, seqCurve, res); err != nil {
-			return fmt.Errorf("plot: %w", err)
-		}
-		res.Plot = png
-	}
-	path := filepath.Join(o.out, "bench-results.json")
-	b, err := json.MarshalIndent(struct {
-		*Results
-		Import *ImportBench `json:"import,omitempty"`
-	}{res, imp}, "", "  ")
+// runOnboardingAndLoop runs the onboarding and, unless skipped, the sequential loop over the same
+// customers.
+func runOnboardingAndLoop(ctx context.Context, o options, bin, tmp string, res *Results) error {
+	ob, curve, err := onboarding(ctx, o, bin, tmp)
 	if err != nil {
-		return err
+		return fmt.Errorf("onboarding: %w", err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return err
+	res.Onboarding, res.onboardingCurve = ob, curve
+	if o.skipSequential {
+		return nil
 	}
-	printTable(os.Stdout, res)
-	if imp != nil {
-		fmt.Printf("\nkubectl mca import: %d customers in %.1fs (bound %.1fs: %d pages + %d reads at %d/s), peak RSS %.1f MiB, %d throttled\n",
-			imp.Customers, imp.Seconds, imp.BoundSeconds, imp.Pages, imp.Reads, o.rate, imp.PeakRSSMiB, imp.Throttled)
+	sq, curve, err := sequential(ctx, o)
+	if err != nil {
+		return fmt.Errorf("sequential loop: %w", err)
 	}
-	fmt.Printf("\nwrote %s", path)
-	if res.Plot != "" {
-		fmt.Printf(" and %s", res.Plot)
-	}
-	if res.Enhanced != nil {
-		fmt.Printf(" and %s", res.Enhanced.Plot)
-	}
-	fmt.Println()
+	sq.Ratio = round(sq.Seconds/ob.Seconds, 2)
+	res.Sequential, res.sequentialCurve = sq, curve
 	return nil
 }
 

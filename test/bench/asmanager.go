@@ -59,7 +59,8 @@ func runAsManager(args []string) {
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		go func() { _ = http.ListenAndServe(*pprofAddr, mux) }()
+		srv := &http.Server{Addr: *pprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.ListenAndServe() }()
 	}
 	if *idle > 0 {
 		hc, err := httpClientTrusting(opts.CAFile, *idle)

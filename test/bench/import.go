@@ -49,32 +49,21 @@ type ImportBench struct {
 func importBench(ctx context.Context, o options, tmp string) (*ImportBench, error) {
 	bin := filepath.Join(tmp, "kubectl-mca")
 	logf("building the plugin (go build -o %s ./cmd/kubectl-mca)", bin)
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/kubectl-mca")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
+	if err := goBuild(ctx, bin, "./cmd/kubectl-mca"); err != nil {
 		return nil, err
 	}
 	cs := customers(o.importCustomers, kindOf)
-	sim, simURL, err := newSim(o, cs)
+	st, err := startStage(ctx, o, tmp, newSim(o, cs), "import-ca.pem", "")
+	defer st.undo.run()
 	if err != nil {
 		return nil, err
 	}
-	defer sim.Close()
-	caFile := filepath.Join(tmp, "import-ca.pem")
-	if err := os.WriteFile(caFile, sim.CACertPEM(), 0o600); err != nil {
-		return nil, err
-	}
-	cp, err := startControlPlane(ctx, o, tmp)
-	if err != nil {
-		return nil, err
-	}
-	defer cp.stop()
-	if err := cp.createPartnerTenant(ctx, simURL, o.ptQPS, o.ptBurst); err != nil {
+	if err := st.cp.createPartnerTenant(ctx, partnerTenantSpec(st.url, o.ptQPS, o.ptBurst)); err != nil {
 		return nil, err
 	}
 	out := filepath.Join(tmp, "import")
 	cmd := exec.CommandContext(ctx, bin, "import", "--partner-tenant", partnerName, "-n", customerNamespace, "--out", out,
-		"--kubeconfig", cp.kubeconfig, "--partner-center-ca-file", caFile, "--credentials-namespace", credentialsNamespace)
+		"--kubeconfig", st.cp.kubeconfig, "--partner-center-ca-file", st.caFile, "--credentials-namespace", credentialsNamespace)
 	logPath := filepath.Join(o.out, "bench-import.log")
 	lf, err := os.Create(logPath)
 	if err != nil {
@@ -82,18 +71,27 @@ func importBench(ctx context.Context, o options, tmp string) (*ImportBench, erro
 	}
 	defer lf.Close()
 	cmd.Stdout, cmd.Stderr = lf, lf
-	sim.ResetRequests()
+	st.sim.ResetRequests()
 	logf("importing %d customers with kubectl mca import at %d requests/s", len(cs), o.rate)
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("kubectl mca import: %w (log: %s)", err, logPath)
 	}
-	secs := time.Since(start).Seconds()
-	res := &ImportBench{Customers: len(cs), Seconds: round(secs, 2)}
+	res := &ImportBench{Customers: len(cs), Seconds: round(time.Since(start).Seconds(), 2)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.PeakRSSMiB = round(float64(ru.Maxrss)/1024, 1) // KiB on Linux
 	}
-	for _, r := range sim.Requests() {
+	countImportRequests(res, st.sim.Requests(), o.rate)
+	if res.Written, err = countWritten(out); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// countImportRequests counts the plugin's pages of customers, reads of agreements and 429s, and
+// the time the rate limit alone needs for them.
+func countImportRequests(res *ImportBench, reqs []pcsim.RequestRecord, rate int) {
+	for _, r := range reqs {
 		switch {
 		case r.Status == 429:
 			res.Throttled++
@@ -103,15 +101,20 @@ func importBench(ctx context.Context, o options, tmp string) (*ImportBench, erro
 			res.Reads++
 		}
 	}
-	res.BoundSeconds = round(float64(res.Pages+res.Reads)/float64(o.rate), 2)
+	res.BoundSeconds = round(float64(res.Pages+res.Reads)/float64(rate), 2)
+}
+
+// countWritten counts the CustomerAgreement files the plugin wrote under out.
+func countWritten(out string) (int, error) {
 	entries, err := os.ReadDir(out)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
+	n := 0
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), ".yaml") && e.Name() != "kustomization.yaml" {
-			res.Written++
+			n++
 		}
 	}
-	return res, nil
+	return n, nil
 }

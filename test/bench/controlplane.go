@@ -1,0 +1,276 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/operator"
+)
+
+const (
+	credentialsNamespace = "mca-operator-system" //nolint:gosec // G101: the name of a namespace, not a credential
+	customerNamespace    = "customers"
+	partnerName          = "bench-provider"
+	partnerTenantID      = "99999999-aaaa-4aaa-8aaa-999999999999"
+	partnerClientID      = "c0000000-0000-4000-8000-0000000000b0"
+	partnerClientSecret  = "bench-client-secret"
+	partnerRefreshToken  = "bench-refresh-token"
+	partnerSecretName    = "pc-bench-provider"
+)
+
+// controlPlane is one envtest control plane with an admin kubeconfig for the manager process.
+type controlPlane struct {
+	env        *envtest.Environment
+	cfg        *rest.Config
+	cl         client.WithWatch
+	kubeconfig string
+}
+
+func startControlPlane(ctx context.Context, o options, dir string) (*controlPlane, error) {
+	env := &envtest.Environment{CRDDirectoryPaths: []string{o.crdDir}, ErrorIfCRDPathMissing: true}
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, fmt.Errorf("starting envtest: %w", err)
+	}
+	cp := &controlPlane{env: env}
+	// The bench's own client is not throttled client-side: creating 10,000 objects at client-go's
+	// default 5/s would take half an hour.
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = -1, 0
+	cp.cfg = cfg
+	if cp.cl, err = client.NewWithWatch(cfg, client.Options{Scheme: operator.Scheme()}); err != nil {
+		cp.stop()
+		return nil, err
+	}
+	user, err := env.AddUser(envtest.User{Name: "bench", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		cp.stop()
+		return nil, fmt.Errorf("adding the manager's user: %w", err)
+	}
+	kc, err := user.KubeConfig()
+	if err != nil {
+		cp.stop()
+		return nil, err
+	}
+	cp.kubeconfig = filepath.Join(dir, fmt.Sprintf("kubeconfig-%d", time.Now().UnixNano()))
+	if err := os.WriteFile(cp.kubeconfig, kc, 0o600); err != nil {
+		cp.stop()
+		return nil, err
+	}
+	for _, ns := range []string{credentialsNamespace, customerNamespace} {
+		if err := cp.cl.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			cp.stop()
+			return nil, err
+		}
+	}
+	return cp, nil
+}
+
+func (cp *controlPlane) stop() {
+	if err := cp.env.Stop(); err != nil {
+		logf("stopping envtest: %v", err)
+	}
+}
+
+// partnerTenantSpec is the benchmark's PartnerTenant: the simulator at simURL with the rate limit,
+// open to CustomerAgreements of every namespace.
+func partnerTenantSpec(simURL string, qps, burst int) v1alpha1.PartnerTenantSpec {
+	return v1alpha1.PartnerTenantSpec{
+		TenantID: partnerTenantID, PartnerType: v1alpha1.PartnerTypeIndirectProvider,
+		Endpoint: simURL, Authority: simURL,
+		CredentialsSecretRef: v1alpha1.SecretReference{Name: partnerSecretName},
+		RateLimit:            &v1alpha1.RateLimit{QPS: int32Of(qps), Burst: int32Of(burst)},
+		// The benchmark's one customers namespace may use it (absent, none may).
+		AllowedNamespaces: &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll},
+	}
+}
+
+// int32Of is v for an int32 field of the API; the flags' values are far inside its range.
+func int32Of(v int) int32 {
+	if v > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	if v < math.MinInt32 {
+		return math.MinInt32
+	}
+	return int32(v)
+}
+
+// createPartnerTenant creates the credentials Secret and the PartnerTenant.
+func (cp *controlPlane) createPartnerTenant(ctx context.Context, spec v1alpha1.PartnerTenantSpec) error {
+	if err := cp.cl.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: partnerSecretName},
+		StringData: map[string]string{"clientId": partnerClientID, "clientSecret": partnerClientSecret, "refreshToken": partnerRefreshToken},
+	}); err != nil {
+		return err
+	}
+	return cp.cl.Create(ctx, &v1alpha1.PartnerTenant{ObjectMeta: metav1.ObjectMeta{Name: partnerName}, Spec: spec})
+}
+
+// createAll creates the CustomerAgreements with a few parallel writers.
+func (cp *controlPlane) createAll(ctx context.Context, cas []*v1alpha1.CustomerAgreement) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(cas) || ctx.Err() != nil {
+					return
+				}
+				if err := cp.cl.Create(ctx, cas[i]); err != nil {
+					errs <- fmt.Errorf("creating %s: %w", cas[i].Name, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// watchCustomers lists the namespace, then watches it from that resourceVersion (re-watching
+// when the server closes the watch) until ctx ends.
+func (cp *controlPlane) watchCustomers(ctx context.Context, t *tracker) error {
+	var list v1alpha1.CustomerAgreementList
+	if err := cp.cl.List(ctx, &list, client.InNamespace(customerNamespace)); err != nil {
+		return err
+	}
+	rv := list.ResourceVersion
+	ready := make(chan error, 1)
+	go func() {
+		first := true
+		for ctx.Err() == nil {
+			w, err := cp.cl.Watch(ctx, &v1alpha1.CustomerAgreementList{}, client.InNamespace(customerNamespace),
+				&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rv, AllowWatchBookmarks: true}})
+			if first {
+				ready <- err
+				first = false
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					logf("watch failed, retrying: %v", err)
+					time.Sleep(time.Second)
+				}
+				continue
+			}
+			for ev := range w.ResultChan() {
+				if ev.Type == watch.Error {
+					if ctx.Err() != nil {
+						break
+					}
+					logf("watch error event: %v", ev.Object)
+					break
+				}
+				if o, ok := ev.Object.(client.Object); ok {
+					rv = o.GetResourceVersion()
+				}
+				if ev.Type != watch.Bookmark {
+					t.observe(ev)
+				}
+			}
+			w.Stop()
+		}
+	}()
+	return <-ready
+}
+
+var requestTotalRE = regexp.MustCompile(`^apiserver_request_total\{([^}]*)\} ([0-9.e+]+)$`)
+var labelRE = regexp.MustCompile(`(\w+)="([^"]*)"`)
+
+// apiWrites returns the API server's count of mutating requests by resource[/subresource].
+func (cp *controlPlane) apiWrites(ctx context.Context) (map[string]float64, error) {
+	cs, err := kubernetes.NewForConfig(cp.cfg)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := cs.RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		m := requestTotalRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		labels := map[string]string{}
+		for _, l := range labelRE.FindAllStringSubmatch(m[1], -1) {
+			labels[l[1]] = l[2]
+		}
+		switch labels["verb"] {
+		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, "APPLY", "DELETECOLLECTION":
+		default:
+			continue
+		}
+		v, _ := strconv.ParseFloat(m[2], 64)
+		k := labels["resource"]
+		if s := labels["subresource"]; s != "" {
+			k += "/" + s
+		}
+		out[k] += v
+	}
+	return out, nil
+}
+
+func diffWrites(before, after map[string]float64) map[string]int {
+	out := map[string]int{}
+	for k, v := range after {
+		if d := int(v - before[k] + 0.5); d > 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+// managerWrites sums the writes the manager makes (the API server renews its own leases).
+func managerWrites(d map[string]int) int {
+	n := 0
+	for k, v := range d {
+		if k == "leases" {
+			continue
+		}
+		n += v
+	}
+	return n
+}
