@@ -149,7 +149,7 @@ func archive(goos, goarch, bin string, exe, license []byte) (string, []byte, err
 	base := fmt.Sprintf("kubectl-mca_%s_%s", goos, goarch)
 	files := []struct {
 		name string
-		mode int64
+		mode os.FileMode
 		data []byte
 	}{{bin, 0o755, exe}, {"LICENSE", 0o644, license}}
 	var buf bytes.Buffer
@@ -157,7 +157,7 @@ func archive(goos, goarch, bin string, exe, license []byte) (string, []byte, err
 		zw := zip.NewWriter(&buf)
 		for _, f := range files {
 			h := &zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: archiveTime}
-			h.SetMode(os.FileMode(f.mode))
+			h.SetMode(f.mode)
 			w, err := zw.CreateHeader(h)
 			if err != nil {
 				return "", nil, err
@@ -174,7 +174,7 @@ func archive(goos, goarch, bin string, exe, license []byte) (string, []byte, err
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
 	for _, f := range files {
-		h := &tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), ModTime: archiveTime, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+		h := &tar.Header{Name: f.name, Mode: int64(f.mode), Size: int64(len(f.data)), ModTime: archiveTime, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
 		if err := tw.WriteHeader(h); err != nil {
 			return "", nil, err
 		}
