@@ -17,8 +17,10 @@ limitations under the License.
 // Command release packs the kubectl-mca binaries of a release into the archives krew installs
 // (tar.gz; zip for Windows, each with the binary and LICENSE), writes their sha256 into
 // checksums.txt and fills the krew manifest plugins/mca.yaml with the version, the download URLs
-// and the checksums. `make release VERSION=x.y.z` builds the binaries, runs it, and installs the
-// host's archive with krew from the written manifest.
+// and the checksums. Given the manager's binaries, it also writes the manager's multi-arch image
+// (an OCI layout holding an index of one image per architecture) and the SPDX SBOM of each.
+// `make release VERSION=x.y.z` builds the binaries, runs it, and installs the host's archive with
+// krew from the written manifest.
 package main
 
 import (
@@ -37,11 +39,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"sigs.k8s.io/yaml"
+
+	"github.com/mca-operator/mca-operator/internal/image"
 )
 
 // Platforms are the os/arch pairs of a release.
 var Platforms = []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64"}
+
+// ImageArchs are the architectures of the manager's image (linux).
+var ImageArchs = []string{"amd64", "arm64"}
 
 // Options are the inputs of a release.
 type Options struct {
@@ -51,6 +64,9 @@ type Options struct {
 	Manifest string // the krew manifest to fill (plugins/mca.yaml)
 	Repo     string // https://github.com/<owner>/<name>, whose release downloads the archives
 	Out      string // where the archives, checksums.txt and mca.yaml go
+	// ManagerBinDir holds manager_linux_<arch> of every ImageArchs; empty: no image.
+	ManagerBinDir string
+	Image         string // the image reference recorded in the layout
 }
 
 var semver = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
@@ -65,7 +81,9 @@ func main() {
 	flag.StringVar(&o.License, "license", "LICENSE", "The LICENSE file put into every archive.")
 	flag.StringVar(&o.Manifest, "manifest", "plugins/mca.yaml", "The krew manifest to fill.")
 	flag.StringVar(&o.Repo, "repo", "https://github.com/mca-operator/mca-operator", "The repository whose release serves the archives.")
-	flag.StringVar(&o.Out, "out", "dist", "The output directory: the archives, checksums.txt, mca.yaml.")
+	flag.StringVar(&o.Out, "out", "dist", "The output directory: the archives, checksums.txt, mca.yaml, image/.")
+	flag.StringVar(&o.ManagerBinDir, "manager-bin-dir", "", "The directory of the static manager_linux_<arch> binaries; empty: no image.")
+	flag.StringVar(&o.Image, "image", "mca-operator:latest", "The image reference recorded in the OCI layout and the SBOMs.")
 	flag.Parse()
 	if err := Run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "release:", err)
@@ -97,19 +115,19 @@ func Run(o Options) error {
 		if err != nil {
 			return err
 		}
-		name, data, err := archive(goos, goarch, bin, exe, license)
+		file, data, err := archive(goos, goarch, bin, exe, license)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(o.Out, name), data, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(o.Out, file), data, 0o600); err != nil {
 			return err
 		}
 		sum := sha256.Sum256(data)
 		hexSum := hex.EncodeToString(sum[:])
-		fmt.Fprintf(&sums, "%s  %s\n", hexSum, name)
+		fmt.Fprintf(&sums, "%s  %s\n", hexSum, file)
 		platforms = append(platforms, map[string]any{
 			"selector": map[string]any{"matchLabels": map[string]any{"os": goos, "arch": goarch}},
-			"uri":      fmt.Sprintf("%s/releases/download/v%s/%s", strings.TrimRight(o.Repo, "/"), o.Version, name),
+			"uri":      fmt.Sprintf("%s/releases/download/v%s/%s", strings.TrimRight(o.Repo, "/"), o.Version, file),
 			"sha256":   hexSum,
 			"files":    []any{map[string]any{"from": bin, "to": "."}, map[string]any{"from": "LICENSE", "to": "."}},
 			"bin":      bin,
@@ -122,7 +140,51 @@ func Run(o Options) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(o.Out, "mca.yaml"), manifest, 0o600)
+	if err := os.WriteFile(filepath.Join(o.Out, "mca.yaml"), manifest, 0o600); err != nil {
+		return err
+	}
+	if o.ManagerBinDir == "" {
+		return nil
+	}
+	return imageIndex(o, filepath.Join(o.Out, "image"))
+}
+
+// imageIndex writes the manager's image for every ImageArchs into out: oci/, an OCI layout whose
+// index holds one image index (tagged o.Image) of the per-architecture images, and
+// sbom_linux_<arch>.spdx.json.
+func imageIndex(o Options, out string) error {
+	ref, err := name.NewTag(o.Image)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o750); err != nil {
+		return err
+	}
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for _, arch := range ImageArchs {
+		bin := filepath.Join(o.ManagerBinDir, "manager_linux_"+arch)
+		img, err := image.Build(image.Options{Binary: bin, OS: "linux", Arch: arch, Version: o.Version, Source: o.Repo, Licenses: "Apache-2.0"})
+		if err != nil {
+			return err
+		}
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
+		sbom, err := image.SBOM(bin, ref.String(), time.Time{})
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(out, "sbom_linux_"+arch+".spdx.json"), sbom, 0o600); err != nil {
+			return err
+		}
+	}
+	dir := filepath.Join(out, "oci")
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		return err
+	}
+	return p.AppendIndex(idx, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": ref.String()}))
 }
 
 // fillManifest returns the krew manifest at path with its version and platforms replaced.

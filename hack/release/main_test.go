@@ -23,6 +23,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"sigs.k8s.io/yaml"
 )
 
@@ -61,17 +64,7 @@ type krewManifest struct {
 // binary and LICENSE, and the manifest names it by the release's URL with its real sha256 (the
 // repository's plugins/mca.yaml carries placeholders, which krew refuses).
 func TestReleaseFillsTheKrewManifest(t *testing.T) {
-	bins, out := t.TempDir(), t.TempDir()
-	for _, p := range Platforms {
-		goos, goarch, _ := strings.Cut(p, "/")
-		name := fmt.Sprintf("kubectl-mca_%s_%s", goos, goarch)
-		if goos == "windows" {
-			name += ".exe"
-		}
-		if err := os.WriteFile(filepath.Join(bins, name), []byte("binary of "+p), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bins, out := pluginBinaries(t), t.TempDir()
 	o := Options{Version: "1.2.3", BinDir: bins, License: filepath.Join("..", "..", "LICENSE"),
 		Manifest: filepath.Join("..", "..", "plugins", "mca.yaml"), Repo: "https://github.com/mca-operator/mca-operator", Out: out}
 	if err := Run(o); err != nil {
@@ -131,6 +124,23 @@ func TestReleaseFillsTheKrewManifest(t *testing.T) {
 	}
 }
 
+// pluginBinaries writes a stand-in kubectl-mca binary for every platform into a new directory.
+func pluginBinaries(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, p := range Platforms {
+		goos, goarch, _ := strings.Cut(p, "/")
+		name := fmt.Sprintf("kubectl-mca_%s_%s", goos, goarch)
+		if goos == "windows" {
+			name += ".exe"
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("binary of "+p), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 func unpack(t *testing.T, name string, data []byte) map[string][]byte {
 	t.Helper()
 	files := map[string][]byte{}
@@ -183,4 +193,84 @@ func keys(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestReleaseWritesTheMultiArchImage: the release's OCI layout holds one image index, tagged,
+// with a linux image for every ImageArchs whose config names that architecture, and an SPDX SBOM
+// beside it for each.
+func TestReleaseWritesTheMultiArchImage(t *testing.T) {
+	bins, out := pluginBinaries(t), t.TempDir()
+	self, err := os.ReadFile(os.Args[0]) // a Go binary with build information, as the manager is
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arch := range ImageArchs {
+		if err := os.WriteFile(filepath.Join(bins, "manager_linux_"+arch), self, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := Options{Version: "1.2.3", BinDir: bins, License: filepath.Join("..", "..", "LICENSE"),
+		Manifest: filepath.Join("..", "..", "plugins", "mca.yaml"), Repo: "https://github.com/mca-operator/mca-operator", Out: out,
+		ManagerBinDir: bins, Image: "ghcr.io/mca-operator/mca-operator:v1.2.3"}
+	if err := Run(o); err != nil {
+		t.Fatal(err)
+	}
+	p, err := layout.FromPath(filepath.Join(out, "image", "oci"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := p.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := top.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tm.Manifests) != 1 || tm.Manifests[0].MediaType != types.OCIImageIndex ||
+		tm.Manifests[0].Annotations["org.opencontainers.image.ref.name"] != o.Image {
+		t.Fatalf("the layout should hold one image index tagged %s: %+v", o.Image, tm.Manifests)
+	}
+	idx, err := top.ImageIndex(tm.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	archs := map[string]bool{}
+	for _, d := range im.Manifests {
+		if d.Platform == nil || d.Platform.OS != "linux" {
+			t.Fatalf("an image of the index has no linux platform: %+v", d)
+		}
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Architecture != d.Platform.Architecture || cfg.OS != "linux" {
+			t.Errorf("the index says %s, the image's config %s/%s", d.Platform.Architecture, cfg.OS, cfg.Architecture)
+		}
+		archs[d.Platform.Architecture] = true
+	}
+	for _, arch := range ImageArchs {
+		if !archs[arch] {
+			t.Errorf("the index has no image for linux/%s", arch)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "image", "sbom_linux_"+arch+".spdx.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sbom struct {
+			SPDXVersion string            `json:"spdxVersion"`
+			Packages    []json.RawMessage `json:"packages"`
+		}
+		if err := json.Unmarshal(b, &sbom); err != nil || !strings.HasPrefix(sbom.SPDXVersion, "SPDX-") || len(sbom.Packages) == 0 {
+			t.Errorf("sbom_linux_%s.spdx.json is no SPDX document with packages (%v): %.200s", arch, err, b)
+		}
+	}
 }
