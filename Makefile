@@ -134,9 +134,10 @@ build-installer: manifests generate kustomize ## Render config/default (CRDs, RB
 
 RELEASE_DIR ?= dist
 KREW_VERSION ?= v0.4.3
+HELM_VERSION ?= v3.22.0
 
 .PHONY: release
-release: build-installer ## Build a release into dist/ (VERSION=x.y.z), publishing nothing: kubectl-mca archives, checksums.txt, the krew manifest mca.yaml (checked by installing it with krew), install.yaml, the manager's amd64+arm64 image index (image/oci) with SBOMs.
+release: build-installer ## Build a release into dist/ (VERSION=x.y.z), publishing nothing: kubectl-mca archives, checksums.txt, the krew manifest mca.yaml (checked by installing it with krew), install.yaml, the packaged chart, the manager's amd64+arm64 image index (image/oci) with SBOMs.
 	rm -rf $(RELEASE_DIR)/bin
 	for p in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do \
 		os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" != windows ] || ext=.exe; \
@@ -149,6 +150,7 @@ release: build-installer ## Build a release into dist/ (VERSION=x.y.z), publishi
 	krew_root=$$(mktemp -d) && trap 'rm -rf "$$krew_root"' EXIT && \
 		KREW_ROOT=$$krew_root go run sigs.k8s.io/krew/cmd/krew@$(KREW_VERSION) install --manifest=$(RELEASE_DIR)/mca.yaml \
 			--archive=$(RELEASE_DIR)/kubectl-mca_$$(go env GOOS)_$$(go env GOARCH).tar.gz
+	go run helm.sh/helm/v3/cmd/helm@$(HELM_VERSION) package $(CHART) --version $(VERSION) --app-version $(VERSION) --destination $(RELEASE_DIR)
 
 ifndef ignore-not-found
   ignore-not-found = false
