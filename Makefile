@@ -144,6 +144,26 @@ build-installer: manifests generate kustomize ## Render config/default (CRDs, RB
 	cd config/manager && $(KUSTOMIZE) edit set image controller=${IMG}
 	$(KUSTOMIZE) build config/default > dist/install.yaml
 
+RELEASE_DIR ?= dist
+KREW_VERSION ?= v0.4.3
+HELM_VERSION ?= v3.22.0
+
+.PHONY: release
+release: build-installer ## Build a release into dist/ (VERSION=x.y.z), publishing nothing: kubectl-mca archives, checksums.txt, the krew manifest mca.yaml (checked by installing it with krew), install.yaml, the packaged chart, the manager's amd64+arm64 image index (image/oci) with SBOMs.
+	rm -rf $(RELEASE_DIR)/bin
+	for p in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" != windows ] || ext=.exe; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags="-s -w" -o $(RELEASE_DIR)/bin/kubectl-mca_$${os}_$${arch}$$ext ./cmd/kubectl-mca; \
+	done
+	for arch in amd64 arm64; do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build -trimpath -ldflags="-s -w" -o $(RELEASE_DIR)/bin/manager_linux_$$arch ./cmd/manager; \
+	done
+	go run ./hack/release --version $(VERSION) --bin-dir $(RELEASE_DIR)/bin --out $(RELEASE_DIR) --manager-bin-dir $(RELEASE_DIR)/bin --image $(IMG)
+	krew_root=$$(mktemp -d) && trap 'rm -rf "$$krew_root"' EXIT && \
+		KREW_ROOT=$$krew_root go run sigs.k8s.io/krew/cmd/krew@$(KREW_VERSION) install --manifest=$(RELEASE_DIR)/mca.yaml \
+			--archive=$(RELEASE_DIR)/kubectl-mca_$$(go env GOOS)_$$(go env GOARCH).tar.gz
+	go run helm.sh/helm/v3/cmd/helm@$(HELM_VERSION) package $(CHART) --version $(VERSION) --app-version $(VERSION) --destination $(RELEASE_DIR)
+
 ifndef ignore-not-found
   ignore-not-found = false
 endif

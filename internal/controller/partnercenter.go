@@ -54,6 +54,9 @@ type ClientFactory func(pt *v1alpha1.PartnerTenant) (PartnerCenter, error)
 
 // Clients keeps one Partner Center client per PartnerTenant, shared by every reconcile of that
 // tenant (one token cache, one rate limiter), and builds a new one when the tenant's spec changes.
+// A rebuilt client whose credentials are the same (tenant, authority, Secret) shares its
+// predecessor's tokens: a refresh token Partner Center rotated and the old client could not write
+// back yet is the only one that still works, and must not be dropped with the old client.
 type Clients struct {
 	New ClientFactory
 
@@ -62,26 +65,36 @@ type Clients struct {
 }
 
 type clientEntry struct {
-	hash   string
-	client PartnerCenter
+	hash        string
+	credentials string // hash of what the tokens depend on
+	client      PartnerCenter
 }
 
 // For returns the client of pt.
 func (c *Clients) For(pt *v1alpha1.PartnerTenant) (PartnerCenter, error) {
 	h := specHash(pt.Spec)
+	creds := specHash([]string{pt.Spec.TenantID, pt.Spec.Authority, pt.Spec.CredentialsSecretRef.Name})
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.entries[pt.Name]; ok && e.hash == h {
-		return e.client, nil
+	prev, ok := c.entries[pt.Name]
+	if ok && prev.hash == h {
+		return prev.client, nil
 	}
 	cl, err := c.New(pt)
 	if err != nil {
 		return nil, err
 	}
+	if ok && prev.credentials == creds {
+		next, isReal := cl.(*pc.Client)
+		old, wasReal := prev.client.(*pc.Client)
+		if isReal && wasReal {
+			next.ShareTokens(old)
+		}
+	}
 	if c.entries == nil {
 		c.entries = map[string]clientEntry{}
 	}
-	c.entries[pt.Name] = clientEntry{hash: h, client: cl}
+	c.entries[pt.Name] = clientEntry{hash: h, credentials: creds, client: cl}
 	return cl, nil
 }
 

@@ -49,7 +49,7 @@ type PartnerTenantReconciler struct {
 	Clients  *Clients
 	Recorder recorder.EventRecorder
 	// ResyncInterval re-checks a healthy tenant; RetryInterval re-checks a failing one (a person may
-	// have fixed the Secret, which the operator does not watch: it may only get and update Secrets).
+	// have fixed the Secret, which the operator does not watch: its RBAC has no watch on Secrets).
 	ResyncInterval time.Duration
 	RetryInterval  time.Duration
 	// CredentialsNamespace holds the link delivery templates ConfigMaps.

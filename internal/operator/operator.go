@@ -230,8 +230,9 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		GracefulShutdownTimeout:       ptr.To(GracefulShutdownTimeout),
 		Logger:                        o.Logger,
 		Client: client.Options{Cache: &client.CacheOptions{
-			// Secrets are read directly: the operator may only get and update them, in one namespace.
-			DisableFor: []client.Object{&corev1.Secret{}},
+			// Secrets and ConfigMaps (link delivery templates) are read directly: the operator may
+			// not list or watch them, and may read them in the credentials namespace only.
+			DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}},
 		}},
 		// The operator never reads managedFields; dropping them saves a quarter of the cache.
 		Cache:      cache.Options{DefaultTransform: cache.TransformStripManagedFields()},

@@ -153,9 +153,7 @@ type Client struct {
 	baseURL string
 	tokURL  string
 
-	appUser  tokenCache
-	appOnly  tokenCache
-	rotation rotationState // guarded by appUser.sem
+	tok *tokens // shared with the Client this one replaced (ShareTokens)
 
 	// noAttestationGet: Partner Center answered the GET of an attestation with 404 or 405.
 	noAttestationGet atomic.Bool
@@ -166,10 +164,6 @@ type Client struct {
 	meta       AgreementMetadata
 	metaExpiry time.Time
 	metaGroup  singleflight.Group
-
-	secretsMu sync.Mutex
-	secrets   []string          // recent secret values, for redaction only
-	redactor  *strings.Replacer // replaces every form of secrets
 }
 
 // New validates cfg and returns a Client.
@@ -240,8 +234,7 @@ func New(cfg Config) (*Client, error) {
 		now:     cfg.Now,
 		baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		tokURL:  strings.TrimRight(cfg.AuthorityURL, "/") + "/" + url.PathEscape(cfg.TenantID) + "/oauth2/token",
-		appUser: newTokenCache(),
-		appOnly: newTokenCache(),
+		tok:     newTokens(),
 	}
 	if c.log.GetSink() == nil {
 		c.log = logr.Discard()
@@ -507,18 +500,18 @@ func (c *Client) rememberSecret(s string) {
 	if len(s) < 6 {
 		return
 	}
-	c.secretsMu.Lock()
-	defer c.secretsMu.Unlock()
-	for _, x := range c.secrets {
+	c.tok.secretsMu.Lock()
+	defer c.tok.secretsMu.Unlock()
+	for _, x := range c.tok.secrets {
 		if x == s {
 			return
 		}
 	}
-	c.secrets = append(c.secrets, s)
-	if len(c.secrets) > maxRememberedSecrets {
-		c.secrets = c.secrets[len(c.secrets)-maxRememberedSecrets:]
+	c.tok.secrets = append(c.tok.secrets, s)
+	if len(c.tok.secrets) > maxRememberedSecrets {
+		c.tok.secrets = c.tok.secrets[len(c.tok.secrets)-maxRememberedSecrets:]
 	}
-	c.redactor = newSecretReplacer(c.secrets)
+	c.tok.redactor = newSecretReplacer(c.tok.secrets)
 }
 
 const maxRememberedSecrets = 32
@@ -542,9 +535,9 @@ func newSecretReplacer(secrets []string) *strings.Replacer {
 // redact replaces the secrets the client knows. Call it on whole texts:
 // before any truncation, which could leave a secret's prefix unrecognised.
 func (c *Client) redact(s string) string {
-	c.secretsMu.Lock()
-	r := c.redactor
-	c.secretsMu.Unlock()
+	c.tok.secretsMu.Lock()
+	r := c.tok.redactor
+	c.tok.secretsMu.Unlock()
 	if r == nil {
 		return s
 	}

@@ -274,3 +274,35 @@ func TestTLSVerificationAlwaysOn(t *testing.T) {
 		t.Fatal("New accepted an http:// base URL")
 	}
 }
+
+// A client shares the tokens only of a client of the same partner tenant: another tenant's
+// client keeps its own and acquires a token of its own.
+func TestShareTokensOnlyWithinOneTenant(t *testing.T) {
+	e := newEnv(t)
+	if err := e.client.CheckCredentials(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	same := e.newClient()
+	same.ShareTokens(e.client)
+	cfg := e.cfg
+	cfg.TenantID = resellerID
+	cfg.Credentials = pc.NewStaticCredentialStore(pc.Credentials{ClientID: "reseller-client", ClientSecret: "reseller-secret-abcdef", RefreshToken: "reseller-rt-abcdef"})
+	other, err := pc.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.ShareTokens(e.client)
+	e.sim.ResetRequests()
+	if err := same.CheckCredentials(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := tokenRequests(e.sim.Requests(), ""); n != 0 {
+		t.Fatalf("the client sharing the tenant's tokens made %d token requests, want the shared token", n)
+	}
+	if err := other.CheckCredentials(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := tokenRequests(e.sim.Requests(), "refresh_token"); n != 1 {
+		t.Fatalf("another tenant's client made %d refresh grants, want its own one", n)
+	}
+}

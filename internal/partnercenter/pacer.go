@@ -66,16 +66,14 @@ const maxPollWait = 50 * time.Millisecond
 // wait blocks until a call may be sent. A pause longer than maxInline is not waited out here:
 // the caller gets the time left (paused), to come back later without holding a worker; likewise
 // a poll whose share of the rate is spent for longer than maxPollWait (deferred).
+//
+// A 429 that arrives while the call waits for its turn in the rate limiter holds it too: the
+// pause is checked again after the turn, and the call waits it out and then takes a new turn, at
+// the rate the 429 left.
 func (p *pacer) wait(ctx context.Context, pollKey string, maxInline time.Duration) (paused, deferred time.Duration, err error) {
-	if left := p.pauseLeft(time.Now()); left > 0 {
-		if left > maxInline || !fitsDeadline(ctx, left) {
-			return left, 0, nil
-		}
-		if !sleepCtx(ctx, left) {
-			return 0, 0, ctx.Err()
-		}
+	if left, err := p.waitPause(ctx, maxInline); left > 0 || err != nil {
+		return left, 0, err
 	}
-	p.recover(time.Now())
 	if pollKey != "" {
 		d, deferNow := p.pollSlot(pollKey, time.Now())
 		if deferNow {
@@ -85,7 +83,32 @@ func (p *pacer) wait(ctx context.Context, pollKey string, maxInline time.Duratio
 			return 0, 0, ctx.Err()
 		}
 	}
-	return 0, 0, p.limiter.Wait(ctx)
+	for {
+		if err := p.limiter.Wait(ctx); err != nil {
+			return 0, 0, err
+		}
+		if p.pauseLeft(time.Now()) <= 0 {
+			return 0, 0, nil
+		}
+		if left, err := p.waitPause(ctx, maxInline); left > 0 || err != nil {
+			return left, 0, err
+		}
+	}
+}
+
+// waitPause waits out the tenant's pause, or returns the time left when that is longer than
+// maxInline or than ctx allows, and then lets the rate recover.
+func (p *pacer) waitPause(ctx context.Context, maxInline time.Duration) (time.Duration, error) {
+	if left := p.pauseLeft(time.Now()); left > 0 {
+		if left > maxInline || !fitsDeadline(ctx, left) {
+			return left, nil
+		}
+		if !sleepCtx(ctx, left) {
+			return 0, ctx.Err()
+		}
+	}
+	p.recover(time.Now())
+	return 0, nil
 }
 
 // pollSlot gives a poll its turn in the polls' share. A poll that would wait longer than

@@ -17,6 +17,8 @@ limitations under the License.
 package partnercenter_test
 
 import (
+	"context"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -105,4 +107,58 @@ func TestPollsBeyondTheirShareAreDeferred(t *testing.T) {
 	}
 	_, err = e.client.GetEnhancedAttestation(ctx(t), "another")
 	_ = wantKind(t, err, pc.KindPollDeferred)
+}
+
+// A 429 also holds the calls already waiting in the rate limiter when it arrived: each of them
+// waits until Retry-After has passed before it is sent. Ten customers at 4 requests/s, two
+// forced 429s with Retry-After: 2; the simulator's log shows no call of the tenant inside either
+// window.
+func TestThrottleHoldsCallsQueuedInTheRateLimiter(t *testing.T) {
+	const retryAfter = 2 * time.Second
+	e := newEnv(t, withConfig(func(c *pc.Config) { c.MaxInlineWait = 5 * time.Second; c.QPS, c.Burst = 4, 1 }))
+	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := e.client.GetAgreementMetadata(c); err != nil { // tokens and metadata first
+		t.Fatal(err)
+	}
+	e.sim.ResetRequests()
+	e.sim.Throttle(2, retryAfter)
+	customers := []string{custCurrent, custLegacy, custReatt, custNoMCA, custNoMCA2}
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := e.client.ListCustomerAgreements(c, customers[i%len(customers)]); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a customer's call failed: %v", err)
+	}
+	recs := apiRequests(e.sim.Requests())
+	windows := 0
+	for _, r := range recs {
+		if r.Status != http.StatusTooManyRequests {
+			continue
+		}
+		windows++
+		// From the moment the 429 was answered until Retry-After has passed since it arrived.
+		from, until := r.Time.Add(r.Duration), r.Time.Add(retryAfter)
+		for _, o := range recs {
+			if o.Time.After(from) && o.Time.Before(until) {
+				t.Errorf("a call reached Partner Center %s after a 429 with Retry-After: %s", o.Time.Sub(r.Time).Round(time.Millisecond), retryAfter)
+			}
+		}
+	}
+	if windows != 2 {
+		t.Fatalf("%d calls were throttled, want the 2 forced", windows)
+	}
+	if len(recs) != 12 {
+		t.Fatalf("%d requests, want the 10 calls and the 2 retried", len(recs))
+	}
 }

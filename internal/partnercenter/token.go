@@ -35,6 +35,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -63,7 +64,34 @@ type tokenCache struct {
 
 func newTokenCache() tokenCache { return tokenCache{sem: make(chan struct{}, 1)} }
 
-// rotationState remembers rotated refresh tokens (guarded by appUser.sem).
+// tokens are what a Client knows of its credentials: the access tokens, the refresh-token
+// rotation (a rotated token not written back yet above all) and the secret values to redact.
+type tokens struct {
+	appUser  tokenCache
+	appOnly  tokenCache
+	rotation rotationState // guarded by appUser.sem
+
+	secretsMu sync.Mutex
+	secrets   []string          // recent secret values, for redaction only
+	redactor  *strings.Replacer // replaces every form of secrets
+}
+
+func newTokens() *tokens { return &tokens{appUser: newTokenCache(), appOnly: newTokenCache()} }
+
+// ShareTokens makes c use the tokens of prev, the Client c replaces for the same partner tenant
+// and credentials (for example after a change of the rate limit): its access tokens and, above
+// all, a refresh token Partner Center rotated that prev has not written back to the credentials
+// store yet. Without it that token would be lost with prev, and the store's token no longer
+// works once redeemed. From then on both Clients hold one token lock, so a refresh token is
+// never redeemed twice. Call it before c is used; it does nothing when prev serves another
+// tenant or token endpoint.
+func (c *Client) ShareTokens(prev *Client) {
+	if prev != nil && prev.cfg.TenantID == c.cfg.TenantID && prev.tokURL == c.tokURL {
+		c.tok = prev.tok
+	}
+}
+
+// rotationState remembers rotated refresh tokens (guarded by tokens.appUser.sem).
 type rotationState struct {
 	// pending is a new refresh token that could not be written to the store
 	// yet. It is written before anything else happens.
@@ -80,9 +108,9 @@ type rotationState struct {
 
 func (c *Client) cache(kind tokenKind) *tokenCache {
 	if kind == tokenAppOnly {
-		return &c.appOnly
+		return &c.tok.appOnly
 	}
-	return &c.appUser
+	return &c.tok.appUser
 }
 
 func lock(ctx context.Context, sem chan struct{}) error {
@@ -102,8 +130,8 @@ func (c *Client) token(ctx context.Context, kind tokenKind) (string, error) {
 	}
 	defer func() { <-tc.sem }()
 
-	if kind == tokenAppUser && c.rotation.pending != "" {
-		err := c.persistRefreshToken(ctx, c.rotation.pendingRedeemed, c.rotation.pending)
+	if kind == tokenAppUser && c.tok.rotation.pending != "" {
+		err := c.persistRefreshToken(ctx, c.tok.rotation.pendingRedeemed, c.tok.rotation.pending)
 		if err != nil && !errors.Is(err, ErrRefreshTokenReplaced) {
 			return "", err
 		}
@@ -214,11 +242,11 @@ func (c *Client) redeem(ctx context.Context, tc *tokenCache, creds Credentials, 
 	}
 	if ta.RefreshToken != "" && ta.RefreshToken != rt {
 		c.rememberSecret(ta.RefreshToken)
-		if c.rotation.superseded == nil {
-			c.rotation.superseded = map[[32]byte]bool{}
+		if c.tok.rotation.superseded == nil {
+			c.tok.rotation.superseded = map[[32]byte]bool{}
 		}
-		c.rotation.superseded[sha256.Sum256([]byte(rt))] = true
-		c.rotation.latest = ta.RefreshToken
+		c.tok.rotation.superseded[sha256.Sum256([]byte(rt))] = true
+		c.tok.rotation.latest = ta.RefreshToken
 		// Keep the access token, but do not hand it out before the new
 		// refresh token is stored: a restart must not lose it.
 		c.store(tc, ta.AccessToken, lifetime)
@@ -228,7 +256,7 @@ func (c *Client) redeem(ctx context.Context, tc *tokenCache, creds Credentials, 
 		c.log.V(1).Info("acquired partner center token", "kind", tokenAppUser.String(), "expiresIn", lifetime, "refreshTokenRotated", true)
 		return ta.AccessToken, nil
 	}
-	c.rotation.latest = rt
+	c.tok.rotation.latest = rt
 	c.store(tc, ta.AccessToken, lifetime)
 	c.log.V(1).Info("acquired partner center token", "kind", tokenAppUser.String(), "expiresIn", lifetime, "refreshTokenRotated", false)
 	return ta.AccessToken, nil
@@ -242,8 +270,8 @@ const MaxRotationWriteBack = 20 * time.Second
 // currentRefreshToken prefers the newest token we know when the store shows
 // one we already rotated away from.
 func (c *Client) currentRefreshToken(fromStore string) string {
-	if fromStore != "" && c.rotation.superseded[sha256.Sum256([]byte(fromStore))] && c.rotation.latest != "" {
-		return c.rotation.latest
+	if fromStore != "" && c.tok.rotation.superseded[sha256.Sum256([]byte(fromStore))] && c.tok.rotation.latest != "" {
+		return c.tok.rotation.latest
 	}
 	return fromStore
 }
@@ -266,13 +294,13 @@ func (c *Client) persistRefreshToken(ctx context.Context, redeemed, rt string) e
 	err := c.cfg.Credentials.SaveRefreshToken(ctx, redeemed, rt)
 	switch {
 	case err == nil:
-		c.rotation.pending, c.rotation.pendingRedeemed = "", ""
+		c.tok.rotation.pending, c.tok.rotation.pendingRedeemed = "", ""
 		return nil
 	case errors.Is(err, ErrRefreshTokenReplaced):
 		c.adoptStoredToken()
 		return err
 	}
-	c.rotation.pending, c.rotation.pendingRedeemed = rt, redeemed
+	c.tok.rotation.pending, c.tok.rotation.pendingRedeemed = rt, redeemed
 	c.log.Info("could not persist the rotated refresh token yet; keeping it in memory and retrying", "error", c.redact(err.Error()))
 	if KindOf(err) == KindCredentials {
 		return err
@@ -285,8 +313,8 @@ func (c *Client) persistRefreshToken(ctx context.Context, redeemed, rt string) e
 // came with it, are dropped, and the next grant uses the stored one.
 // Callers hold appUser.sem.
 func (c *Client) adoptStoredToken() {
-	c.rotation.pending, c.rotation.pendingRedeemed, c.rotation.latest = "", "", ""
-	c.appUser.access = ""
+	c.tok.rotation.pending, c.tok.rotation.pendingRedeemed, c.tok.rotation.latest = "", "", ""
+	c.tok.appUser.access = ""
 	c.log.Info("the refresh token in the credentials store was replaced while the old one was being redeemed; using the new one")
 }
 

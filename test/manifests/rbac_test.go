@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ import (
 
 // secretVerbsAllowed are the only verbs the operator may hold on Secrets, and only in the
 // credentials namespace: it reads the Partner Center credentials and writes back a rotated
-// refresh token.
+// refresh token, and keeps the acceptance links in Secrets of its own.
 var secretVerbsAllowed = []string{"create", "delete", "get", "list", "update"}
 
 // escalationVerbs let a subject grow its own permissions; the operator never needs them.
@@ -44,7 +45,7 @@ var escalationVerbs = []string{"escalate", "bind", "impersonate"}
 //   - no "*" in apiGroups, resources, verbs or nonResourceURLs;
 //   - no escalate/bind/impersonate;
 //   - a ClusterRole never grants anything on Secrets;
-//   - a Role may grant Secrets only in credentialsNamespace, and only get and update.
+//   - a Role may grant Secrets only in credentialsNamespace, and only secretVerbsAllowed.
 func checkRBAC(obj map[string]any, credentialsNamespace string) []string {
 	kind := str(obj, "kind")
 	if kind != "Role" && kind != "ClusterRole" {
@@ -605,6 +606,70 @@ func TestOptionalComponentsRender(t *testing.T) {
 		for k, v := range sel {
 			if podLabels[k] != v {
 				t.Errorf("NetworkPolicy selects %s=%v, the manager pods have %v", k, v, podLabels[k])
+			}
+		}
+	}
+}
+
+// TestDocsStateTheShippedRBAC: wherever the docs name the operator's verbs on Secrets or
+// ConfigMaps ("`get` and `update` on Secrets"), they name exactly the verbs of the Role
+// manager-role in config/rbac/role.yaml, and docs/operations.md names every resource that Role
+// grants.
+func TestDocsStateTheShippedRBAC(t *testing.T) {
+	data, err := os.ReadFile(generatedRolePath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := find(splitYAML(t, data), "Role", "manager-role")
+	if len(roles) != 1 {
+		t.Fatalf("role.yaml has %d Roles manager-role, want 1", len(roles))
+	}
+	granted := map[string][]string{} // docs word -> verbs, sorted
+	words := map[string]string{"secrets": "Secrets", "configmaps": "ConfigMaps"}
+	rules, _ := roles[0]["rules"].([]any)
+	for _, raw := range rules {
+		r, _ := raw.(map[string]any)
+		for _, res := range strs(r["resources"]) {
+			w, ok := words[res]
+			if !ok {
+				t.Errorf("the Role grants %s, which this test does not know how the docs name", res)
+				continue
+			}
+			granted[w] = append(granted[w], strs(r["verbs"])...)
+		}
+	}
+	for w := range granted {
+		slices.Sort(granted[w])
+		granted[w] = slices.Compact(granted[w])
+	}
+
+	phrase := regexp.MustCompile("((?:`[a-z]+`(?:, | and | or |/))*`[a-z]+`) on (Secrets|ConfigMaps)\\b")
+	verb := regexp.MustCompile("`([a-z]+)`")
+	for _, doc := range []string{"docs/operations.md", "README.md"} {
+		b, err := os.ReadFile(filepath.Join(repoRoot(t), doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(b)), " ")
+		named := map[string]bool{}
+		for _, m := range phrase.FindAllStringSubmatch(text, -1) {
+			var verbs []string
+			for _, v := range verb.FindAllStringSubmatch(m[1], -1) {
+				verbs = append(verbs, v[1])
+			}
+			slices.Sort(verbs)
+			verbs = slices.Compact(verbs)
+			named[m[2]] = true
+			if !slices.Equal(verbs, granted[m[2]]) {
+				t.Errorf("%s says %q; the shipped Role grants %v on %s", doc, m[0], granted[m[2]], m[2])
+			}
+		}
+		if doc != "docs/operations.md" {
+			continue
+		}
+		for w := range granted {
+			if !named[w] {
+				t.Errorf("%s does not say which verbs the operator holds on %s (the shipped Role grants %v)", doc, w, granted[w])
 			}
 		}
 	}
