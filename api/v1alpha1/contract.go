@@ -16,6 +16,11 @@ limitations under the License.
 
 package v1alpha1
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
 // Annotations, labels and Secret keys that the operator and kubectl mca share.
 
 // AnnotationIntegrationSandbox set to "true" marks a PartnerTenant as Partner Center's integration
@@ -27,7 +32,9 @@ const AnnotationIntegrationSandbox = "partnercenter.mca.dev/integration-sandbox"
 const AnnotationReconcileRequestedAt = "partnercenter.mca.dev/reconcile-requested-at"
 
 // A link Secret holds a CustomerAgreement's acceptance link (a credential) in the operator's
-// credentials namespace: its keys, and the labels that name its CustomerAgreement.
+// credentials namespace: its keys, and the labels that name its CustomerAgreement. A label value
+// holds at most 63 characters and an object's name up to 253: LabelLinkName holds
+// LinkLabelValue(name), and AnnotationLinkName the name itself.
 const (
 	LinkSecretKeyLink          = "acceptanceLink"
 	LinkSecretKeyAttestationID = "attestationId"
@@ -35,4 +42,28 @@ const (
 	LabelLinkNamespace         = "partnercenter.mca.dev/customeragreement-namespace"
 	LabelLinkName              = "partnercenter.mca.dev/customeragreement-name"
 	LabelLinkUID               = "partnercenter.mca.dev/customeragreement-uid"
+	AnnotationLinkName         = "partnercenter.mca.dev/customeragreement-name"
 )
+
+// maxLabelValue is the longest label value the API server admits.
+const maxLabelValue = 63
+
+// LinkLabelValue is the value of LabelLinkName for a CustomerAgreement named name: the name when
+// it fits a label value, else "sha256-" and the first 56 hex digits of its SHA-256 (63
+// characters), so that any valid name can be selected by label.
+func LinkLabelValue(name string) string {
+	if len(name) <= maxLabelValue {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return "sha256-" + hex.EncodeToString(sum[:])[:maxLabelValue-len("sha256-")]
+}
+
+// LinkOwnerName is the name of the CustomerAgreement a link Secret belongs to, from its
+// annotation (or, for a Secret written before the annotation existed, its label).
+func LinkOwnerName(annotations, labels map[string]string) string {
+	if n := annotations[AnnotationLinkName]; n != "" {
+		return n
+	}
+	return labels[LabelLinkName]
+}

@@ -130,8 +130,9 @@ func (a *app) pendingLinks(ctx context.Context) ([]PendingLink, error) {
 		case err != nil:
 			return nil, err
 		default:
-			if sec.Labels[v1alpha1.LabelLinkNamespace] != "" && (sec.Labels[v1alpha1.LabelLinkNamespace] != ca.Namespace || sec.Labels[v1alpha1.LabelLinkName] != ca.Name) {
-				l.Problem = fmt.Sprintf("Secret %s/%s belongs to %s/%s", sec.Namespace, sec.Name, sec.Labels[v1alpha1.LabelLinkNamespace], sec.Labels[v1alpha1.LabelLinkName])
+			owner := v1alpha1.LinkOwnerName(sec.Annotations, sec.Labels)
+			if sec.Labels[v1alpha1.LabelLinkNamespace] != "" && (sec.Labels[v1alpha1.LabelLinkNamespace] != ca.Namespace || owner != ca.Name) {
+				l.Problem = fmt.Sprintf("Secret %s/%s belongs to %s/%s", sec.Namespace, sec.Name, sec.Labels[v1alpha1.LabelLinkNamespace], owner)
 				break
 			}
 			l.AcceptanceLink = string(sec.Data[linkKeyAcceptanceLink])

@@ -53,7 +53,9 @@ func LinkSecretName(uid types.UID) string { return linkSecretPrefix + string(uid
 func (s *scope) storeLink(ctx context.Context, link, attestationID string, expiresAt time.Time) error {
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
 		Namespace: s.r.CredentialsNamespace, Name: LinkSecretName(s.ca.UID),
-		Labels: map[string]string{v1alpha1.LabelLinkNamespace: s.ca.Namespace, v1alpha1.LabelLinkName: s.ca.Name, v1alpha1.LabelLinkUID: string(s.ca.UID)},
+		Labels: map[string]string{v1alpha1.LabelLinkNamespace: s.ca.Namespace, v1alpha1.LabelLinkName: v1alpha1.LinkLabelValue(s.ca.Name),
+			v1alpha1.LabelLinkUID: string(s.ca.UID)},
+		Annotations: map[string]string{v1alpha1.AnnotationLinkName: s.ca.Name},
 	}}
 	data := map[string][]byte{v1alpha1.LinkSecretKeyLink: []byte(link), v1alpha1.LinkSecretKeyAttestationID: []byte(attestationID)}
 	if !expiresAt.IsZero() {
@@ -67,7 +69,7 @@ func (s *scope) storeLink(ctx context.Context, link, attestationID string, expir
 		if err := s.r.Client.Get(ctx, client.ObjectKeyFromObject(sec), cur); err != nil {
 			return err
 		}
-		cur.Labels, cur.Data = sec.Labels, data
+		cur.Labels, cur.Annotations, cur.Data = sec.Labels, sec.Annotations, data
 		return s.r.Client.Update(ctx, cur)
 	}
 	return err
@@ -121,7 +123,7 @@ func (r *CustomerAgreementReconciler) sweepLinks(ctx context.Context, key types.
 	var list corev1.SecretList
 	opts := []client.ListOption{client.InNamespace(r.CredentialsNamespace), client.HasLabels{v1alpha1.LabelLinkUID}}
 	if key.Name != "" {
-		opts = append(opts, client.MatchingLabels{v1alpha1.LabelLinkNamespace: key.Namespace, v1alpha1.LabelLinkName: key.Name})
+		opts = append(opts, client.MatchingLabels{v1alpha1.LabelLinkNamespace: key.Namespace, v1alpha1.LabelLinkName: v1alpha1.LinkLabelValue(key.Name)})
 	}
 	if err := r.Client.List(ctx, &list, opts...); err != nil {
 		return err
@@ -131,7 +133,7 @@ func (r *CustomerAgreementReconciler) sweepLinks(ctx context.Context, key types.
 		if !strings.HasPrefix(sec.Name, linkSecretPrefix) {
 			continue
 		}
-		owner := types.NamespacedName{Namespace: sec.Labels[v1alpha1.LabelLinkNamespace], Name: sec.Labels[v1alpha1.LabelLinkName]}
+		owner := types.NamespacedName{Namespace: sec.Labels[v1alpha1.LabelLinkNamespace], Name: v1alpha1.LinkOwnerName(sec.Annotations, sec.Labels)}
 		ca := &v1alpha1.CustomerAgreement{}
 		err := r.Client.Get(ctx, owner, ca)
 		if err == nil && string(ca.UID) == sec.Labels[v1alpha1.LabelLinkUID] && ca.DeletionTimestamp.IsZero() {

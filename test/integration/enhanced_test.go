@@ -177,6 +177,25 @@ var _ = Describe("The enhanced attestation under every modeled wire", func() {
 		Eventually(func() error { return k8sClient.Get(ctx, key, &corev1.Secret{}) }).ShouldNot(Succeed())
 	})
 
+	It("keeps and sweeps the link of a CustomerAgreement whose name is 253 characters long", func() {
+		long := strings.Repeat("n", 249) + "-end"
+		ca := createAgreement(newNamespace(), newCustomer(partnerA), partnerA, withSignatory(uniqueSignatory()),
+			func(ca *v1alpha1.CustomerAgreement) { ca.Name = long })
+		got := eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) {
+			g.Expect(got.Status.Attestation).NotTo(BeNil())
+			g.Expect(got.Status.Attestation.LinkSecretRef).NotTo(BeNil())
+			g.Expect(condition(got, v1alpha1.ConditionAwaitingCustomerAcceptance)).To(Equal("True/" + v1alpha1.ReasonAwaitingCustomer))
+		})
+		Expect(linkOf(got)).To(ContainSubstring("http"))
+		key := client.ObjectKey{Namespace: credentialsNamespace, Name: got.Status.Attestation.LinkSecretRef.Name}
+		sec := &corev1.Secret{}
+		Expect(k8sClient.Get(ctx, key, sec)).To(Succeed())
+		Expect(sec.Annotations).To(HaveKeyWithValue(v1alpha1.AnnotationLinkName, long))
+		Expect(sec.Labels[v1alpha1.LabelLinkName]).To(HaveLen(63))
+		Expect(k8sClient.Delete(ctx, ca)).To(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, key, &corev1.Secret{}) }).ShouldNot(Succeed())
+	})
+
 	It("stalls a refused legacy confirmation with LegacyConfirmationRefused and recommends PartnerAttestation", func() {
 		setVariants(pcsim.WireVariants{LegacyRetired: true})
 		ca := createAgreement(newNamespace(), newCustomer(partnerA), partnerA, withSignatory(uniqueSignatory()), legacyConfirmation(1))
