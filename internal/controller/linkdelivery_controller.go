@@ -44,8 +44,8 @@ import (
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/delivery"
 	"github.com/mca-operator/mca-operator/internal/mca"
-	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 	"github.com/mca-operator/mca-operator/internal/metrics"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
 
 // LinkDeliveryReconciler delivers acceptance links to the signatories (email) and to the
