@@ -34,7 +34,9 @@ type PartnerAttestationSettings struct {
 	// linkLifetime is how long an acceptance link stays valid, 5m to 168h (Partner Center takes
 	// whole minutes, 5 to 10,080). A CustomerAgreement's spec.attestation.linkLifetime overrides it.
 	// +kubebuilder:default="168h"
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5m') && duration(self) <= duration('168h')",message="spec.attestation.linkLifetime must lie between 5m and 168h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$') && duration(self) >= duration('5m') && duration(self) <= duration('168h')",message="spec.attestation.linkLifetime must be a duration such as 72h or 90m (units h, m, s) between 5m and 168h"
 	// +optional
 	LinkLifetime *metav1.Duration `json:"linkLifetime,omitempty"`
 }
@@ -43,7 +45,9 @@ type PartnerAttestationSettings struct {
 type CustomerAttestationSettings struct {
 	// linkLifetime is how long this customer's acceptance links stay valid, 5m to 168h; it
 	// overrides the PartnerTenant's spec.attestation.linkLifetime.
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5m') && duration(self) <= duration('168h')",message="spec.attestation.linkLifetime must lie between 5m and 168h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$') && duration(self) >= duration('5m') && duration(self) <= duration('168h')",message="spec.attestation.linkLifetime must be a duration such as 72h or 90m (units h, m, s) between 5m and 168h"
 	// +optional
 	LinkLifetime *metav1.Duration `json:"linkLifetime,omitempty"`
 }
@@ -137,9 +141,13 @@ type LinkDelivery struct {
 	// +optional
 	Webhook *WebhookDelivery `json:"webhook,omitempty"`
 	// reminders are sent this long before a link expires (a reminder that would fall before the
-	// first send is skipped).
+	// first send is skipped): durations such as 72h or 90m (units h, m, s; no days), each above 0
+	// and at most 168h, the longest link lifetime.
 	// +kubebuilder:default={"72h","24h"}
 	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:Type=string
+	// +kubebuilder:validation:items:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.all(r, r.matches(r'^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$') && duration(r) > duration('0s') && duration(r) <= duration('168h'))",message="spec.linkDelivery.reminders must be durations such as 72h or 90m (units h, m, s; no days), each above 0 and at most 168h"
 	// +listType=atomic
 	// +optional
 	Reminders []metav1.Duration `json:"reminders,omitempty"`

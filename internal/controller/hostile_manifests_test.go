@@ -210,19 +210,24 @@ var _ = Describe("Admission of hostile manifests", func() {
 // "must"; the API server's generic checks (required, type, length, enum) name the path too.
 func hostileRows() []TableEntry {
 	const (
-		company   = "spec.companyName"
-		first     = "spec.signatory.firstName"
-		last      = "spec.signatory.lastName"
-		email     = "spec.signatory.email"
-		phone     = "spec.signatory.phoneNumber"
-		customer  = "spec.customerTenantId"
-		country   = "spec.country"
-		language  = "spec.language"
-		ref       = "spec.partnerTenantRef.name"
-		tenant    = "spec.tenantId"
-		endpoint  = "spec.endpoint"
-		authority = "spec.authority"
-		secret    = "spec.credentialsSecretRef.name"
+		company          = "spec.companyName"
+		first            = "spec.signatory.firstName"
+		last             = "spec.signatory.lastName"
+		email            = "spec.signatory.email"
+		phone            = "spec.signatory.phoneNumber"
+		customer         = "spec.customerTenantId"
+		country          = "spec.country"
+		language         = "spec.language"
+		ref              = "spec.partnerTenantRef.name"
+		tenant           = "spec.tenantId"
+		endpoint         = "spec.endpoint"
+		authority        = "spec.authority"
+		secret           = "spec.credentialsSecretRef.name"
+		reminders        = "spec.linkDelivery.reminders"
+		partnerLifetime  = "spec.attestation.linkLifetime"
+		customerLifetime = "spec.attestation.linkLifetime"
+		remindersMsg     = reminders + " must be durations"
+		lifetimeMsg      = partnerLifetime + " must be a duration"
 	)
 	controlMsg := func(f string) string { return f + " must not contain control characters" }
 	blankMsg := func(f string) string { return f + " must not be blank, nor begin or end with whitespace" }
@@ -480,5 +485,35 @@ func hostileRows() []TableEntry {
 		Entry("an empty credentials Secret name", tenantWith(secret, "").rejected(secret)),
 		Entry("an unknown partner type", tenantWith("spec.partnerType", "Distributor").rejected("spec.partnerType: Unsupported value")),
 		Entry("a rate limit of zero", tenantWith("spec.rateLimit.qps", int64(0)).rejected("spec.rateLimit.qps")),
+
+		// Durations: every value admitted is one the Go types decode (a value they cannot decode
+		// would stop every list and watch of the kind).
+		Entry("reminders of 72h and 24h", tenantWith(reminders, []any{"72h", "24h"}).accepted()),
+		Entry("reminders of 90m, 1h30m and 1.5h", tenantWith(reminders, []any{"90m", "1h30m", "1.5h"}).accepted()),
+		Entry("no reminders at all", tenantWith(reminders, []any{}).accepted()),
+		Entry("a reminder of 168h", tenantWith(reminders, []any{"168h"}).accepted()),
+		Entry("a reminder in days", tenantWith(reminders, []any{"3d"}).rejected(remindersMsg)),
+		Entry("a reminder in weeks after a valid one", tenantWith(reminders, []any{"72h", "1w"}).rejected(remindersMsg)),
+		Entry("a negative reminder", tenantWith(reminders, []any{"-1h"}).rejected(remindersMsg)),
+		Entry("a reminder of zero", tenantWith(reminders, []any{"0s"}).rejected(remindersMsg)),
+		Entry("a reminder beyond the longest link lifetime", tenantWith(reminders, []any{"169h"}).rejected(remindersMsg)),
+		Entry("an empty reminder", tenantWith(reminders, []any{""}).rejected(remindersMsg)),
+		Entry("a reminder with a trailing space", tenantWith(reminders, []any{"1h "}).rejected(remindersMsg)),
+		Entry("a reminder without a unit", tenantWith(reminders, []any{"3600"}).rejected(remindersMsg)),
+		Entry("a reminder in Arabic-Indic digits", tenantWith(reminders, []any{"٣h"}).rejected(remindersMsg)),
+		Entry("a reminder in upper case", tenantWith(reminders, []any{"24H"}).rejected(remindersMsg)),
+		Entry("a reminder as a number", tenantWith(reminders, []any{int64(3600)}).rejected(reminders)),
+		Entry("a partner link lifetime of 90m", tenantWith(partnerLifetime, "90m").accepted()),
+		Entry("a partner link lifetime of 1h30m", tenantWith(partnerLifetime, "1h30m").accepted()),
+		Entry("a partner link lifetime in days", tenantWith(partnerLifetime, "7d").rejected(lifetimeMsg)),
+		Entry("a partner link lifetime in weeks", tenantWith(partnerLifetime, "1w").rejected(lifetimeMsg)),
+		Entry("a partner link lifetime below 5m", tenantWith(partnerLifetime, "4m59s").rejected(lifetimeMsg)),
+		Entry("a partner link lifetime above 168h", tenantWith(partnerLifetime, "168h1s").rejected(lifetimeMsg)),
+		Entry("an empty partner link lifetime", tenantWith(partnerLifetime, "").rejected(lifetimeMsg)),
+		Entry("a partner link lifetime that overflows", tenantWith(partnerLifetime, "9999999999999h").rejected(partnerLifetime)),
+		Entry("a customer link lifetime of 5m", agreementWith(customerLifetime, "5m").accepted()),
+		Entry("a customer link lifetime in days", agreementWith(customerLifetime, "3d").rejected(lifetimeMsg)),
+		Entry("a customer link lifetime with a space", agreementWith(customerLifetime, "1 h").rejected(lifetimeMsg)),
+		Entry("a negative customer link lifetime", agreementWith(customerLifetime, "-72h").rejected(lifetimeMsg)),
 	}
 }
