@@ -24,9 +24,12 @@ import (
 type PartnerAttestationSettings struct {
 	// acceptanceURLTemplate builds the signatory's acceptance link when Partner Center's answer to
 	// the start of an attestation holds none (Microsoft documents a "parameterized link" the partner
-	// completes). Placeholders: {attestationId}, {language}, {country}. Must be an https URL.
+	// completes). Placeholders: {attestationId}, {language}, {country}. It must be an https URL
+	// https://host[:port][/path][?query]: host is a DNS name, an IPv4 address or a bracketed IPv6
+	// address, without placeholders; port is 1 to 65535; placeholders only in the path and the
+	// query; no user info or fragment.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://')",message="spec.attestation.acceptanceURLTemplate must be an https URL"
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^https://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2}|\{(attestationId|language|country)\})*)*(\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2}|\{(attestationId|language|country)\})*)?$")`,message="spec.attestation.acceptanceURLTemplate must be an https URL https://host[:port][/path][?query], placeholders only in the path or query, without user info or fragment"
 	// +kubebuilder:validation:XValidation:rule="self.contains('{attestationId}')",message="spec.attestation.acceptanceURLTemplate must contain the placeholder {attestationId}"
 	// +optional
 	AcceptanceURLTemplate string `json:"acceptanceURLTemplate,omitempty"`
@@ -79,9 +82,11 @@ const (
 
 // SMTPServer is the mail relay the operator sends acceptance links through.
 type SMTPServer struct {
-	// host name of the relay.
+	// host name of the relay: a DNS name or an IP address, without a port (see port), user info or
+	// spaces.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$') || isIP(self)`,message="spec.linkDelivery.email.smtp.host must be a host name or an IP address, without a port (set smtp.port), user info or spaces"
 	// +required
 	Host string `json:"host"`
 	// port of the relay.
@@ -122,9 +127,11 @@ type EmailDelivery struct {
 // WebhookDelivery posts acceptance links to an HTTPS endpoint as CloudEvents.
 type WebhookDelivery struct {
 	// url receives a POST per delivery (CloudEvents 1.0 structured JSON), signed with
-	// X-MCA-Signature: sha256=<hex HMAC-SHA256 of the body>.
+	// X-MCA-Signature: sha256=<hex HMAC-SHA256 of the body>. It is https://host[:port][/path]: host
+	// is a DNS name, an IPv4 address or a bracketed IPv6 address; port is 1 to 65535; no user info,
+	// query or fragment.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="self.matches(r'^https://[^/?#@\\s]+(/[^?#\\s]*)?$')",message="spec.linkDelivery.webhook.url must be https://host[:port][/path], without user info, query or fragment"
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^https://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*$")`,message="spec.linkDelivery.webhook.url must be https://host[:port][/path], without user info, query or fragment"
 	// +required
 	URL string `json:"url"`
 	// secretRef names a Secret in the credentials namespace whose key hmacKey signs each body.

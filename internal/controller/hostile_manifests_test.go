@@ -226,8 +226,14 @@ func hostileRows() []TableEntry {
 		reminders        = "spec.linkDelivery.reminders"
 		partnerLifetime  = "spec.attestation.linkLifetime"
 		customerLifetime = "spec.attestation.linkLifetime"
+		smtpHost         = "spec.linkDelivery.email.smtp.host"
+		from             = "spec.linkDelivery.email.from"
+		template         = "spec.attestation.acceptanceURLTemplate"
 		remindersMsg     = reminders + " must be durations"
 		lifetimeMsg      = partnerLifetime + " must be a duration"
+		hostMsg          = smtpHost + " must be a host name or an IP address"
+		hookMsg          = "spec.linkDelivery.webhook.url must be https://host[:port][/path]"
+		templateMsg      = template + " must be an https URL"
 	)
 	controlMsg := func(f string) string { return f + " must not contain control characters" }
 	blankMsg := func(f string) string { return f + " must not be blank, nor begin or end with whitespace" }
@@ -240,6 +246,13 @@ func hostileRows() []TableEntry {
 	urlMsg := func(f string) string { return f + " must be an https URL" }
 	refMsg := ref + " must be the name of a PartnerTenant"
 	secretMsg := secret + " must be the name of a Secret"
+	// emailWith: email delivery through a valid relay and sender, then path set to v.
+	emailWith := func(path string, v any) manifestRow {
+		return tenantWith(smtpHost, "smtp.contoso.example").and(from, "mca@contoso.example").and(path, v).at(path)
+	}
+	webhookWith := func(url string) manifestRow {
+		return tenantWith("spec.linkDelivery.webhook.url", url).and("spec.linkDelivery.webhook.secretRef.name", "hook-key").at("spec.linkDelivery.webhook.url")
+	}
 
 	return []TableEntry{
 		// CustomerAgreement: valid edge cases.
@@ -515,5 +528,38 @@ func hostileRows() []TableEntry {
 		Entry("a customer link lifetime in days", agreementWith(customerLifetime, "3d").rejected(lifetimeMsg)),
 		Entry("a customer link lifetime with a space", agreementWith(customerLifetime, "1 h").rejected(lifetimeMsg)),
 		Entry("a negative customer link lifetime", agreementWith(customerLifetime, "-72h").rejected(lifetimeMsg)),
+
+		// Link delivery: the relay, the webhook and the acceptance link template.
+		Entry("a relay host name", emailWith(smtpHost, "smtp.contoso.example").accepted()),
+		Entry("a relay IPv4 address", emailWith(smtpHost, "10.0.0.25").accepted()),
+		Entry("a relay IPv6 address", emailWith(smtpHost, "fd00::25").accepted()),
+		Entry("a relay host with CR/LF", emailWith(smtpHost, "smtp.contoso.example\r\nRCPT TO:<eve@evil.example>").rejected(hostMsg)),
+		Entry("a relay host with a port", emailWith(smtpHost, "smtp.contoso.example:25").rejected(hostMsg)),
+		Entry("a relay host with user info", emailWith(smtpHost, "user@smtp.contoso.example").rejected(hostMsg)),
+		Entry("a relay host with a space", emailWith(smtpHost, "smtp contoso.example").rejected(hostMsg)),
+		Entry("a relay host as a URL", emailWith(smtpHost, "smtp://smtp.contoso.example").rejected(hostMsg)),
+		Entry("a relay IPv6 address in brackets", emailWith(smtpHost, "[fd00::25]").rejected(hostMsg)),
+		Entry("a webhook URL with a path", webhookWith("https://hooks.contoso.example/mca").accepted()),
+		Entry("a webhook URL with a port and an escape", webhookWith("https://hooks.contoso.example:8443/a%20b").accepted()),
+		Entry("a webhook URL with port 99999", webhookWith("https://hooks.contoso.example:99999/mca").rejected(hookMsg)),
+		Entry("a webhook URL with an invalid escape", webhookWith("https://hooks.contoso.example/%zz").rejected(hookMsg)),
+		Entry("a webhook URL with user info", webhookWith("https://hooks.contoso.example@evil.example/").rejected(hookMsg)),
+		Entry("a webhook URL with a query", webhookWith("https://hooks.contoso.example/mca?x=1").rejected(hookMsg)),
+		Entry("a plain http webhook URL", webhookWith("http://hooks.contoso.example/mca").rejected(hookMsg)),
+		Entry("a webhook URL with a space", webhookWith("https://hooks.contoso.example/a b").rejected(hookMsg)),
+		Entry("an acceptance link template with placeholders in the path and query",
+			tenantWith(template, "https://accept.contoso.example/attest/{attestationId}?lang={language}&country={country}").accepted()),
+		Entry("an acceptance link template with user info", tenantWith(template, "https://a{attestationId}@evil.example/").rejected(templateMsg)),
+		Entry("an acceptance link template with a placeholder in the host", tenantWith(template, "https://{attestationId}.evil.example/").rejected(templateMsg)),
+		Entry("an acceptance link template with a fragment", tenantWith(template, "https://accept.contoso.example/#{attestationId}").rejected(templateMsg)),
+		Entry("an acceptance link template with an unknown placeholder", tenantWith(template, "https://accept.contoso.example/{attestationId}/{host}").rejected(templateMsg)),
+		Entry("an http acceptance link template", tenantWith(template, "http://accept.contoso.example/{attestationId}").rejected(templateMsg)),
+
+		// Names made of invisible fillers.
+		Entry("first name of a Hangul filler", agreementWith(first, "\u3164").rejected(controlMsg(first))),
+		Entry("first name with a halfwidth Hangul filler", agreementWith(first, "Ada\uffa0").rejected(controlMsg(first))),
+		Entry("last name of Hangul choseong and jungseong fillers", agreementWith(last, "\u115f\u1160").rejected(controlMsg(last))),
+		Entry("company name with a blank Braille pattern", agreementWith(company, "Fabrikam\u2800Ltd").rejected(controlMsg(company))),
+		Entry("first name in Hangul", agreementWith(first, "민준").accepted()),
 	}
 }
