@@ -111,15 +111,24 @@ type EmailDelivery struct {
 	// smtp is the relay.
 	// +required
 	SMTP SMTPServer `json:"smtp"`
-	// from is the sender, an RFC 5322 address such as "Contoso Billing <mca@contoso.example>".
+	// from is the sender: a plain address such as mca@contoso.example, or one in angle brackets
+	// after an optional display name, such as Contoso Billing <mca@contoso.example> or "Contoso, Inc." <mca@contoso.example>. The
+	// address is ASCII: dot-separated runs of letters, digits and !#$%&'*+/=?^_{|}~- (at most 64
+	// characters before the @) at a host name with at least two labels. A display name is words of
+	// those characters but =, letters, digits and dots separated by single spaces, or a quoted
+	// string without quotes, backslashes, =, <, > or @ (quote a name with a comma); no encoded
+	// words. Every value admitted is one the mail sender parses (net/mail).
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=320
-	// +kubebuilder:validation:XValidation:rule="self.matches(r'^([^<>\\r\\n]*<)?[A-Za-z0-9.!#$%&*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+>?$')",message="spec.linkDelivery.email.from must be an address such as mca@contoso.example or \"Contoso <mca@contoso.example>\""
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^([A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})|(([A-Za-z0-9!#$%&'*+/?^_{|}~.\p{L}\p{M}\p{N}-]+( [A-Za-z0-9!#$%&'*+/?^_{|}~.\p{L}\p{M}\p{N}-]+)*|\x22[ !#-;?A-\[\]-~\p{L}\p{M}\p{N}]*\x22) ?)?<[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})>)$")`,message="spec.linkDelivery.email.from must be an address such as mca@contoso.example or Contoso <mca@contoso.example>: ASCII address, a display name quoted if it holds a comma, no control characters"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'(^|<)[^<@]{65,}@')`,message="spec.linkDelivery.email.from may have at most 64 characters before the @"
 	// +required
 	From string `json:"from"`
-	// replyTo is where the signatory's answers go (optional).
+	// replyTo is where the signatory's answers go (optional): a plain address such as
+	// billing@contoso.example, as spec.signatory.email.
 	// +kubebuilder:validation:MaxLength=254
-	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[A-Za-z0-9.!#$%&*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$')",message="spec.linkDelivery.email.replyTo must be an email address"
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$")`,message="spec.linkDelivery.email.replyTo must be a plain email address such as billing@contoso.example"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'^[^@]{65,}@')`,message="spec.linkDelivery.email.replyTo may have at most 64 characters before the @"
 	// +optional
 	ReplyTo string `json:"replyTo,omitempty"`
 }

@@ -228,12 +228,15 @@ func hostileRows() []TableEntry {
 		customerLifetime = "spec.attestation.linkLifetime"
 		smtpHost         = "spec.linkDelivery.email.smtp.host"
 		from             = "spec.linkDelivery.email.from"
+		replyTo          = "spec.linkDelivery.email.replyTo"
 		template         = "spec.attestation.acceptanceURLTemplate"
 		remindersMsg     = reminders + " must be durations"
 		lifetimeMsg      = partnerLifetime + " must be a duration"
 		hostMsg          = smtpHost + " must be a host name or an IP address"
 		hookMsg          = "spec.linkDelivery.webhook.url must be https://host[:port][/path]"
 		templateMsg      = template + " must be an https URL"
+		fromMsg          = from + " must be an address"
+		email2Msg        = replyTo + " must be a plain email address"
 	)
 	controlMsg := func(f string) string { return f + " must not contain control characters" }
 	blankMsg := func(f string) string { return f + " must not be blank, nor begin or end with whitespace" }
@@ -561,5 +564,22 @@ func hostileRows() []TableEntry {
 		Entry("last name of Hangul choseong and jungseong fillers", agreementWith(last, "\u115f\u1160").rejected(controlMsg(last))),
 		Entry("company name with a blank Braille pattern", agreementWith(company, "Fabrikam\u2800Ltd").rejected(controlMsg(company))),
 		Entry("first name in Hangul", agreementWith(first, "민준").accepted()),
+
+		// The sender's address: every value admitted is one net/mail parses (validation_test.go).
+		Entry("a plain sender address", emailWith(from, "mca@contoso.example").accepted()),
+		Entry("a sender with a display name", emailWith(from, "Contoso Billing <mca@contoso.example>").accepted()),
+		Entry("a sender with a quoted display name holding a comma", emailWith(from, `"Contoso, Inc." <mca@contoso.example>`).accepted()),
+		Entry("a sender with an accented display name", emailWith(from, "Zoë Ünal <mca@contoso.example>").accepted()),
+		Entry("a sender whose display name holds an unquoted comma", emailWith(from, "Contoso, Inc. <mca@contoso.example>").rejected(fromMsg)),
+		Entry("a sender with a stray >", emailWith(from, "x@contoso.example>").rejected(fromMsg)),
+		Entry("a sender with an unclosed <", emailWith(from, "<x@contoso.example").rejected(fromMsg)),
+		Entry("a sender with NUL", emailWith(from, "mca\x00@contoso.example").rejected(fromMsg)),
+		Entry("a sender with a leading dot", emailWith(from, ".mca@contoso.example").rejected(fromMsg)),
+		Entry("a sender with a header injected", emailWith(from, "mca@contoso.example\r\nBcc: eve@evil.example").rejected(fromMsg)),
+		Entry("a sender whose display name spells another address", emailWith(from, `"ceo <ceo@contoso.example>" <eve@evil.example>`).rejected(fromMsg)),
+		Entry("two senders", emailWith(from, "mca@contoso.example, eve@evil.example").rejected(fromMsg)),
+		Entry("a reply-to with a leading dot", emailWith(replyTo, ".billing@contoso.example").rejected(email2Msg)),
+		Entry("a reply-to with a display name", emailWith(replyTo, "Billing <billing@contoso.example>").rejected(email2Msg)),
+		Entry("a plain reply-to", emailWith(replyTo, "billing@contoso.example").accepted()),
 	}
 }

@@ -19,6 +19,8 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -225,6 +227,22 @@ var _ = Describe("Admission agrees with the operator's parsers", func() {
 		durationEntries(),
 	)
 
+	DescribeTable("a sender address is admitted only when net/mail, which the sender uses, parses it",
+		func(v, narrower string) {
+			_, err := mail.ParseAddress(v)
+			parses := err == nil
+			admit := admitted(func(spec map[string]any) {
+				spec["linkDelivery"] = map[string]any{"email": map[string]any{"smtp": map[string]any{"host": "smtp.contoso.example"}, "from": v}}
+			})
+			if narrower != "" {
+				Expect(parses).To(BeTrue(), "%q is listed as refused on purpose, but net/mail refuses it too", v)
+				Expect(admit).To(BeFalse(), "%q should be refused: %s", v, narrower)
+				return
+			}
+			Expect(admit).To(Equal(parses), "%q: net/mail says %v", v, err)
+		},
+		fromEntries(),
+	)
 })
 
 func durationEntries() []TableEntry {
@@ -236,6 +254,67 @@ func durationEntries() []TableEntry {
 		"1e3h", "1,5h", "٣h", "PT1H", "9999999999999h", "2562047h47m16.854775807s", "2562048h",
 	} {
 		out = append(out, Entry(fmt.Sprintf("%q", v), v))
+	}
+	return out
+}
+
+func fromEntries() []TableEntry {
+	var out []TableEntry
+	for _, c := range []struct{ v, narrower string }{
+		// Both accept.
+		{"mca@contoso.example", ""},
+		{"Contoso Billing <mca@contoso.example>", ""},
+		{`"Contoso, Inc." <mca@contoso.example>`, ""},
+		{"Zoë Ünal <mca@contoso.example>", ""},
+		{"Contoso<mca@contoso.example>", ""},
+		{"<mca@contoso.example>", ""},
+		{"a.b.c <mca@contoso.example>", ""},
+		{"Contoso Inc. <mca@contoso.example>", ""},
+		{"O'Brien & Co <mca@contoso.example>", ""},
+		{`"" <mca@contoso.example>`, ""},
+		{`"a;b:c[d]" <mca@contoso.example>`, ""},
+		{"first.last+mca@mail.contoso.example", ""},
+		{"mca@xn--bcher-kva.example", ""},
+		// Both refuse.
+		{"Contoso, Inc. <mca@contoso.example>", ""},
+		{"x@contoso.example>", ""},
+		{"<x@contoso.example", ""},
+		{"mca\x00@contoso.example", ""},
+		{".mca@contoso.example", ""},
+		{"mca.@contoso.example", ""},
+		{"mca..x@contoso.example", ""},
+		{"mca@contoso..example", ""},
+		{"mca@contoso.example.", ""},
+		{"mca@contoso.example\r\nBcc: eve@evil.example", ""},
+		{"mca@contoso.example, eve@evil.example", ""},
+		{"Contoso Billing <.mca@contoso.example>", ""},
+		{"=?bogus?q?x?= <mca@contoso.example>", ""},
+		{"", ""},
+		{"mca@", ""},
+		{"@contoso.example", ""},
+		{"Contoso Billing", ""},
+		// net/mail accepts, admission refuses on purpose.
+		{"mca@contoso", "a single-label domain"},
+		{"mca@[127.0.0.1]", "an address literal"},
+		{"mca@1.2.3.4", "a numeric top-level domain"},
+		{"mca@-contoso.example", "a domain label starting with -"},
+		{`"a b"@contoso.example`, "a quoted local part"},
+		{"mcá@contoso.example", "a non-ASCII address"},
+		{"mca@bücher.example", "a domain not in its xn-- form"},
+		{"a`b@contoso.example", "a backtick, as in spec.signatory.email"},
+		{"mca@contoso.example (Billing)", "a comment"},
+		{"Con(tos)o <mca@contoso.example>", "a comment in the display name"},
+		{"  mca@contoso.example", "leading space"},
+		{"Contoso <mca@contoso.example> ", "trailing space"},
+		{"Contoso  Billing <mca@contoso.example>", "two spaces"},
+		{"Con\u00a0toso <mca@contoso.example>", "a no-break space in the display name"},
+		{"Con\u202etoso <mca@contoso.example>", "a bidirectional control in the display name"},
+		{`"ceo <ceo@contoso.example>" <eve@evil.example>`, "a display name that spells another address"},
+		{`"Con\"toso" <mca@contoso.example>`, "a quoted pair"},
+		{"=?utf-8?q?Zo=C3=AB?= <mca@contoso.example>", "an encoded word"},
+		{strings.Repeat("m", 65) + "@contoso.example", "more than 64 characters before the @"},
+	} {
+		out = append(out, Entry(fmt.Sprintf("%q", c.v), c.v, c.narrower))
 	}
 	return out
 }
