@@ -581,5 +581,10 @@ func hostileRows() []TableEntry {
 		Entry("a reply-to with a leading dot", emailWith(replyTo, ".billing@contoso.example").rejected(email2Msg)),
 		Entry("a reply-to with a display name", emailWith(replyTo, "Billing <billing@contoso.example>").rejected(email2Msg)),
 		Entry("a plain reply-to", emailWith(replyTo, "billing@contoso.example").accepted()),
+
+		// Names: a CustomerAgreement's name is any DNS-1123 subdomain, up to 253 characters.
+		Entry("a CustomerAgreement name of 64 characters", agreementWith("metadata.name", strings.Repeat("a", 64)).accepted()),
+		Entry("a CustomerAgreement name of 253 characters", agreementWith("metadata.name",
+			strings.Repeat("a", 63)+"."+strings.Repeat("b", 63)+"."+strings.Repeat("c", 63)+"."+strings.Repeat("d", 61)).accepted()),
 	}
 }
