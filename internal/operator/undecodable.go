@@ -112,8 +112,11 @@ func (u *undecodable) listWatch(cfg *rest.Config, httpClient *http.Client, obj r
 		return nil, nil
 	}
 	gvk, err := apiutil.GVKForObject(obj, u.scheme)
-	if err != nil || gvk.GroupVersion() != v1alpha1.GroupVersion || resources[gvk.Kind] == "" {
-		return nil, nil //nolint:nilerr // not one of this API's kinds: the default informer
+	if err != nil {
+		return nil, err
+	}
+	if gvk.GroupVersion() != v1alpha1.GroupVersion || resources[gvk.Kind] == "" {
+		return nil, nil
 	}
 	dcfg := rest.CopyConfig(cfg)
 	dcfg.NegotiatedSerializer = nil
