@@ -17,11 +17,17 @@ limitations under the License.
 package operator
 
 import (
+	"context"
 	"testing"
+	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/yaml"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
@@ -113,3 +119,59 @@ spec: {linkDelivery: {reminders: ["3d"]}}
 func unstructuredOf(content map[string]any) *unstructured.Unstructured {
 	return &unstructured.Unstructured{Object: runtime.DeepCopyJSON(content)}
 }
+
+// An informer over the tolerant list and watch serves the objects that decode while another one of
+// its kind does not, and drops an object once a change makes it undecodable.
+func TestInformerServesOthersWhileOneObjectDoesNotDecode(t *testing.T) {
+	scheme := Scheme()
+	u := newUndecodable(scheme)
+	gvr := v1alpha1.GroupVersion.WithResource("partnertenants")
+	tenant := func(name string, reminders ...any) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": v1alpha1.GroupVersion.String(), "kind": "PartnerTenant",
+			"metadata": map[string]any{"name": name},
+			"spec":     map[string]any{"linkDelivery": map[string]any{"reminders": reminders}},
+		}}
+	}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{gvr: "PartnerTenantList"},
+		tenant("good", "72h"), tenant("broken", "3d"))
+	lw := &tolerantListWatch{u: u, gvk: v1alpha1.GroupVersion.WithKind("PartnerTenant"), res: dyn.Resource(gvr)}
+	// The fake client has no streaming lists (sendInitialEvents): the informer lists, then watches.
+	informer := toolscache.NewSharedIndexInformer(listThenWatch{&toolscache.ListWatch{ListWithContextFunc: lw.list, WatchFuncWithContext: lw.watch}},
+		&v1alpha1.PartnerTenant{}, 0, toolscache.Indexers{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go informer.RunWithContext(ctx)
+	if !toolscache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
+		t.Fatal("the informer never synced")
+	}
+	has := func(name string) bool { _, ok, _ := informer.GetStore().GetByKey(name); return ok }
+	if !has("good") || has("broken") {
+		t.Fatalf("after the list: good %v (want true), broken %v (want false)", has("good"), has("broken"))
+	}
+	if _, err := dyn.Resource(gvr).Create(ctx, tenant("later", "24h"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dyn.Resource(gvr).Update(ctx, tenant("good", "1w"), metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for (!has("later") || has("good")) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !has("later") || has("good") {
+		t.Fatalf("after the watch: later %v (want true), good made undecodable %v (want false)", has("later"), has("good"))
+	}
+	reported := map[string]string{}
+	for len(u.queue) > 0 {
+		b := <-u.queue
+		reported[b.obj.GetName()] = b.field
+	}
+	if reported["broken"] != "spec.linkDelivery.reminders[0]" || reported["good"] != "spec.linkDelivery.reminders[0]" {
+		t.Errorf("reported %v, want broken and good at spec.linkDelivery.reminders[0]", reported)
+	}
+}
+
+type listThenWatch struct{ *toolscache.ListWatch }
+
+func (listThenWatch) IsWatchListSemanticsUnSupported() bool { return true }
