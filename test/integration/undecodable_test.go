@@ -82,7 +82,7 @@ var _ = Describe("An object the operator cannot decode", func() {
 		}).Should(Succeed())
 
 		By("a CustomerAgreement created afterwards is served")
-		eventually(createAgreement(ns, custFresh, fresh), hasState(v1alpha1.StateAttested, "True"))
+		eventually(createAgreement(ns, custFresh, fresh), hasState(v1alpha1.StateAttested, "True/Attested"))
 
 		By("the broken objects say which field is wrong")
 		expectInvalidSpec(badTenant, "spec.linkDelivery.reminders[0]")
