@@ -246,21 +246,21 @@ var _ = Describe("Admission agrees with the operator's parsers", func() {
 })
 
 func durationEntries() []TableEntry {
-	var out []TableEntry
-	for _, v := range []string{
+	values := []string{
 		"72h", "24h", "90m", "1h30m", "1.5h", ".5h", "5.h", "+1h", "5m", "4m59s", "168h", "168h0m1s",
 		"167h59m59.999999999s", "300000000000ns", "1µs", "1μs", "1us", "0", "-0", "0s", "-1h", "-72h",
 		"3d", "7d", "1w", "1y", "", "h", ".h", "1", "3600", "1H", " 1h", "1h ", "1h\n", "1 h", "1h-1m",
 		"1e3h", "1,5h", "٣h", "PT1H", "9999999999999h", "2562047h47m16.854775807s", "2562048h",
-	} {
+	}
+	out := make([]TableEntry, 0, len(values))
+	for _, v := range values {
 		out = append(out, Entry(fmt.Sprintf("%q", v), v))
 	}
 	return out
 }
 
 func fromEntries() []TableEntry {
-	var out []TableEntry
-	for _, c := range []struct{ v, narrower string }{
+	rows := []struct{ v, narrower string }{
 		// Both accept.
 		{"mca@contoso.example", ""},
 		{"Contoso Billing <mca@contoso.example>", ""},
@@ -313,7 +313,9 @@ func fromEntries() []TableEntry {
 		{`"Con\"toso" <mca@contoso.example>`, "a quoted pair"},
 		{"=?utf-8?q?Zo=C3=AB?= <mca@contoso.example>", "an encoded word"},
 		{strings.Repeat("m", 65) + "@contoso.example", "more than 64 characters before the @"},
-	} {
+	}
+	out := make([]TableEntry, 0, len(rows))
+	for _, c := range rows {
 		out = append(out, Entry(fmt.Sprintf("%q", c.v), c.v, c.narrower))
 	}
 	return out
