@@ -24,9 +24,12 @@ import (
 type PartnerAttestationSettings struct {
 	// acceptanceURLTemplate builds the signatory's acceptance link when Partner Center's answer to
 	// the start of an attestation holds none (Microsoft documents a "parameterized link" the partner
-	// completes). Placeholders: {attestationId}, {language}, {country}. Must be an https URL.
+	// completes). Placeholders: {attestationId}, {language}, {country}. It must be an https URL
+	// https://host[:port][/path][?query]: host is a DNS name, an IPv4 address or a bracketed IPv6
+	// address, without placeholders; port is 1 to 65535; placeholders only in the path and the
+	// query; no user info or fragment.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('https://')",message="spec.attestation.acceptanceURLTemplate must be an https URL"
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^https://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2}|\{(attestationId|language|country)\})*)*(\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2}|\{(attestationId|language|country)\})*)?$")`,message="spec.attestation.acceptanceURLTemplate must be an https URL https://host[:port][/path][?query], placeholders only in the path or query, without user info or fragment"
 	// +kubebuilder:validation:XValidation:rule="self.contains('{attestationId}')",message="spec.attestation.acceptanceURLTemplate must contain the placeholder {attestationId}"
 	// +optional
 	AcceptanceURLTemplate string `json:"acceptanceURLTemplate,omitempty"`
@@ -34,7 +37,9 @@ type PartnerAttestationSettings struct {
 	// linkLifetime is how long an acceptance link stays valid, 5m to 168h (Partner Center takes
 	// whole minutes, 5 to 10,080). A CustomerAgreement's spec.attestation.linkLifetime overrides it.
 	// +kubebuilder:default="168h"
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5m') && duration(self) <= duration('168h')",message="spec.attestation.linkLifetime must lie between 5m and 168h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$') && duration(self) >= duration('5m') && duration(self) <= duration('168h')",message="spec.attestation.linkLifetime must be a duration such as 72h or 90m (units h, m, s) between 5m and 168h"
 	// +optional
 	LinkLifetime *metav1.Duration `json:"linkLifetime,omitempty"`
 }
@@ -43,7 +48,9 @@ type PartnerAttestationSettings struct {
 type CustomerAttestationSettings struct {
 	// linkLifetime is how long this customer's acceptance links stay valid, 5m to 168h; it
 	// overrides the PartnerTenant's spec.attestation.linkLifetime.
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5m') && duration(self) <= duration('168h')",message="spec.attestation.linkLifetime must lie between 5m and 168h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$') && duration(self) >= duration('5m') && duration(self) <= duration('168h')",message="spec.attestation.linkLifetime must be a duration such as 72h or 90m (units h, m, s) between 5m and 168h"
 	// +optional
 	LinkLifetime *metav1.Duration `json:"linkLifetime,omitempty"`
 }
@@ -75,9 +82,11 @@ const (
 
 // SMTPServer is the mail relay the operator sends acceptance links through.
 type SMTPServer struct {
-	// host name of the relay.
+	// host name of the relay: a DNS name or an IP address, without a port (see port), user info or
+	// spaces.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$') || isIP(self)`,message="spec.linkDelivery.email.smtp.host must be a host name or an IP address, without a port (set smtp.port), user info or spaces"
 	// +required
 	Host string `json:"host"`
 	// port of the relay.
@@ -102,15 +111,24 @@ type EmailDelivery struct {
 	// smtp is the relay.
 	// +required
 	SMTP SMTPServer `json:"smtp"`
-	// from is the sender, an RFC 5322 address such as "Contoso Billing <mca@contoso.example>".
+	// from is the sender: a plain address such as mca@contoso.example, or one in angle brackets
+	// after an optional display name, such as Contoso Billing <mca@contoso.example> or "Contoso, Inc." <mca@contoso.example>. The
+	// address is ASCII: dot-separated runs of letters, digits and !#$%&'*+/=?^_{|}~- (at most 64
+	// characters before the @) at a host name with at least two labels. A display name is words of
+	// those characters but =, letters, digits and dots separated by single spaces, or a quoted
+	// string without quotes, backslashes, =, <, > or @ (quote a name with a comma); no encoded
+	// words. Every value admitted is one the mail sender parses (net/mail).
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=320
-	// +kubebuilder:validation:XValidation:rule="self.matches(r'^([^<>\\r\\n]*<)?[A-Za-z0-9.!#$%&*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+>?$')",message="spec.linkDelivery.email.from must be an address such as mca@contoso.example or \"Contoso <mca@contoso.example>\""
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^([A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})|(([A-Za-z0-9!#$%&'*+/?^_{|}~.\p{L}\p{M}\p{N}-]+( [A-Za-z0-9!#$%&'*+/?^_{|}~.\p{L}\p{M}\p{N}-]+)*|\x22[ !#-;?A-\[\]-~\p{L}\p{M}\p{N}]*\x22) ?)?<[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})>)$")`,message="spec.linkDelivery.email.from must be an address such as mca@contoso.example or Contoso <mca@contoso.example>: ASCII address, a display name quoted if it holds a comma, no control characters"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'(^|<)[^<@]{65,}@')`,message="spec.linkDelivery.email.from may have at most 64 characters before the @"
 	// +required
 	From string `json:"from"`
-	// replyTo is where the signatory's answers go (optional).
+	// replyTo is where the signatory's answers go (optional): a plain address such as
+	// billing@contoso.example, as spec.signatory.email.
 	// +kubebuilder:validation:MaxLength=254
-	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[A-Za-z0-9.!#$%&*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$')",message="spec.linkDelivery.email.replyTo must be an email address"
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$")`,message="spec.linkDelivery.email.replyTo must be a plain email address such as billing@contoso.example"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'^[^@]{65,}@')`,message="spec.linkDelivery.email.replyTo may have at most 64 characters before the @"
 	// +optional
 	ReplyTo string `json:"replyTo,omitempty"`
 }
@@ -119,9 +137,10 @@ type EmailDelivery struct {
 type WebhookDelivery struct {
 	// url receives a POST per delivery (CloudEvents 1.0 structured JSON), with the headers
 	// X-MCA-Timestamp (Unix seconds) and X-MCA-Signature: sha256=<hex HMAC-SHA256 of
-	// "<timestamp>.<body>">.
+	// "<timestamp>.<body>">. It is https://host[:port][/path]: host is a DNS name, an IPv4 address
+	// or a bracketed IPv6 address; port is 1 to 65535; no user info, query or fragment.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="self.matches(r'^https://[^/?#@\\s]+(/[^?#\\s]*)?$')",message="spec.linkDelivery.webhook.url must be https://host[:port][/path], without user info, query or fragment"
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^https://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(/([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)*$")`,message="spec.linkDelivery.webhook.url must be https://host[:port][/path], without user info, query or fragment"
 	// +required
 	URL string `json:"url"`
 	// secretRef names a Secret in the credentials namespace whose key hmacKey signs each body.
@@ -138,9 +157,13 @@ type LinkDelivery struct {
 	// +optional
 	Webhook *WebhookDelivery `json:"webhook,omitempty"`
 	// reminders are sent this long before a link expires (a reminder that would fall before the
-	// first send is skipped).
+	// first send is skipped): durations such as 72h or 90m (units h, m, s; no days), each above 0
+	// and at most 168h, the longest link lifetime.
 	// +kubebuilder:default={"72h","24h"}
 	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:Type=string
+	// +kubebuilder:validation:items:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.all(r, r.matches(r'^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$') && duration(r) > duration('0s') && duration(r) <= duration('168h'))",message="spec.linkDelivery.reminders must be durations such as 72h or 90m (units h, m, s; no days), each above 0 and at most 168h"
 	// +listType=atomic
 	// +optional
 	Reminders []metav1.Duration `json:"reminders,omitempty"`

@@ -90,21 +90,23 @@ type PartnerTenantReference struct {
 // Signatory is the person at the customer who accepts the MCA (Partner Center's primaryContact).
 type Signatory struct {
 	// firstName of the signatory. It must contain a letter and may not begin or end with whitespace,
-	// nor contain control characters, line or paragraph separators, private-use characters or
-	// invisible format characters (zero-width characters, bidirectional controls).
+	// nor contain control characters, line or paragraph separators, private-use characters,
+	// invisible format characters (zero-width characters, bidirectional controls) or blank fillers
+	// (the Hangul fillers U+115F, U+1160, U+3164, U+FFA0 and the blank Braille pattern U+2800).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=100
-	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]')`,message="spec.signatory.firstName must not contain control characters (such as NUL, tab or newline), line or paragraph separators, private-use characters or invisible format characters (zero-width characters, bidirectional controls)"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}\x{115F}\x{1160}\x{3164}\x{FFA0}\x{2800}]')`,message="spec.signatory.firstName must not contain control characters (such as NUL, tab or newline), line or paragraph separators, private-use characters, invisible format characters (zero-width characters, bidirectional controls) or blank fillers (such as U+3164)"
 	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'^[\s\p{Z}]|[\s\p{Z}]$')`,message="spec.signatory.firstName must not be blank, nor begin or end with whitespace"
 	// +kubebuilder:validation:XValidation:rule=`self.matches(r'\p{L}')`,message="spec.signatory.firstName must contain a letter"
 	// +required
 	FirstName string `json:"firstName"`
 	// lastName of the signatory. It must contain a letter and may not begin or end with whitespace,
-	// nor contain control characters, line or paragraph separators, private-use characters or
-	// invisible format characters (zero-width characters, bidirectional controls).
+	// nor contain control characters, line or paragraph separators, private-use characters,
+	// invisible format characters (zero-width characters, bidirectional controls) or blank fillers
+	// (the Hangul fillers U+115F, U+1160, U+3164, U+FFA0 and the blank Braille pattern U+2800).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=100
-	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]')`,message="spec.signatory.lastName must not contain control characters (such as NUL, tab or newline), line or paragraph separators, private-use characters or invisible format characters (zero-width characters, bidirectional controls)"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}\x{115F}\x{1160}\x{3164}\x{FFA0}\x{2800}]')`,message="spec.signatory.lastName must not contain control characters (such as NUL, tab or newline), line or paragraph separators, private-use characters, invisible format characters (zero-width characters, bidirectional controls) or blank fillers (such as U+3164)"
 	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'^[\s\p{Z}]|[\s\p{Z}]$')`,message="spec.signatory.lastName must not be blank, nor begin or end with whitespace"
 	// +kubebuilder:validation:XValidation:rule=`self.matches(r'\p{L}')`,message="spec.signatory.lastName must contain a letter"
 	// +required
@@ -151,11 +153,12 @@ type CustomerAgreementSpec struct {
 
 	// companyName is the customer's legal company name, shown to the signatory. It must contain a
 	// letter or digit and may not begin or end with whitespace, nor contain control characters, line
-	// or paragraph separators, private-use characters or invisible format characters (zero-width
-	// characters, bidirectional controls).
+	// or paragraph separators, private-use characters, invisible format characters (zero-width
+	// characters, bidirectional controls) or blank fillers (the Hangul fillers U+115F, U+1160, U+3164,
+	// U+FFA0 and the blank Braille pattern U+2800).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]')`,message="spec.companyName must not contain control characters (such as NUL, tab or newline), line or paragraph separators, private-use characters or invisible format characters (zero-width characters, bidirectional controls)"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}\x{115F}\x{1160}\x{3164}\x{FFA0}\x{2800}]')`,message="spec.companyName must not contain control characters (such as NUL, tab or newline), line or paragraph separators, private-use characters, invisible format characters (zero-width characters, bidirectional controls) or blank fillers (such as U+3164)"
 	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'^[\s\p{Z}]|[\s\p{Z}]$')`,message="spec.companyName must not be blank, nor begin or end with whitespace"
 	// +kubebuilder:validation:XValidation:rule=`self.matches(r'[\p{L}\p{N}]')`,message="spec.companyName must contain a letter or digit"
 	// +required

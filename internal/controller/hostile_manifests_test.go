@@ -210,19 +210,33 @@ var _ = Describe("Admission of hostile manifests", func() {
 // "must"; the API server's generic checks (required, type, length, enum) name the path too.
 func hostileRows() []TableEntry {
 	const (
-		company   = "spec.companyName"
-		first     = "spec.signatory.firstName"
-		last      = "spec.signatory.lastName"
-		email     = "spec.signatory.email"
-		phone     = "spec.signatory.phoneNumber"
-		customer  = "spec.customerTenantId"
-		country   = "spec.country"
-		language  = "spec.language"
-		ref       = "spec.partnerTenantRef.name"
-		tenant    = "spec.tenantId"
-		endpoint  = "spec.endpoint"
-		authority = "spec.authority"
-		secret    = "spec.credentialsSecretRef.name"
+		company          = "spec.companyName"
+		first            = "spec.signatory.firstName"
+		last             = "spec.signatory.lastName"
+		email            = "spec.signatory.email"
+		phone            = "spec.signatory.phoneNumber"
+		customer         = "spec.customerTenantId"
+		country          = "spec.country"
+		language         = "spec.language"
+		ref              = "spec.partnerTenantRef.name"
+		tenant           = "spec.tenantId"
+		endpoint         = "spec.endpoint"
+		authority        = "spec.authority"
+		secret           = "spec.credentialsSecretRef.name"
+		reminders        = "spec.linkDelivery.reminders"
+		partnerLifetime  = "spec.attestation.linkLifetime"
+		customerLifetime = "spec.attestation.linkLifetime"
+		smtpHost         = "spec.linkDelivery.email.smtp.host"
+		from             = "spec.linkDelivery.email.from"
+		replyTo          = "spec.linkDelivery.email.replyTo"
+		template         = "spec.attestation.acceptanceURLTemplate"
+		remindersMsg     = reminders + " must be durations"
+		lifetimeMsg      = partnerLifetime + " must be a duration"
+		hostMsg          = smtpHost + " must be a host name or an IP address"
+		hookMsg          = "spec.linkDelivery.webhook.url must be https://host[:port][/path]"
+		templateMsg      = template + " must be an https URL"
+		fromMsg          = from + " must be an address"
+		email2Msg        = replyTo + " must be a plain email address"
 	)
 	controlMsg := func(f string) string { return f + " must not contain control characters" }
 	blankMsg := func(f string) string { return f + " must not be blank, nor begin or end with whitespace" }
@@ -235,6 +249,13 @@ func hostileRows() []TableEntry {
 	urlMsg := func(f string) string { return f + " must be an https URL" }
 	refMsg := ref + " must be the name of a PartnerTenant"
 	secretMsg := secret + " must be the name of a Secret"
+	// emailWith: email delivery through a valid relay and sender, then path set to v.
+	emailWith := func(path string, v any) manifestRow {
+		return tenantWith(smtpHost, "smtp.contoso.example").and(from, "mca@contoso.example").and(path, v).at(path)
+	}
+	webhookWith := func(url string) manifestRow {
+		return tenantWith("spec.linkDelivery.webhook.url", url).and("spec.linkDelivery.webhook.secretRef.name", "hook-key").at("spec.linkDelivery.webhook.url")
+	}
 
 	return []TableEntry{
 		// CustomerAgreement: valid edge cases.
@@ -480,5 +501,90 @@ func hostileRows() []TableEntry {
 		Entry("an empty credentials Secret name", tenantWith(secret, "").rejected(secret)),
 		Entry("an unknown partner type", tenantWith("spec.partnerType", "Distributor").rejected("spec.partnerType: Unsupported value")),
 		Entry("a rate limit of zero", tenantWith("spec.rateLimit.qps", int64(0)).rejected("spec.rateLimit.qps")),
+
+		// Durations: every value admitted is one the Go types decode (a value they cannot decode
+		// would stop every list and watch of the kind).
+		Entry("reminders of 72h and 24h", tenantWith(reminders, []any{"72h", "24h"}).accepted()),
+		Entry("reminders of 90m, 1h30m and 1.5h", tenantWith(reminders, []any{"90m", "1h30m", "1.5h"}).accepted()),
+		Entry("no reminders at all", tenantWith(reminders, []any{}).accepted()),
+		Entry("a reminder of 168h", tenantWith(reminders, []any{"168h"}).accepted()),
+		Entry("a reminder in days", tenantWith(reminders, []any{"3d"}).rejected(remindersMsg)),
+		Entry("a reminder in weeks after a valid one", tenantWith(reminders, []any{"72h", "1w"}).rejected(remindersMsg)),
+		Entry("a negative reminder", tenantWith(reminders, []any{"-1h"}).rejected(remindersMsg)),
+		Entry("a reminder of zero", tenantWith(reminders, []any{"0s"}).rejected(remindersMsg)),
+		Entry("a reminder beyond the longest link lifetime", tenantWith(reminders, []any{"169h"}).rejected(remindersMsg)),
+		Entry("an empty reminder", tenantWith(reminders, []any{""}).rejected(remindersMsg)),
+		Entry("a reminder with a trailing space", tenantWith(reminders, []any{"1h "}).rejected(remindersMsg)),
+		Entry("a reminder without a unit", tenantWith(reminders, []any{"3600"}).rejected(remindersMsg)),
+		Entry("a reminder in Arabic-Indic digits", tenantWith(reminders, []any{"٣h"}).rejected(remindersMsg)),
+		Entry("a reminder in upper case", tenantWith(reminders, []any{"24H"}).rejected(remindersMsg)),
+		Entry("a reminder as a number", tenantWith(reminders, []any{int64(3600)}).rejected(reminders)),
+		Entry("a partner link lifetime of 90m", tenantWith(partnerLifetime, "90m").accepted()),
+		Entry("a partner link lifetime of 1h30m", tenantWith(partnerLifetime, "1h30m").accepted()),
+		Entry("a partner link lifetime in days", tenantWith(partnerLifetime, "7d").rejected(lifetimeMsg)),
+		Entry("a partner link lifetime in weeks", tenantWith(partnerLifetime, "1w").rejected(lifetimeMsg)),
+		Entry("a partner link lifetime below 5m", tenantWith(partnerLifetime, "4m59s").rejected(lifetimeMsg)),
+		Entry("a partner link lifetime above 168h", tenantWith(partnerLifetime, "168h1s").rejected(lifetimeMsg)),
+		Entry("an empty partner link lifetime", tenantWith(partnerLifetime, "").rejected(lifetimeMsg)),
+		Entry("a partner link lifetime that overflows", tenantWith(partnerLifetime, "9999999999999h").rejected(partnerLifetime)),
+		Entry("a customer link lifetime of 5m", agreementWith(customerLifetime, "5m").accepted()),
+		Entry("a customer link lifetime in days", agreementWith(customerLifetime, "3d").rejected(lifetimeMsg)),
+		Entry("a customer link lifetime with a space", agreementWith(customerLifetime, "1 h").rejected(lifetimeMsg)),
+		Entry("a negative customer link lifetime", agreementWith(customerLifetime, "-72h").rejected(lifetimeMsg)),
+
+		// Link delivery: the relay, the webhook and the acceptance link template.
+		Entry("a relay host name", emailWith(smtpHost, "smtp.contoso.example").accepted()),
+		Entry("a relay IPv4 address", emailWith(smtpHost, "10.0.0.25").accepted()),
+		Entry("a relay IPv6 address", emailWith(smtpHost, "fd00::25").accepted()),
+		Entry("a relay host with CR/LF", emailWith(smtpHost, "smtp.contoso.example\r\nRCPT TO:<eve@evil.example>").rejected(hostMsg)),
+		Entry("a relay host with a port", emailWith(smtpHost, "smtp.contoso.example:25").rejected(hostMsg)),
+		Entry("a relay host with user info", emailWith(smtpHost, "user@smtp.contoso.example").rejected(hostMsg)),
+		Entry("a relay host with a space", emailWith(smtpHost, "smtp contoso.example").rejected(hostMsg)),
+		Entry("a relay host as a URL", emailWith(smtpHost, "smtp://smtp.contoso.example").rejected(hostMsg)),
+		Entry("a relay IPv6 address in brackets", emailWith(smtpHost, "[fd00::25]").rejected(hostMsg)),
+		Entry("a webhook URL with a path", webhookWith("https://hooks.contoso.example/mca").accepted()),
+		Entry("a webhook URL with a port and an escape", webhookWith("https://hooks.contoso.example:8443/a%20b").accepted()),
+		Entry("a webhook URL with port 99999", webhookWith("https://hooks.contoso.example:99999/mca").rejected(hookMsg)),
+		Entry("a webhook URL with an invalid escape", webhookWith("https://hooks.contoso.example/%zz").rejected(hookMsg)),
+		Entry("a webhook URL with user info", webhookWith("https://hooks.contoso.example@evil.example/").rejected(hookMsg)),
+		Entry("a webhook URL with a query", webhookWith("https://hooks.contoso.example/mca?x=1").rejected(hookMsg)),
+		Entry("a plain http webhook URL", webhookWith("http://hooks.contoso.example/mca").rejected(hookMsg)),
+		Entry("a webhook URL with a space", webhookWith("https://hooks.contoso.example/a b").rejected(hookMsg)),
+		Entry("an acceptance link template with placeholders in the path and query",
+			tenantWith(template, "https://accept.contoso.example/attest/{attestationId}?lang={language}&country={country}").accepted()),
+		Entry("an acceptance link template with user info", tenantWith(template, "https://a{attestationId}@evil.example/").rejected(templateMsg)),
+		Entry("an acceptance link template with a placeholder in the host", tenantWith(template, "https://{attestationId}.evil.example/").rejected(templateMsg)),
+		Entry("an acceptance link template with a fragment", tenantWith(template, "https://accept.contoso.example/#{attestationId}").rejected(templateMsg)),
+		Entry("an acceptance link template with an unknown placeholder", tenantWith(template, "https://accept.contoso.example/{attestationId}/{host}").rejected(templateMsg)),
+		Entry("an http acceptance link template", tenantWith(template, "http://accept.contoso.example/{attestationId}").rejected(templateMsg)),
+
+		// Names made of invisible fillers.
+		Entry("first name of a Hangul filler", agreementWith(first, "\u3164").rejected(controlMsg(first))),
+		Entry("first name with a halfwidth Hangul filler", agreementWith(first, "Ada\uffa0").rejected(controlMsg(first))),
+		Entry("last name of Hangul choseong and jungseong fillers", agreementWith(last, "\u115f\u1160").rejected(controlMsg(last))),
+		Entry("company name with a blank Braille pattern", agreementWith(company, "Fabrikam\u2800Ltd").rejected(controlMsg(company))),
+		Entry("first name in Hangul", agreementWith(first, "민준").accepted()),
+
+		// The sender's address: every value admitted is one net/mail parses (validation_test.go).
+		Entry("a plain sender address", emailWith(from, "mca@contoso.example").accepted()),
+		Entry("a sender with a display name", emailWith(from, "Contoso Billing <mca@contoso.example>").accepted()),
+		Entry("a sender with a quoted display name holding a comma", emailWith(from, `"Contoso, Inc." <mca@contoso.example>`).accepted()),
+		Entry("a sender with an accented display name", emailWith(from, "Zoë Ünal <mca@contoso.example>").accepted()),
+		Entry("a sender whose display name holds an unquoted comma", emailWith(from, "Contoso, Inc. <mca@contoso.example>").rejected(fromMsg)),
+		Entry("a sender with a stray >", emailWith(from, "x@contoso.example>").rejected(fromMsg)),
+		Entry("a sender with an unclosed <", emailWith(from, "<x@contoso.example").rejected(fromMsg)),
+		Entry("a sender with NUL", emailWith(from, "mca\x00@contoso.example").rejected(fromMsg)),
+		Entry("a sender with a leading dot", emailWith(from, ".mca@contoso.example").rejected(fromMsg)),
+		Entry("a sender with a header injected", emailWith(from, "mca@contoso.example\r\nBcc: eve@evil.example").rejected(fromMsg)),
+		Entry("a sender whose display name spells another address", emailWith(from, `"ceo <ceo@contoso.example>" <eve@evil.example>`).rejected(fromMsg)),
+		Entry("two senders", emailWith(from, "mca@contoso.example, eve@evil.example").rejected(fromMsg)),
+		Entry("a reply-to with a leading dot", emailWith(replyTo, ".billing@contoso.example").rejected(email2Msg)),
+		Entry("a reply-to with a display name", emailWith(replyTo, "Billing <billing@contoso.example>").rejected(email2Msg)),
+		Entry("a plain reply-to", emailWith(replyTo, "billing@contoso.example").accepted()),
+
+		// Names: a CustomerAgreement's name is any DNS-1123 subdomain, up to 253 characters.
+		Entry("a CustomerAgreement name of 64 characters", agreementWith("metadata.name", strings.Repeat("a", 64)).accepted()),
+		Entry("a CustomerAgreement name of 253 characters", agreementWith("metadata.name",
+			strings.Repeat("a", 63)+"."+strings.Repeat("b", 63)+"."+strings.Repeat("c", 63)+"."+strings.Repeat("d", 61)).accepted()),
 	}
 }

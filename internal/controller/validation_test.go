@@ -17,7 +17,10 @@ limitations under the License.
 package controller
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -25,10 +28,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/delivery"
 )
 
 const credentialsNamespace = "mca-operator-system"
@@ -178,3 +183,140 @@ var _ = Describe("Admission validation", func() {
 		Expect(err.Error()).To(ContainSubstring("spec.signatory.email"), fmt.Sprint(err))
 	})
 })
+
+// admitted creates a PartnerTenant set up by mutate and reports whether the API server admitted it
+// (a refusal must be Invalid); an admitted one is deleted again.
+func admitted(mutate func(spec map[string]any)) bool {
+	GinkgoHelper()
+	spec := map[string]any{
+		"tenantId": "5d9b1a3e-2c4f-4e6a-9b8c-7d6e5f4a3b2c", "partnerType": "DirectBill",
+		"credentialsSecretRef": map[string]any{"name": "pc-credentials"},
+	}
+	mutate(spec)
+	pt := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": v1alpha1.GroupVersion.String(), "kind": "PartnerTenant",
+		"metadata": map[string]any{"name": "parse-" + rand.String(8)}, "spec": spec,
+	}}
+	err := k8sClient.Create(ctx, pt)
+	if err != nil {
+		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want admitted or Invalid, got %v", err)
+		return false
+	}
+	Expect(k8sClient.Delete(ctx, pt)).To(Succeed())
+	return true
+}
+
+// The CRD's rules and the Go code that later reads the value run over one table: every value the
+// API server admits must be one the operator can use, and every value it cannot use is refused.
+var _ = Describe("Admission agrees with the operator's parsers", func() {
+	DescribeTable("a duration is admitted exactly when metav1.Duration decodes it within the field's bounds",
+		func(v string) {
+			var d metav1.Duration
+			raw, err := json.Marshal(v)
+			Expect(err).NotTo(HaveOccurred())
+			decodes := json.Unmarshal(raw, &d) == nil
+			asReminder := decodes && d.Duration > 0 && d.Duration <= 168*time.Hour
+			asLifetime := decodes && d.Duration >= 5*time.Minute && d.Duration <= 168*time.Hour
+			Expect(admitted(func(spec map[string]any) {
+				spec["linkDelivery"] = map[string]any{"reminders": []any{v}}
+			})).To(Equal(asReminder), "reminder %q: decodes %v as %v", v, decodes, d.Duration)
+			Expect(admitted(func(spec map[string]any) {
+				spec["attestation"] = map[string]any{"linkLifetime": v}
+			})).To(Equal(asLifetime), "link lifetime %q: decodes %v as %v", v, decodes, d.Duration)
+		},
+		durationEntries(),
+	)
+
+	DescribeTable("a sender address is admitted only when delivery.ParseAddress, which the sender uses, parses it",
+		func(v, narrower string) {
+			_, err := delivery.ParseAddress(v)
+			parses := err == nil
+			admit := admitted(func(spec map[string]any) {
+				spec["linkDelivery"] = map[string]any{"email": map[string]any{"smtp": map[string]any{"host": "smtp.contoso.example"}, "from": v}}
+			})
+			if narrower != "" {
+				Expect(parses).To(BeTrue(), "%q is listed as refused on purpose, but net/mail refuses it too", v)
+				Expect(admit).To(BeFalse(), "%q should be refused: %s", v, narrower)
+				return
+			}
+			Expect(admit).To(Equal(parses), "%q: net/mail says %v", v, err)
+		},
+		fromEntries(),
+	)
+})
+
+func durationEntries() []TableEntry {
+	values := []string{
+		"72h", "24h", "90m", "1h30m", "1.5h", ".5h", "5.h", "+1h", "5m", "4m59s", "168h", "168h0m1s",
+		"167h59m59.999999999s", "300000000000ns", "1µs", "1μs", "1us", "0", "-0", "0s", "-1h", "-72h",
+		"3d", "7d", "1w", "1y", "", "h", ".h", "1", "3600", "1H", " 1h", "1h ", "1h\n", "1 h", "1h-1m",
+		"1e3h", "1,5h", "٣h", "PT1H", "9999999999999h", "2562047h47m16.854775807s", "2562048h",
+	}
+	out := make([]TableEntry, 0, len(values))
+	for _, v := range values {
+		out = append(out, Entry(fmt.Sprintf("%q", v), v))
+	}
+	return out
+}
+
+func fromEntries() []TableEntry {
+	rows := []struct{ v, narrower string }{
+		// Both accept.
+		{"mca@contoso.example", ""},
+		{"Contoso Billing <mca@contoso.example>", ""},
+		{`"Contoso, Inc." <mca@contoso.example>`, ""},
+		{"Zoë Ünal <mca@contoso.example>", ""},
+		{"Contoso<mca@contoso.example>", ""},
+		{"<mca@contoso.example>", ""},
+		{"a.b.c <mca@contoso.example>", ""},
+		{"Contoso Inc. <mca@contoso.example>", ""},
+		{"O'Brien & Co <mca@contoso.example>", ""},
+		{`"" <mca@contoso.example>`, ""},
+		{`"a;b:c[d]" <mca@contoso.example>`, ""},
+		{"first.last+mca@mail.contoso.example", ""},
+		{"mca@xn--bcher-kva.example", ""},
+		// Both refuse.
+		{"Contoso, Inc. <mca@contoso.example>", ""},
+		{"x@contoso.example>", ""},
+		{"<x@contoso.example", ""},
+		{"mca\x00@contoso.example", ""},
+		{".mca@contoso.example", ""},
+		{"mca.@contoso.example", ""},
+		{"mca..x@contoso.example", ""},
+		{"mca@contoso..example", ""},
+		{"mca@contoso.example.", ""},
+		{"mca@contoso.example\r\nBcc: eve@evil.example", ""},
+		{"mca@contoso.example, eve@evil.example", ""},
+		{"Contoso Billing <.mca@contoso.example>", ""},
+		{"=?bogus?q?x?= <mca@contoso.example>", ""},
+		{"", ""},
+		{"mca@", ""},
+		{"@contoso.example", ""},
+		{"Contoso Billing", ""},
+		// net/mail accepts, admission refuses on purpose.
+		{"mca@contoso", "a single-label domain"},
+		{"mca@[127.0.0.1]", "an address literal"},
+		{"mca@1.2.3.4", "a numeric top-level domain"},
+		{"mca@-contoso.example", "a domain label starting with -"},
+		{`"a b"@contoso.example`, "a quoted local part"},
+		{"mcá@contoso.example", "a non-ASCII address"},
+		{"mca@bücher.example", "a domain not in its xn-- form"},
+		{"a`b@contoso.example", "a backtick, as in spec.signatory.email"},
+		{"mca@contoso.example (Billing)", "a comment"},
+		{"Con(tos)o <mca@contoso.example>", "a comment in the display name"},
+		{"  mca@contoso.example", "leading space"},
+		{"Contoso <mca@contoso.example> ", "trailing space"},
+		{"Contoso  Billing <mca@contoso.example>", "two spaces"},
+		{"Con\u00a0toso <mca@contoso.example>", "a no-break space in the display name"},
+		{"Con\u202etoso <mca@contoso.example>", "a bidirectional control in the display name"},
+		{`"ceo <ceo@contoso.example>" <eve@evil.example>`, "a display name that spells another address"},
+		{`"Con\"toso" <mca@contoso.example>`, "a quoted pair"},
+		{"=?utf-8?q?Zo=C3=AB?= <mca@contoso.example>", "an encoded word"},
+		{strings.Repeat("m", 65) + "@contoso.example", "more than 64 characters before the @"},
+	}
+	out := make([]TableEntry, 0, len(rows))
+	for _, c := range rows {
+		out = append(out, Entry(fmt.Sprintf("%q", c.v), c.v, c.narrower))
+	}
+	return out
+}

@@ -218,8 +218,14 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err != nil {
 		return nil, err
 	}
+	scheme := Scheme()
+	cacheHTTPClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating the cache's HTTP client: %w", err)
+	}
+	broken := newUndecodable(scheme)
 	mgr, err := manager.New(cfg, manager.Options{
-		Scheme:                        Scheme(),
+		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		WebhookServer:                 webhook.NewServer(webhook.Options{TLSOpts: tlsOpts}),
 		HealthProbeBindAddress:        o.ProbeAddr,
@@ -235,7 +241,12 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}},
 		}},
 		// The operator never reads managedFields; dropping them saves a quarter of the cache.
-		Cache:      cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
+		// An object of this API that does not decode is left out and reported, instead of failing
+		// every list and watch of its kind (undecodable.go).
+		Cache: cache.Options{
+			DefaultTransform: cache.TransformStripManagedFields(),
+			NewInformer:      broken.newInformer(cfg, cacheHTTPClient),
+		},
 		Controller: config.Controller{SkipNameValidation: &o.SkipNameValidation},
 	})
 	if err != nil {
@@ -245,6 +256,10 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		if err := mgr.Add(metricsCertWatcher); err != nil {
 			return nil, fmt.Errorf("adding the metrics certificate watcher: %w", err)
 		}
+	}
+	broken.client, broken.recorder, broken.log = mgr.GetClient(), mgr.GetEventRecorder("mca-operator"), mgr.GetLogger().WithName("undecodable")
+	if err := mgr.Add(broken); err != nil {
+		return nil, fmt.Errorf("adding the report of undecodable objects: %w", err)
 	}
 	clients := &controller.Clients{New: controller.NewClientFactory(controller.ClientOptions{
 		Kube:                 mgr.GetClient(),
