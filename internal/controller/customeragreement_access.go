@@ -113,6 +113,19 @@ func (s *scope) mayWriteNow(ctx context.Context) *outcome {
 // cacheLagBound is how long an object may take to reach the cache, generously.
 const cacheLagBound = time.Minute
 
+// claimedMessage says which object owns the customer, naming it only when it lives in this
+// object's namespace: those who read this one may not see another team's namespace.
+func (s *scope) claimedMessage(owner string) string {
+	if ns, name, _ := strings.Cut(owner, "/"); ns == s.ca.Namespace {
+		return fmt.Sprintf(
+			"CustomerAgreement %s of this namespace, created earlier, already manages customer %s for partner tenant %s; this one makes no write to Partner Center. Delete this duplicate, or delete that one to hand the customer over.",
+			name, s.ca.Spec.CustomerTenantID, s.pt.Spec.TenantID)
+	}
+	return fmt.Sprintf(
+		"Another CustomerAgreement, in another namespace, already manages customer %s for partner tenant %s; this one makes no write to Partner Center. Delete this duplicate, or ask the administrator of PartnerTenant %q to hand the customer over.",
+		s.ca.Spec.CustomerTenantID, s.pt.Spec.TenantID, s.pt.Name)
+}
+
 // yield leaves the customer to its owner: this object writes nothing to Partner Center, and the
 // link of an attestation it started is taken back (its Secret deleted, linkSecretRef cleared), so
 // that only the owner's link reaches the signatory.

@@ -18,11 +18,13 @@ package controller
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -246,5 +248,36 @@ func TestAnOldObjectDoesNotListItsRivalsUncached(t *testing.T) {
 	}
 	if h.pc.calls[pc.OpStartEnhancedAttestation] != 1 || reader.lists != 0 {
 		t.Fatalf("starts = %d, uncached lists = %d; want 1 and 0", h.pc.calls[pc.OpStartEnhancedAttestation], reader.lists)
+	}
+}
+
+// CustomerClaimed names the owner only to those who may see it: an owner in the same namespace.
+// (The rival namespace sorts before the harness's, so that the rival owns the customer.)
+func TestCustomerClaimedNamesOnlyAnOwnerOfTheSameNamespace(t *testing.T) {
+	for _, ns := range []string{"ns", "a-team"} {
+		t.Run(ns, func(t *testing.T) {
+			h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+			ctx := context.Background()
+			if ns != "ns" {
+				if err := h.kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "a"}, Spec: *h.get().Spec.DeepCopy()}
+			if err := h.kube.Create(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.reconcile(); err != nil {
+				t.Fatal(err)
+			}
+			c := meta.FindStatusCondition(h.get().Status.Conditions, v1alpha1.ConditionStalled)
+			if c == nil || c.Reason != v1alpha1.ReasonCustomerClaimed {
+				t.Fatalf("Stalled = %+v", c)
+			}
+			named := strings.Contains(c.Message, "CustomerAgreement a ")
+			if named != (ns == "ns") || strings.Contains(c.Message, "a-team") {
+				t.Fatalf("owner in namespace %s: message %q", ns, c.Message)
+			}
+		})
 	}
 }

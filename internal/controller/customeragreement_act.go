@@ -40,9 +40,7 @@ func (s *scope) act(ctx context.Context, d mca.Decision, ob observation) *outcom
 	st := &s.ca.Status
 	switch d.Action {
 	case mca.ActCustomerClaimed:
-		return stalled(v1alpha1.ReasonCustomerClaimed, fmt.Sprintf(
-			"CustomerAgreement %s, created earlier, already manages customer %s for partner tenant %s; this one makes no write to Partner Center. Delete this duplicate, or delete that one to hand the customer over.",
-			ob.claimedBy, s.ca.Spec.CustomerTenantID, s.pt.Spec.TenantID))
+		return stalled(v1alpha1.ReasonCustomerClaimed, s.claimedMessage(ob.claimedBy))
 	case mca.ActAgreementNotVisible:
 		c := st.CreatedAgreement
 		return stalled(v1alpha1.ReasonAgreementNotVisible, "The operator created the agreement at "+c.CreatedAt.UTC().Format(time.RFC3339)+
