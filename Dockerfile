@@ -16,6 +16,7 @@ RUN go mod download
 COPY cmd/ cmd/
 COPY api/ api/
 COPY internal/ internal/
+COPY pkg/ pkg/
 
 # CGO off gives a static binary for the distroless static image. GOARCH follows the build
 # platform unless buildx sets TARGETARCH.

@@ -253,6 +253,7 @@ var _ = Describe("Delivering the acceptance link", Serial, func() {
 		customer := newCustomer(partnerA)
 		// The older object's namespace is not allowed yet: the younger one owns the customer.
 		older := createAgreement(newNamespace(), customer, partnerA, withSignatory(uniqueSignatory()))
+		time.Sleep(1100 * time.Millisecond) // creationTimestamp has whole seconds: a tie goes by namespace name
 		younger := newNamespace()
 		labelNamespace(younger, "allowed")
 		sg := uniqueSignatory()
