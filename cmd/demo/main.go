@@ -55,6 +55,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -169,9 +170,8 @@ func isDir(p string) bool {
 
 // run is the demo; main only adds the signal handling. It returns when ctx ends (nil), when
 // --until-converged is met (nil) or not met by --timeout (an error), or on a failure. Everything it
-// started is stopped and every temporary file removed before it returns.
-//
-//nolint:gocyclo // one sequence of start, wait and report steps; splitting it would scatter the cleanup
+// started is stopped and every temporary file removed before it returns: each step's cleanup is
+// deferred here, right after the step, so they run in the reverse order of the starts.
 func run(ctx context.Context, args []string, out io.Writer) (err error) {
 	o, err := parseFlags(args, out)
 	if err != nil {
@@ -181,30 +181,11 @@ func run(ctx context.Context, args []string, out io.Writer) (err error) {
 	if assets == "" {
 		return errors.New("KUBEBUILDER_ASSETS is not set: run `make demo`, which builds kube-apiserver and etcd into bin/k8s and sets it")
 	}
-	samples, err := loadSamples(o.samplesDir)
+	samples, seed, err := loadInputs(o)
 	if err != nil {
-		return fmt.Errorf("loading the samples: %w", err)
+		return err
 	}
-	seed, err := pcsim.LoadSeed(o.seedPath)
-	if err != nil {
-		return fmt.Errorf("loading the simulator seed: %w", err)
-	}
-
-	logger := logr.Discard()
-	if o.verbose {
-		logger = zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true))
-	}
-	logf.SetLogger(logger)
-
-	// stopping is what an interrupt returns: nothing went wrong, unless the caller waited for
-	// convergence.
-	stopping := func() error {
-		fmt.Fprintln(out, "\nStopping the manager, the simulator and the control plane ...")
-		if o.untilConverged {
-			return errors.New("interrupted before every sample reached its expected state")
-		}
-		return nil
-	}
+	logger := setUpLogging(o.verbose)
 
 	tmp, err := os.MkdirTemp("", "mca-operator-demo-")
 	if err != nil {
@@ -212,79 +193,24 @@ func run(ctx context.Context, args []string, out io.Writer) (err error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	// Control plane.
-	fmt.Fprintf(out, "Starting a local control plane (kube-apiserver and etcd from %s) ...\n", assets)
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{o.crdDir},
-		ErrorIfCRDPathMissing: true,
-		UseExistingCluster:    ptr.To(false),
-	}
-	restCfg, err := env.Start()
-	defer func() {
-		if stopErr := env.Stop(); stopErr != nil {
-			fmt.Fprintf(out, "Stopping the control plane: %v\n", stopErr)
-			if err == nil {
-				err = stopErr
-			}
-		}
-	}()
-	if err != nil {
-		return fmt.Errorf("starting the control plane: %w", err)
-	}
-	user, err := env.AddUser(envtest.User{Name: "demo", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return fmt.Errorf("adding the demo user: %w", err)
-	}
-	kubeconfigData, err := user.KubeConfig()
+	cp, err := startControlPlane(out, assets, o.crdDir, tmp)
+	defer func() { err = cp.stop(out, err) }()
 	if err != nil {
 		return err
 	}
-	kubeconfig := filepath.Join(tmp, "kubeconfig")
-	if err := os.WriteFile(kubeconfig, kubeconfigData, 0o600); err != nil {
-		return err
-	}
-	kube, err := client.New(restCfg, client.Options{Scheme: scheme})
+	sim, err := startSimulator(seed, o.simAddr, filepath.Join(tmp, "pcsim-ca.pem"))
 	if err != nil {
 		return err
-	}
-
-	// Partner Center simulator.
-	sim := pcsim.New(seed, pcsim.Options{RotateRefreshTokens: true})
-	simURL, err := sim.StartTLS(o.simAddr)
-	if err != nil {
-		return fmt.Errorf("starting the simulator: %w", err)
 	}
 	defer func() { _ = sim.Close() }()
-	caFile := filepath.Join(tmp, "pcsim-ca.pem")
-	if err := os.WriteFile(caFile, sim.CACertPEM(), 0o600); err != nil {
+	if err := os.WriteFile(sim.caFile, sim.CACertPEM(), 0o600); err != nil {
 		return err
 	}
-
-	// Manager, exactly as cmd/manager wires it, with short intervals.
-	mo := operator.Defaults()
-	mo.MetricsAddr, mo.ProbeAddr = "0", "0"
-	mo.CredentialsNamespace = credentialsNamespace
-	mo.PollInterval = o.pollInterval
-	mo.TenantRetryInterval = 5 * time.Second
-	mo.ResyncInterval = time.Minute
-	mo.SkipNameValidation = true
-	mo.HTTPClient = sim.HTTPClient()
-	mo.Logger = logger
-	mctx, stopManager := context.WithCancel(context.Background())
-	defer stopManager()
-	mgr, err := operator.New(mctx, restCfg, mo)
+	mgr, err := startManager(cp.cfg, o, sim.HTTPClient(), logger)
 	if err != nil {
 		return err
 	}
-	mgrDone := make(chan error, 1)
-	go func() { mgrDone <- mgr.Start(mctx) }()
-	defer func() {
-		stopManager()
-		if mgrDone != nil {
-			<-mgrDone //nolint:errcheck // stopped on purpose: its error changes nothing now
-		}
-	}()
-
+	defer mgr.stop()
 	// A local mailbox stands in for the partner's mail relay: the links the operator emails land here.
 	mb, err := mailbox.Start("127.0.0.1:0", mailbox.Options{})
 	if err != nil {
@@ -292,15 +218,160 @@ func run(ctx context.Context, args []string, out io.Writer) (err error) {
 	}
 	defer func() { _ = mb.Close() }()
 
-	// Samples.
-	counts, err := apply(ctx, kube, samples, simURL, mb)
+	counts, err := apply(ctx, cp.kube, samples, sim.url, mb)
 	if ctx.Err() != nil {
-		return stopping()
+		return stopping(out, o.untilConverged)
 	}
 	if err != nil {
 		return fmt.Errorf("applying the samples: %w", err)
 	}
+	printBanner(out, o, cp, sim, mb, counts)
+	return newWatcher(out, o, cp.kube, sim, mb, samples).watch(ctx, mgr)
+}
 
+// loadInputs reads the samples and the simulator's seed.
+func loadInputs(o options) ([]sample, *pcsim.Seed, error) {
+	samples, err := loadSamples(o.samplesDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading the samples: %w", err)
+	}
+	seed, err := pcsim.LoadSeed(o.seedPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading the simulator seed: %w", err)
+	}
+	return samples, seed, nil
+}
+
+// setUpLogging returns the manager's logger, which writes to stderr with --verbose and nowhere
+// otherwise, and makes it controller-runtime's.
+func setUpLogging(verbose bool) logr.Logger {
+	logger := logr.Discard()
+	if verbose {
+		logger = zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true))
+	}
+	logf.SetLogger(logger)
+	return logger
+}
+
+// stopping is what an interrupt returns: nothing went wrong, unless the caller waited for
+// convergence.
+func stopping(out io.Writer, untilConverged bool) error {
+	fmt.Fprintln(out, "\nStopping the manager, the simulator and the control plane ...")
+	if untilConverged {
+		return errors.New("interrupted before every sample reached its expected state")
+	}
+	return nil
+}
+
+// controlPlane is the local kube-apiserver and etcd, with the demo user's kubeconfig (in the
+// temporary directory) and a client.
+type controlPlane struct {
+	env        *envtest.Environment
+	cfg        *rest.Config
+	kubeconfig string
+	kube       client.Client
+}
+
+// startControlPlane starts the control plane with the CRDs of crdDir. It returns the control
+// plane even on an error, for stop: a start that failed half-way may have left processes behind.
+func startControlPlane(out io.Writer, assets, crdDir, tmp string) (*controlPlane, error) {
+	fmt.Fprintf(out, "Starting a local control plane (kube-apiserver and etcd from %s) ...\n", assets)
+	cp := &controlPlane{env: &envtest.Environment{
+		CRDDirectoryPaths:     []string{crdDir},
+		ErrorIfCRDPathMissing: true,
+		UseExistingCluster:    ptr.To(false),
+	}}
+	var err error
+	if cp.cfg, err = cp.env.Start(); err != nil {
+		return cp, fmt.Errorf("starting the control plane: %w", err)
+	}
+	user, err := cp.env.AddUser(envtest.User{Name: "demo", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return cp, fmt.Errorf("adding the demo user: %w", err)
+	}
+	kubeconfigData, err := user.KubeConfig()
+	if err != nil {
+		return cp, err
+	}
+	cp.kubeconfig = filepath.Join(tmp, "kubeconfig")
+	if err := os.WriteFile(cp.kubeconfig, kubeconfigData, 0o600); err != nil {
+		return cp, err
+	}
+	cp.kube, err = client.New(cp.cfg, client.Options{Scheme: scheme})
+	return cp, err
+}
+
+// stop stops the control plane. runErr is what run returns so far; a failure to stop is reported,
+// and returned in its place when it is nil.
+func (cp *controlPlane) stop(out io.Writer, runErr error) error {
+	if err := cp.env.Stop(); err != nil {
+		fmt.Fprintf(out, "Stopping the control plane: %v\n", err)
+		if runErr == nil {
+			return err
+		}
+	}
+	return runErr
+}
+
+// simulator is the Partner Center simulator, serving HTTPS at url with a certificate of the CA
+// written to caFile.
+type simulator struct {
+	*pcsim.Server
+	url    string
+	caFile string
+}
+
+// startSimulator starts the simulator seeded with seed, listening on addr; caFile is where run
+// writes its CA certificate.
+func startSimulator(seed *pcsim.Seed, addr, caFile string) (*simulator, error) {
+	sim := &simulator{Server: pcsim.New(seed, pcsim.Options{RotateRefreshTokens: true})}
+	var err error
+	if sim.url, err = sim.StartTLS(addr); err != nil {
+		return nil, fmt.Errorf("starting the simulator: %w", err)
+	}
+	sim.caFile = caFile
+	return sim, nil
+}
+
+// runningManager is the manager started in-process.
+type runningManager struct {
+	cancel context.CancelFunc
+	done   chan error // what Start returned; nil once read
+}
+
+// startManager starts the manager exactly as cmd/manager wires it, with short intervals, talking to
+// the simulator through hc.
+func startManager(cfg *rest.Config, o options, hc *http.Client, logger logr.Logger) (*runningManager, error) {
+	mo := operator.Defaults()
+	mo.MetricsAddr, mo.ProbeAddr = "0", "0"
+	mo.CredentialsNamespace = credentialsNamespace
+	mo.PollInterval = o.pollInterval
+	mo.TenantRetryInterval = 5 * time.Second
+	mo.ResyncInterval = time.Minute
+	mo.SkipNameValidation = true
+	mo.HTTPClient = hc
+	mo.Logger = logger
+	mctx, cancel := context.WithCancel(context.Background())
+	mgr, err := operator.New(mctx, cfg, mo)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	m := &runningManager{cancel: cancel, done: make(chan error, 1)}
+	go func() { m.done <- mgr.Start(mctx) }()
+	return m, nil
+}
+
+// stop stops the manager and waits until it has, unless it already stopped by itself.
+func (m *runningManager) stop() {
+	m.cancel()
+	if m.done != nil {
+		<-m.done //nolint:errcheck // stopped on purpose: its error changes nothing now
+	}
+}
+
+// printBanner tells where everything runs and what the demo waits for.
+func printBanner(out io.Writer, o options, cp *controlPlane, sim *simulator, mb *mailbox.Server, counts string) {
 	fmt.Fprintf(out, `
 mca-operator demo
   Kubernetes API   %s
@@ -310,7 +381,7 @@ mca-operator demo
   Mailbox          smtp://%s:%d  (the samples' link delivery is pointed here)
   Samples          %s from %s
                    (PartnerTenant endpoint and authority pointed at the simulator)
-`, restCfg.Host, kubeconfig, simURL, caFile, mb.Host(), mb.Port(), counts, o.samplesDir)
+`, cp.cfg.Host, cp.kubeconfig, sim.url, sim.caFile, mb.Host(), mb.Port(), counts, o.samplesDir)
 	switch {
 	case o.untilConverged && o.timeout > 0:
 		fmt.Fprintf(out, "Waiting up to %s for every CustomerAgreement to reach its expected state.\n", o.timeout)
@@ -318,59 +389,6 @@ mca-operator demo
 		fmt.Fprintln(out, "Waiting for every CustomerAgreement to reach its expected state.")
 	default:
 		fmt.Fprintln(out, "Press Ctrl-C to stop everything.")
-	}
-
-	w := &watcher{out: out, kube: kube, hc: sim.HTTPClient(), simURL: simURL, caFile: caFile, opts: o, mailbox: mb,
-		samples: samples, linked: map[string]bool{}, accepted: map[string]bool{}, invited: map[string]bool{}}
-	var deadline <-chan time.Time
-	if o.untilConverged && o.timeout > 0 {
-		t := time.NewTimer(o.timeout)
-		defer t.Stop()
-		deadline = t.C
-	}
-	start := time.Now()
-	tick := time.NewTicker(o.refresh)
-	defer tick.Stop()
-	reported, reportedWaiting := false, ""
-	for {
-		pending, err := w.step(ctx)
-		if err == nil && len(pending) == 0 {
-			waiting := ""
-			if len(w.waiting) > 0 {
-				waiting = fmt.Sprintf("\n%s still wait(s) for a person: open the acceptance link above.", strings.Join(w.waiting, ", "))
-			}
-			if o.untilConverged {
-				fmt.Fprintf(out, "\nAll %d CustomerAgreements reached their expected state and Ready reason in %s.%s\n",
-					w.agreementSamples(), time.Since(start).Round(time.Second), waiting)
-				return nil
-			}
-			if msg := strings.Join(w.waiting, ","); !reported || msg != reportedWaiting {
-				reported, reportedWaiting = true, msg
-				fmt.Fprintf(out, "\nAll %d CustomerAgreements reached their expected state (%s).%s\nThe demo keeps running: try kubectl, or press Ctrl-C to stop.\n",
-					w.agreementSamples(), time.Since(start).Round(time.Second), waiting)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return stopping()
-		case mErr := <-mgrDone:
-			mgrDone = nil
-			return fmt.Errorf("the manager stopped: %w", mErr)
-		case <-deadline:
-			fmt.Fprintf(out, "\nTimed out after %s. The table now:\n\n", o.timeout)
-			if w.last != nil {
-				w.last.print(out, time.Now())
-			}
-			fmt.Fprintln(out, "\nNot as expected:")
-			for _, p := range pending {
-				fmt.Fprintln(out, "  "+p)
-			}
-			if err != nil {
-				fmt.Fprintf(out, "  (reading the table failed: %v)\n", err)
-			}
-			return fmt.Errorf("%d CustomerAgreement sample(s) did not reach their expected state within %s", max(len(pending), 1), o.timeout)
-		case <-tick.C:
-		}
 	}
 }
 
@@ -444,6 +462,82 @@ type watcher struct {
 	accepted map[string]bool // attestation ids accepted with --accept-links
 	invited  map[string]bool // CustomerAgreements whose invitation was printed
 	waiting  []string        // CustomerAgreements settled short of their final state, waiting for a person
+
+	reported        bool   // without --until-converged: the convergence was reported
+	reportedWaiting string // the samples waiting for a person when it was
+}
+
+func newWatcher(out io.Writer, o options, kube client.Client, sim *simulator, mb *mailbox.Server, samples []sample) *watcher {
+	return &watcher{out: out, kube: kube, hc: sim.HTTPClient(), simURL: sim.url, caFile: sim.caFile, opts: o, mailbox: mb,
+		samples: samples, linked: map[string]bool{}, accepted: map[string]bool{}, invited: map[string]bool{}}
+}
+
+// watch steps every --refresh until ctx ends (stopping), the manager stops (an error), or, with
+// --until-converged, every sample is as expected (nil) or --timeout passes first (an error).
+func (w *watcher) watch(ctx context.Context, mgr *runningManager) error {
+	var deadline <-chan time.Time
+	if w.opts.untilConverged && w.opts.timeout > 0 {
+		t := time.NewTimer(w.opts.timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	start := time.Now()
+	tick := time.NewTicker(w.opts.refresh)
+	defer tick.Stop()
+	for {
+		pending, err := w.step(ctx)
+		if err == nil && len(pending) == 0 && w.converged(start) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return stopping(w.out, w.opts.untilConverged)
+		case mErr := <-mgr.done:
+			mgr.done = nil
+			return fmt.Errorf("the manager stopped: %w", mErr)
+		case <-deadline:
+			return w.timedOut(pending, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// converged reports that every sample is as expected, start being when the watch began. With
+// --until-converged it returns true: the demo is over. Otherwise the demo keeps running, and the
+// report is printed again only when the samples waiting for a person change.
+func (w *watcher) converged(start time.Time) (done bool) {
+	waiting := ""
+	if len(w.waiting) > 0 {
+		waiting = fmt.Sprintf("\n%s still wait(s) for a person: open the acceptance link above.", strings.Join(w.waiting, ", "))
+	}
+	if w.opts.untilConverged {
+		fmt.Fprintf(w.out, "\nAll %d CustomerAgreements reached their expected state and Ready reason in %s.%s\n",
+			w.agreementSamples(), time.Since(start).Round(time.Second), waiting)
+		return true
+	}
+	if msg := strings.Join(w.waiting, ","); !w.reported || msg != w.reportedWaiting {
+		w.reported, w.reportedWaiting = true, msg
+		fmt.Fprintf(w.out, "\nAll %d CustomerAgreements reached their expected state (%s).%s\nThe demo keeps running: try kubectl, or press Ctrl-C to stop.\n",
+			w.agreementSamples(), time.Since(start).Round(time.Second), waiting)
+	}
+	return false
+}
+
+// timedOut prints the table and the samples not as expected (pending, from the last step, whose
+// reading failed with err if not nil) when --timeout passed, and returns the demo's error.
+func (w *watcher) timedOut(pending []string, err error) error {
+	fmt.Fprintf(w.out, "\nTimed out after %s. The table now:\n\n", w.opts.timeout)
+	if w.last != nil {
+		w.last.print(w.out, time.Now())
+	}
+	fmt.Fprintln(w.out, "\nNot as expected:")
+	for _, p := range pending {
+		fmt.Fprintln(w.out, "  "+p)
+	}
+	if err != nil {
+		fmt.Fprintf(w.out, "  (reading the table failed: %v)\n", err)
+	}
+	return fmt.Errorf("%d CustomerAgreement sample(s) did not reach their expected state within %s", max(len(pending), 1), w.opts.timeout)
 }
 
 func (w *watcher) agreementSamples() int {

@@ -271,9 +271,39 @@ func applyOptions(opts []CallOption) callOptions {
 
 // do runs one operation with retries and returns the body of the 2xx answer.
 // The operation keeps one MS-RequestId and MS-CorrelationId across retries.
-//
-//nolint:gocyclo // the retry loop and its classification of answers read best in one place
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
+	op, err := c.newOperation(r)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 && !c.sleep(ctx, c.retryWait(attempt, op.lastErr)) {
+			return nil, c.finalError(ctx, op.r.op, op.lastErr)
+		}
+		respBody, retry, err := c.try(ctx, op, attempt)
+		if !retry {
+			return respBody, err
+		}
+	}
+}
+
+// operation is one call of do in progress: the request with its ids set, its encoded body, URL
+// and logger, and what the attempts so far left behind.
+type operation struct {
+	r    request
+	body []byte
+	url  string
+	log  logr.Logger
+
+	// lastErr is why the last attempt is retried.
+	lastErr error
+	// reauthenticated: a 401 already dropped the access token once.
+	reauthenticated bool
+}
+
+// newOperation encodes r's body, gives r a request and a correlation id where it has none, and
+// builds its URL and logger.
+func (c *Client) newOperation(r request) (*operation, error) {
 	var body []byte
 	if r.body != nil {
 		b, err := json.Marshal(r.body)
@@ -293,77 +323,116 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		u += "?" + r.query.Encode()
 	}
 	log := c.log.WithValues("operation", r.op, "requestId", r.opts.requestID, "correlationId", r.opts.correlationID)
+	return &operation{r: r, body: body, url: u, log: log}, nil
+}
 
-	var lastErr error
-	reauthenticated := false
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			wait := c.backoff(attempt)
-			if ra, ok := RetryAfter(lastErr); ok && ra > wait {
-				wait = ra
-			}
-			if !c.sleep(ctx, wait) {
-				return nil, c.finalError(ctx, r.op, lastErr)
-			}
-		}
-		paused, deferred, err := c.pacer.wait(ctx, r.opts.pollKey, c.cfg.MaxInlineWait)
-		switch {
-		case err != nil:
-			return nil, c.finalError(ctx, r.op, lastErr)
-		case paused > 0:
-			return nil, pausedError(r.op, paused)
-		case deferred > 0:
-			return nil, deferredError(r.op, deferred)
-		}
-		tok, err := c.token(ctx, r.auth)
-		if err != nil {
-			if IsRetryable(err) && attempt < c.cfg.MaxRetries && ctx.Err() == nil {
-				lastErr = err
-				continue
-			}
-			return nil, err
-		}
-
-		status, respBody, hdr, err := c.attempt(ctx, log, r, u, body, tok, attempt)
-		if err != nil {
-			lastErr = transientError(r.op, "request failed: "+c.redact(sanitizeText(err.Error())), err)
-			if ctx.Err() != nil || attempt >= c.cfg.MaxRetries {
-				return nil, lastErr
-			}
-			continue
-		}
-		if status >= 200 && status < 300 {
-			return respBody, nil
-		}
-		if isRedirect(status) {
-			return nil, c.redirectError(r.op, status, hdr.Get("Location"))
-		}
-		eb := decodeErrorBody(respBody)
-		e := classify(r.op, status, eb, r.customerScoped)
-		c.scrub(e)
-		switch {
-		case e.Kind == KindThrottled:
-			e.RetryAfter = parseRetryAfter(hdr.Get("Retry-After"), c.now())
-			c.pacer.throttled(time.Now(), e.RetryAfter)
-			if e.RetryAfter > c.cfg.MaxInlineWait || attempt >= c.cfg.MaxRetries || !fitsDeadline(ctx, e.RetryAfter) {
-				return nil, e
-			}
-			lastErr = e
-		case e.Kind == KindTransient:
-			if attempt >= c.cfg.MaxRetries {
-				return nil, e
-			}
-			lastErr = e
-		case e.Kind == KindUnauthorized && status == http.StatusUnauthorized && !reauthenticated:
-			// The access token may have been revoked or expired early: drop
-			// it and try once more with a fresh one.
-			reauthenticated = true
-			c.invalidateToken(r.auth, tok)
-			lastErr = e
-		default:
-			return nil, e
-		}
+// retryWait is the pause before retry number attempt (≥1): the backoff, or the Retry-After of the
+// last answer when that is longer.
+func (c *Client) retryWait(attempt int, lastErr error) time.Duration {
+	wait := c.backoff(attempt)
+	if ra, ok := RetryAfter(lastErr); ok && ra > wait {
+		wait = ra
 	}
+	return wait
+}
+
+// try makes attempt number attempt of op: it waits for the operation's turn in the rate limiter,
+// gets an access token and sends the request. It returns the body of a 2xx answer, or the error
+// that ends the operation, or retry true when the operation goes on with another attempt
+// (op.lastErr then says why).
+func (c *Client) try(ctx context.Context, op *operation, attempt int) (respBody []byte, retry bool, err error) {
+	if err := c.waitTurn(ctx, op); err != nil {
+		return nil, false, err
+	}
+	tok, retry, err := c.attemptToken(ctx, op, attempt)
+	if retry || err != nil {
+		return nil, retry, err
+	}
+	status, respBody, hdr, err := c.attempt(ctx, op.log, op.r, op.url, op.body, tok, attempt)
+	if err != nil {
+		retry, err := c.transportFailed(ctx, op, attempt, err)
+		return nil, retry, err
+	}
+	if status >= 200 && status < 300 {
+		return respBody, false, nil
+	}
+	if isRedirect(status) {
+		return nil, false, c.redirectError(op.r.op, status, hdr.Get("Location"))
+	}
+	retry, err = c.judgeAnswer(ctx, op, attempt, status, respBody, hdr, tok)
+	return nil, retry, err
+}
+
+// waitTurn waits for op's turn in the rate limiter (which also holds every call while a 429's
+// Retry-After runs). An error ends the operation: the context ended or its deadline is too near,
+// the tenant is paused for longer than an inline wait, or a poll is deferred.
+func (c *Client) waitTurn(ctx context.Context, op *operation) error {
+	paused, deferred, err := c.pacer.wait(ctx, op.r.opts.pollKey, c.cfg.MaxInlineWait)
+	switch {
+	case err != nil:
+		return c.finalError(ctx, op.r.op, op.lastErr)
+	case paused > 0:
+		return pausedError(op.r.op, paused)
+	case deferred > 0:
+		return deferredError(op.r.op, deferred)
+	}
+	return nil
+}
+
+// attemptToken gets the access token for attempt number attempt of op. A retryable failure is
+// retried (retry true) while retries remain and ctx lives; any other failure ends the operation.
+func (c *Client) attemptToken(ctx context.Context, op *operation, attempt int) (tok string, retry bool, err error) {
+	tok, err = c.token(ctx, op.r.auth)
+	if err == nil {
+		return tok, false, nil
+	}
+	if IsRetryable(err) && attempt < c.cfg.MaxRetries && ctx.Err() == nil {
+		op.lastErr = err
+		return "", true, nil
+	}
+	return "", false, err
+}
+
+// transportFailed handles an attempt that got no answer: it is retried (retry true) while retries
+// remain and ctx lives.
+func (c *Client) transportFailed(ctx context.Context, op *operation, attempt int, cause error) (retry bool, err error) {
+	op.lastErr = transientError(op.r.op, "request failed: "+c.redact(sanitizeText(cause.Error())), cause)
+	if ctx.Err() != nil || attempt >= c.cfg.MaxRetries {
+		return false, op.lastErr
+	}
+	return true, nil
+}
+
+// judgeAnswer classifies an answer to attempt number attempt of op that is neither a success nor
+// a redirect. It returns the error that ends the operation, or retry true for an answer worth
+// another attempt: a 429 whose Retry-After is short enough to wait in-process and fits ctx, a
+// transient failure while retries remain, or a first 401 (the access token is dropped and a fresh
+// one tried). Every 429 pauses all the tenant's calls in the rate limiter until its Retry-After
+// has passed, the calls already waiting there for their turn included.
+func (c *Client) judgeAnswer(ctx context.Context, op *operation, attempt, status int, respBody []byte, hdr http.Header, tok string) (retry bool, err error) {
+	e := classify(op.r.op, status, decodeErrorBody(respBody), op.r.customerScoped)
+	c.scrub(e)
+	switch {
+	case e.Kind == KindThrottled:
+		e.RetryAfter = parseRetryAfter(hdr.Get("Retry-After"), c.now())
+		c.pacer.throttled(time.Now(), e.RetryAfter)
+		if e.RetryAfter > c.cfg.MaxInlineWait || attempt >= c.cfg.MaxRetries || !fitsDeadline(ctx, e.RetryAfter) {
+			return false, e
+		}
+	case e.Kind == KindTransient:
+		if attempt >= c.cfg.MaxRetries {
+			return false, e
+		}
+	case e.Kind == KindUnauthorized && status == http.StatusUnauthorized && !op.reauthenticated:
+		// The access token may have been revoked or expired early: drop
+		// it and try once more with a fresh one.
+		op.reauthenticated = true
+		c.invalidateToken(op.r.auth, tok)
+	default:
+		return false, e
+	}
+	op.lastErr = e
+	return true, nil
 }
 
 // attempt performs one HTTP exchange.
