@@ -36,29 +36,35 @@ generate: controller-gen ## Generate DeepCopy code from the API types.
 verify-generated: controller-gen ## Fail when generated files are stale (run `make generate manifests`).
 	CONTROLLER_GEN=$(CONTROLLER_GEN) hack/verify-generated.sh
 
-# The tests and the benchmark are a module of their own (test/go.mod), so that the product's
-# go.mod requires only what the shipped binaries import; the Go targets run in both modules.
+# The tests and the benchmark are a module of their own (test/go.mod), and so are the build tools
+# of `make image` and `make release` (hack/tools/go.mod), so that the product's go.mod requires
+# only what the shipped binaries import; the Go targets run in all three modules.
 TEST_MODULE = test
+TOOLS_MODULE = hack/tools
 
 .PHONY: fmt
 fmt: ## Run go fmt.
 	go fmt ./...
 	cd $(TEST_MODULE) && go fmt ./...
+	cd $(TOOLS_MODULE) && go fmt ./...
 
 .PHONY: vet
 vet: ## Run go vet.
 	go vet ./...
 	cd $(TEST_MODULE) && go vet ./...
+	cd $(TOOLS_MODULE) && go vet ./...
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint (.golangci.yml).
 	$(GOLANGCI_LINT) run
 	cd $(TEST_MODULE) && $(GOLANGCI_LINT) run --config ../.golangci.yml
+	cd $(TOOLS_MODULE) && $(GOLANGCI_LINT) run --config ../../.golangci.yml
 
 .PHONY: lint-fix
 lint-fix: golangci-lint ## Run golangci-lint and apply its fixes.
 	$(GOLANGCI_LINT) run --fix
 	cd $(TEST_MODULE) && $(GOLANGCI_LINT) run --config ../.golangci.yml --fix
+	cd $(TOOLS_MODULE) && $(GOLANGCI_LINT) run --config ../../.golangci.yml --fix
 
 .PHONY: lint-config
 lint-config: golangci-lint ## Verify .golangci.yml against the linter's schema.
@@ -89,6 +95,7 @@ test: verify-generated vet lint $(ENVTEST_BINS) setup-envtest ## Run every test:
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test ./... -coverprofile cover.out -timeout 30m
 	cd $(TEST_MODULE) && KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test ./... -timeout 30m
+	cd $(TOOLS_MODULE) && go test ./...
 
 # The benchmark runs from the repository root: it builds ./cmd/manager and ./cmd/kubectl-mca and
 # reads config/crd/bases.
@@ -115,11 +122,15 @@ run: manifests generate fmt vet ## Run the manager from your host against the cu
 
 IMAGE_DIR ?= $(LOCALBIN)/image
 IMAGE_ARCH ?= $(shell go env GOARCH)
+# The build tools of hack/tools are built into TOOLS_BIN and run from the repository root, where
+# the paths they are given and their defaults (LICENSE, plugins/mca.yaml) resolve.
+TOOLS_BIN ?= $(abspath $(LOCALBIN))/tools
 
 .PHONY: image
 image: ## Build the manager image with no container engine: $(IMAGE_DIR)/oci (OCI layout), image.tar, sbom.spdx.json.
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) go build -trimpath -ldflags="-s -w" -o $(IMAGE_DIR)/manager ./cmd/manager
-	go run ./hack/image --binary $(IMAGE_DIR)/manager --os linux --arch $(IMAGE_ARCH) --version $(VERSION) --tag $(IMG) --out $(IMAGE_DIR)
+	go build -C $(TOOLS_MODULE) -o $(TOOLS_BIN)/image ./image
+	$(TOOLS_BIN)/image --binary $(IMAGE_DIR)/manager --os linux --arch $(IMAGE_ARCH) --version $(VERSION) --tag $(IMG) --out $(IMAGE_DIR)
 
 .PHONY: docker-build
 docker-build: ## Build the manager image (needs a Docker engine).
@@ -158,7 +169,8 @@ release: build-installer ## Build a release into dist/ (VERSION=x.y.z), publishi
 	for arch in amd64 arm64; do \
 		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build -trimpath -ldflags="-s -w" -o $(RELEASE_DIR)/bin/manager_linux_$$arch ./cmd/manager; \
 	done
-	go run ./hack/release --version $(VERSION) --bin-dir $(RELEASE_DIR)/bin --out $(RELEASE_DIR) --manager-bin-dir $(RELEASE_DIR)/bin --image $(IMG)
+	go build -C $(TOOLS_MODULE) -o $(TOOLS_BIN)/release ./release
+	$(TOOLS_BIN)/release --version $(VERSION) --bin-dir $(RELEASE_DIR)/bin --out $(RELEASE_DIR) --manager-bin-dir $(RELEASE_DIR)/bin --image $(IMG)
 	krew_root=$$(mktemp -d) && trap 'rm -rf "$$krew_root"' EXIT && \
 		KREW_ROOT=$$krew_root go run sigs.k8s.io/krew/cmd/krew@$(KREW_VERSION) install --manifest=$(RELEASE_DIR)/mca.yaml \
 			--archive=$(RELEASE_DIR)/kubectl-mca_$$(go env GOOS)_$$(go env GOARCH).tar.gz

@@ -15,7 +15,7 @@ limitations under the License.
 */
 
 // Package image_test builds the manager's image the way `make image` does (a static binary, then
-// hack/image) into a temporary directory, reads it back from the OCI layout and the tarball, and
+// hack/tools/image, a command of the build tools' module) into a temporary directory, reads it back from the OCI layout and the tarball, and
 // checks what a cluster would run: the user, the entrypoint, the labels, a single layer holding
 // one file, and that this file is a static binary that runs `--help`.
 package image_test
@@ -45,6 +45,9 @@ import (
 
 const tag = "registry.example/mca-operator:v0.0.0-test"
 
+// toolsModule is the build tools' module, relative to the repository root.
+const toolsModule = "hack/tools"
+
 func run(t *testing.T, env []string, program string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(program, args...)
@@ -60,7 +63,9 @@ func buildImage(t *testing.T, dir string) {
 	t.Helper()
 	bin := filepath.Join(dir, "manager")
 	run(t, []string{"CGO_ENABLED=0", "GOOS=linux"}, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./cmd/manager")
-	run(t, nil, "go", "run", "./hack/image", "--binary", bin, "--os", "linux", "--arch", runtime.GOARCH,
+	tool := filepath.Join(t.TempDir(), "image")
+	run(t, nil, "go", "build", "-C", toolsModule, "-o", tool, "./image")
+	run(t, nil, tool, "--binary", bin, "--os", "linux", "--arch", runtime.GOARCH,
 		"--version", "0.0.0-test", "--tag", tag, "--out", dir)
 }
 
@@ -68,7 +73,8 @@ func TestImage(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the image's binary is built for linux and run here")
 	}
-	repo.ConsultSources(t, "./cmd/manager", "./hack/image")
+	repo.ConsultSources(t, "./cmd/manager")
+	repo.ConsultModuleSources(t, toolsModule, "./image")
 	dir := t.TempDir()
 	buildImage(t, dir)
 

@@ -36,16 +36,25 @@ func Root(t *testing.T) string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
 }
 
-// ConsultSources stats every Go file of the module's packages that the given packages build from,
-// and go.mod and go.sum. A test that runs `go` in a subprocess is invisible to go test's result
-// cache; files the test itself consults are part of the cache key, so a change to any of them
-// reruns the test instead of replaying a stale pass.
+// ConsultSources stats every Go file of the root module's packages that the given packages build
+// from, and go.mod and go.sum. A test that runs `go` in a subprocess is invisible to go test's
+// result cache; files the test itself consults are part of the cache key, so a change to any of
+// them reruns the test instead of replaying a stale pass.
 func ConsultSources(t *testing.T, pkgs ...string) {
 	t.Helper()
+	ConsultModuleSources(t, ".", pkgs...)
+}
+
+// ConsultModuleSources is ConsultSources for the module in dir, relative to the repository root
+// (hack/tools, say): the given packages are resolved there, and that module's go.mod and go.sum
+// are stat'ed.
+func ConsultModuleSources(t *testing.T, dir string, pkgs ...string) {
+	t.Helper()
+	moduleDir := filepath.Join(Root(t), filepath.FromSlash(dir))
 	args := append([]string{"list", "-deps", "-f",
 		"{{if .Module}}{{if .Module.Main}}{{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{range .EmbedFiles}} {{.}}{{end}}{{end}}{{end}}"}, pkgs...)
 	cmd := exec.Command("go", args...)
-	cmd.Dir = Root(t)
+	cmd.Dir = moduleDir
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
@@ -64,7 +73,7 @@ func ConsultSources(t *testing.T, pkgs ...string) {
 		}
 	}
 	for _, f := range []string{"go.mod", "go.sum"} {
-		if _, err := os.Stat(filepath.Join(Root(t), f)); err != nil {
+		if _, err := os.Stat(filepath.Join(moduleDir, f)); err != nil {
 			t.Fatal(err)
 		}
 	}

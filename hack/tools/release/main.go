@@ -47,7 +47,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"sigs.k8s.io/yaml"
 
-	"github.com/mca-operator/mca-operator/internal/image"
+	"github.com/mca-operator/mca-operator/hack/tools/internal/image"
 )
 
 // Platforms are the os/arch pairs of a release.

@@ -31,7 +31,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/mca-operator/mca-operator/internal/image"
+	"github.com/mca-operator/mca-operator/hack/tools/internal/image"
 )
 
 func main() {

@@ -16,7 +16,9 @@ limitations under the License.
 
 // Package image builds the manager's OCI image without a container engine: one layer holding
 // the static manager binary at /manager on an empty base, run as 65532:65532. `make image`
-// (hack/image) uses it; so does the image test. The manager binary does not import it.
+// (hack/tools/image) and `make release` (hack/tools/release) use it. It is a package of the build
+// tools' module, hack/tools/go.mod: the manager binary does not import it, and the product's go.mod
+// does not require go-containerregistry.
 package image
 
 import (
@@ -97,7 +99,7 @@ func Build(o Options) (v1.Image, error) {
 	img, err := mutate.Append(base, mutate.Addendum{
 		Layer:     layer,
 		MediaType: types.OCILayer,
-		History:   v1.History{Created: v1.Time{Time: created}, CreatedBy: "mca-operator hack/image: COPY manager /manager"},
+		History:   v1.History{Created: v1.Time{Time: created}, CreatedBy: "mca-operator hack/tools/image: COPY manager /manager"},
 	})
 	if err != nil {
 		return nil, err

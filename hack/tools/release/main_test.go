@@ -65,8 +65,8 @@ type krewManifest struct {
 // repository's plugins/mca.yaml carries placeholders, which krew refuses).
 func TestReleaseFillsTheKrewManifest(t *testing.T) {
 	bins, out := pluginBinaries(t), t.TempDir()
-	o := Options{Version: "1.2.3", BinDir: bins, License: filepath.Join("..", "..", "LICENSE"),
-		Manifest: filepath.Join("..", "..", "plugins", "mca.yaml"), Repo: "https://github.com/mca-operator/mca-operator", Out: out}
+	o := Options{Version: "1.2.3", BinDir: bins, License: filepath.Join("..", "..", "..", "LICENSE"),
+		Manifest: filepath.Join("..", "..", "..", "plugins", "mca.yaml"), Repo: "https://github.com/mca-operator/mca-operator", Out: out}
 	if err := Run(o); err != nil {
 		t.Fatal(err)
 	}
@@ -209,8 +209,8 @@ func TestReleaseWritesTheMultiArchImage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	o := Options{Version: "1.2.3", BinDir: bins, License: filepath.Join("..", "..", "LICENSE"),
-		Manifest: filepath.Join("..", "..", "plugins", "mca.yaml"), Repo: "https://github.com/mca-operator/mca-operator", Out: out,
+	o := Options{Version: "1.2.3", BinDir: bins, License: filepath.Join("..", "..", "..", "LICENSE"),
+		Manifest: filepath.Join("..", "..", "..", "plugins", "mca.yaml"), Repo: "https://github.com/mca-operator/mca-operator", Out: out,
 		ManagerBinDir: bins, Image: "ghcr.io/mca-operator/mca-operator:v1.2.3"}
 	if err := Run(o); err != nil {
 		t.Fatal(err)
