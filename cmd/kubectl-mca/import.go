@@ -100,193 +100,293 @@ type importJob struct {
 	name     string
 }
 
-//nolint:gocyclo // the import's steps in order, each with its own error and progress report
+// runImport validates the flags, reads the PartnerTenant, lists its customers into a pool of
+// workers that read and render one customer each, then writes what they rendered and reports.
 func (a *app) runImport(ctx context.Context, o *importOptions) error {
-	errOut := a.streams.ErrOut
-	policy := v1alpha1.ManagementPolicy(o.policy)
-	if policy != v1alpha1.ManagementPolicyObserve && policy != v1alpha1.ManagementPolicyManage {
-		return fmt.Errorf("--policy must be Observe or Manage, not %q", o.policy)
-	}
-	toStdout := false
-	switch o.output {
-	case "":
-		if o.out == "" {
-			return errors.New("--out DIR is required (or -o yaml for stdout)")
-		}
-	case "yaml":
-		toStdout = true
-	default:
-		return fmt.Errorf("-o %s: only yaml is supported", o.output)
-	}
-	ns, err := a.namespace()
+	policy, toStdout, err := o.validate()
 	if err != nil {
 		return err
 	}
-	kc, err := a.kube()
+	ns, pt, pcc, err := a.importTarget(ctx, o.partnerTenant)
 	if err != nil {
 		return err
 	}
-	var pt v1alpha1.PartnerTenant
-	if err := kc.Get(ctx, client.ObjectKey{Name: o.partnerTenant}, &pt); err != nil {
-		return fmt.Errorf("reading PartnerTenant %s: %w", o.partnerTenant, err)
+	r := &importRun{
+		pcc: pcc, pt: pt, ns: ns, dir: o.out, toStdout: toStdout, policy: policy,
+		existing: map[string]string{}, used: map[string]bool{}, seen: map[string]bool{},
+		sum: importSummary{ByState: map[string]int{}}, docs: map[string][]byte{},
 	}
-	if warn := a.namespaceWarning(ctx, kc, &pt, ns); warn != "" {
-		fmt.Fprintln(errOut, "Warning:", warn)
-	}
-	pcc, err := a.partnerCenter(kc, &pt)
-	if err != nil {
-		return err
-	}
-
-	// What an earlier run left in DIR.
-	existing, used := map[string]string{}, map[string]bool{}
 	if !toStdout {
-		// Manifests for git and kubectl, no secrets: readable like the files a user writes.
-		if err := os.MkdirAll(o.out, 0o755); err != nil { //nolint:gosec // G301: see above
-			return err
-		}
-		if existing, used, err = scanDir(o.out); err != nil {
+		if r.existing, r.used, err = prepareOutDir(o.out); err != nil {
 			return err
 		}
 	}
-
-	_, burst := pc.RateLimitOf(pt.Spec.RateLimit)
-	workers := o.workers
-	if workers <= 0 {
-		workers = min(64, max(4, 2*burst))
-	}
-	prog := a.newProgress(errOut)
-	sum := importSummary{ByState: map[string]int{}}
-	var mu sync.Mutex
-	var failures []string
-	docs := map[string][]byte{} // -o yaml
-	policyRules := mca.DefaultPolicy()
-	now := a.now()
+	workers := importWorkers(o.workers, pt)
+	r.prog = a.newProgress(a.streams.ErrOut)
+	r.rules = mca.DefaultPolicy()
+	r.now = a.now()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan importJob, 2*o.pageSize)
-	var wg sync.WaitGroup
-	var fatal error
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				state, doc, err := importOne(ctx, pcc, &pt, ns, j, policy, policyRules, now)
-				mu.Lock()
-				switch {
-				case err == nil && toStdout:
-					docs[j.name] = doc
-				case err == nil:
-					if werr := writeAtomic(filepath.Join(o.out, j.name+".yaml"), doc); werr != nil && fatal == nil {
-						fatal = werr
-						cancel()
-					}
-				}
-				switch {
-				case err == nil:
-					sum.Written++
-					sum.ByState[string(state)]++
-				case ctx.Err() != nil:
-					// interrupted: not counted, the next run reads it
-				case pc.KindOf(err) == pc.KindNoRelationship || pc.KindOf(err) == pc.KindCustomerNotFound:
-					sum.Skipped++
-					failures = append(failures, fmt.Sprintf("skipped %s (%s): %v", j.tenantID, j.name, err))
-				default:
-					sum.Failed++
-					failures = append(failures, fmt.Sprintf("failed %s (%s): %v", j.tenantID, j.name, err))
-				}
-				mu.Unlock()
-				prog.add(1)
-			}
-		}()
-	}
+	r.cancel = cancel
+	listErr := r.run(ctx, o.pageSize, workers)
 
-	seen := map[string]bool{}
-	guard := listGuard{listed: map[string]bool{}}
-	listErr := pcc.ListCustomers(ctx, o.pageSize, func(page pc.CustomersPage) error {
-		if err := guard.check(page); err != nil {
-			return err
-		}
-		if page.TotalCount > 0 {
-			prog.setTotal(page.TotalCount)
-		}
-		for _, c := range page.Customers {
-			mu.Lock()
-			sum.Listed++
-			mu.Unlock()
-			id, ok := customerTenantID(c.TenantID)
-			switch {
-			case !c.IsReseller():
-				mu.Lock()
-				sum.NotReseller++
-				mu.Unlock()
-				prog.add(1)
-				continue
-			case !ok:
-				mu.Lock()
-				sum.InvalidTenantID++
-				failures = append(failures, fmt.Sprintf("skipped %q: the tenant id is not a GUID", c.TenantID))
-				mu.Unlock()
-				prog.add(1)
-				continue
-			case seen[id]:
-				prog.add(1)
-				continue
-			}
-			seen[id] = true
-			if _, ok := existing[id]; ok {
-				mu.Lock()
-				sum.Kept++
-				mu.Unlock()
-				prog.add(1)
-				continue
-			}
-			name := uniqueName(baseName(companyName(c, id), id), id, used)
-			used[name] = true
-			select {
-			case jobs <- importJob{cust: c, tenantID: id, name: name}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return nil
-	})
-	close(jobs)
-	wg.Wait()
-	prog.finish()
-	sum.Interrupted = ctx.Err() != nil
-
-	if toStdout {
-		names := make([]string, 0, len(docs))
-		for n := range docs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for i, n := range names {
-			if i > 0 {
-				fmt.Fprintln(a.streams.Out, "---")
-			}
-			_, _ = a.streams.Out.Write(docs[n])
-		}
-	} else if err := writeKustomization(o.out, ns); err != nil {
+	if err := r.emit(a.streams.Out); err != nil {
 		return err
 	}
 	summaryOut := a.streams.Out
 	if toStdout {
-		summaryOut = errOut
+		summaryOut = a.streams.ErrOut
 	}
-	printImportSummary(summaryOut, sum, failures, o.out, toStdout)
+	printImportSummary(summaryOut, r.sum, r.failures, o.out, toStdout)
+	return r.outcome(ctx, listErr)
+}
+
+// validate checks --policy and -o/--out: the policy of the manifests and whether they go to stdout.
+func (o *importOptions) validate() (v1alpha1.ManagementPolicy, bool, error) {
+	policy := v1alpha1.ManagementPolicy(o.policy)
+	if policy != v1alpha1.ManagementPolicyObserve && policy != v1alpha1.ManagementPolicyManage {
+		return "", false, fmt.Errorf("--policy must be Observe or Manage, not %q", o.policy)
+	}
+	switch o.output {
+	case "":
+		if o.out == "" {
+			return "", false, errors.New("--out DIR is required (or -o yaml for stdout)")
+		}
+		return policy, false, nil
+	case "yaml":
+		return policy, true, nil
+	default:
+		return "", false, fmt.Errorf("-o %s: only yaml is supported", o.output)
+	}
+}
+
+// importTarget resolves the namespace, reads the PartnerTenant (warning when it does not admit the
+// namespace) and opens its Partner Center client.
+func (a *app) importTarget(ctx context.Context, ptName string) (string, *v1alpha1.PartnerTenant, *pc.Client, error) {
+	ns, err := a.namespace()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	kc, err := a.kube()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	pt := &v1alpha1.PartnerTenant{}
+	if err := kc.Get(ctx, client.ObjectKey{Name: ptName}, pt); err != nil {
+		return "", nil, nil, fmt.Errorf("reading PartnerTenant %s: %w", ptName, err)
+	}
+	if warn := a.namespaceWarning(ctx, kc, pt, ns); warn != "" {
+		fmt.Fprintln(a.streams.ErrOut, "Warning:", warn)
+	}
+	pcc, err := a.partnerCenter(kc, pt)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return ns, pt, pcc, nil
+}
+
+// prepareOutDir creates dir and reads what an earlier run left in it (see scanDir).
+func prepareOutDir(dir string) (map[string]string, map[string]bool, error) {
+	// Manifests for git and kubectl, no secrets: readable like the files a user writes.
+	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // G301: see above
+		return nil, nil, err
+	}
+	return scanDir(dir)
+}
+
+// importWorkers is --workers, or by default twice the PartnerTenant's burst within [4, 64].
+func importWorkers(flag int, pt *v1alpha1.PartnerTenant) int {
+	_, burst := pc.RateLimitOf(pt.Spec.RateLimit)
+	if flag > 0 {
+		return flag
+	}
+	return min(64, max(4, 2*burst))
+}
+
+// importRun is one import in progress: what the workers share with the listing.
+type importRun struct {
+	pcc      *pc.Client
+	pt       *v1alpha1.PartnerTenant
+	ns       string
+	dir      string // --out
+	toStdout bool   // -o yaml
+	policy   v1alpha1.ManagementPolicy
+	rules    mca.Policy
+	now      time.Time
+	prog     *progress
+	cancel   context.CancelFunc // stops the import after a write failure
+
+	// Read and written by the listing only.
+	existing map[string]string // customer tenant id → file, from an earlier run
+	used     map[string]bool   // names taken
+	seen     map[string]bool   // customer tenant ids listed
+
+	mu       sync.Mutex // guards the fields below
+	sum      importSummary
+	failures []string
+	docs     map[string][]byte // -o yaml: name → manifest
+	fatal    error             // the first write failure
+}
+
+// run starts the workers, feeds them the customers listed and waits until they are done. It
+// returns the listing's error.
+func (r *importRun) run(ctx context.Context, pageSize, workers int) error {
+	jobs := make(chan importJob, 2*pageSize)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.work(ctx, jobs)
+		}()
+	}
+	guard := listGuard{listed: map[string]bool{}}
+	listErr := r.pcc.ListCustomers(ctx, pageSize, func(page pc.CustomersPage) error {
+		if err := guard.check(page); err != nil {
+			return err
+		}
+		return r.listPage(ctx, page, jobs)
+	})
+	close(jobs)
+	wg.Wait()
+	r.prog.finish()
+	r.sum.Interrupted = ctx.Err() != nil
+	return listErr
+}
+
+// work reads and renders the customers it receives until jobs is closed.
+func (r *importRun) work(ctx context.Context, jobs <-chan importJob) {
+	for j := range jobs {
+		state, doc, err := importOne(ctx, r.pcc, r.pt, r.ns, j, r.policy, r.rules, r.now)
+		r.mu.Lock()
+		if err == nil {
+			r.keep(j, doc)
+		}
+		r.tally(ctx, j, state, err)
+		r.mu.Unlock()
+		r.prog.add(1)
+	}
+}
+
+// keep holds one manifest for stdout or writes it to its file; the first write failure stops the
+// import. r.mu is held.
+func (r *importRun) keep(j importJob, doc []byte) {
+	if r.toStdout {
+		r.docs[j.name] = doc
+		return
+	}
+	if err := writeAtomic(filepath.Join(r.dir, j.name+".yaml"), doc); err != nil && r.fatal == nil {
+		r.fatal = err
+		r.cancel()
+	}
+}
+
+// tally counts one customer read (or not) into the summary. r.mu is held.
+func (r *importRun) tally(ctx context.Context, j importJob, state v1alpha1.AgreementState, err error) {
 	switch {
-	case fatal != nil:
-		return fatal
-	case sum.Interrupted || (listErr != nil && ctx.Err() != nil):
+	case err == nil:
+		r.sum.Written++
+		r.sum.ByState[string(state)]++
+	case ctx.Err() != nil:
+		// interrupted: not counted, the next run reads it
+	case pc.KindOf(err) == pc.KindNoRelationship || pc.KindOf(err) == pc.KindCustomerNotFound:
+		r.sum.Skipped++
+		r.failures = append(r.failures, fmt.Sprintf("skipped %s (%s): %v", j.tenantID, j.name, err))
+	default:
+		r.sum.Failed++
+		r.failures = append(r.failures, fmt.Sprintf("failed %s (%s): %v", j.tenantID, j.name, err))
+	}
+}
+
+// listPage hands the page's customers to import to the workers and counts the others.
+func (r *importRun) listPage(ctx context.Context, page pc.CustomersPage, jobs chan<- importJob) error {
+	if page.TotalCount > 0 {
+		r.prog.setTotal(page.TotalCount)
+	}
+	for _, c := range page.Customers {
+		j, ok := r.admit(c)
+		if !ok {
+			r.prog.add(1)
+			continue
+		}
+		select {
+		case jobs <- j:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// admit counts one listed customer and says whether to read it: not when it has no reseller
+// relationship, an invalid tenant id, was listed before or has its file from an earlier run. A
+// customer to read gets its unique name.
+func (r *importRun) admit(c pc.Customer) (importJob, bool) {
+	r.locked(func() { r.sum.Listed++ })
+	id, ok := customerTenantID(c.TenantID)
+	switch {
+	case !c.IsReseller():
+		r.locked(func() { r.sum.NotReseller++ })
+		return importJob{}, false
+	case !ok:
+		r.locked(func() {
+			r.sum.InvalidTenantID++
+			r.failures = append(r.failures, fmt.Sprintf("skipped %q: the tenant id is not a GUID", c.TenantID))
+		})
+		return importJob{}, false
+	case r.seen[id]:
+		return importJob{}, false
+	}
+	r.seen[id] = true
+	if _, ok := r.existing[id]; ok {
+		r.locked(func() { r.sum.Kept++ })
+		return importJob{}, false
+	}
+	name := uniqueName(baseName(companyName(c, id), id), id, r.used)
+	r.used[name] = true
+	return importJob{cust: c, tenantID: id, name: name}, true
+}
+
+// locked runs f with r.mu held.
+func (r *importRun) locked(f func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f()
+}
+
+// emit writes the manifests to out (-o yaml) in name order, or the kustomization.yaml of the
+// directory.
+func (r *importRun) emit(out io.Writer) error {
+	if !r.toStdout {
+		return writeKustomization(r.dir, r.ns)
+	}
+	names := make([]string, 0, len(r.docs))
+	for n := range r.docs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		if i > 0 {
+			fmt.Fprintln(out, "---")
+		}
+		_, _ = out.Write(r.docs[n])
+	}
+	return nil
+}
+
+// outcome is the import's error, after the summary: a write failure, an interruption, a listing
+// that failed, or customers that could not be read.
+func (r *importRun) outcome(ctx context.Context, listErr error) error {
+	switch {
+	case r.fatal != nil:
+		return r.fatal
+	case r.sum.Interrupted || (listErr != nil && ctx.Err() != nil):
 		return errors.New("interrupted: run the same command again to resume (the files written are kept)")
 	case listErr != nil:
 		return fmt.Errorf("listing customers: %w", listErr)
-	case sum.Failed > 0:
-		return fmt.Errorf("%d customers could not be read; run the same command again to retry them", sum.Failed)
+	case r.sum.Failed > 0:
+		return fmt.Errorf("%d customers could not be read; run the same command again to retry them", r.sum.Failed)
 	}
 	return nil
 }

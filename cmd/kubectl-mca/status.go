@@ -119,7 +119,8 @@ func cond(conds []metav1.Condition, t string) *metav1.Condition {
 
 func isTrue(c *metav1.Condition) bool { return c != nil && c.Status == metav1.ConditionTrue }
 
-//nolint:gocyclo // one pass over the fleet that tallies every column of the report
+// fleetStatus tallies the CustomerAgreements in the namespace (all with -A) per PartnerTenant, and
+// lists the stalled ones as tasks for a person.
 func (a *app) fleetStatus(ctx context.Context, onlyPT string) (*FleetStatus, error) {
 	kc, err := a.kube()
 	if err != nil {
@@ -137,103 +138,143 @@ func (a *app) fleetStatus(ctx context.Context, onlyPT string) (*FleetStatus, err
 	if err := kc.List(ctx, &cas, client.InNamespace(ns)); err != nil {
 		return nil, fmt.Errorf("listing CustomerAgreements: %w", err)
 	}
-	now := a.now()
-	byName := map[string]*TenantStatus{}
-	get := func(name string) *TenantStatus {
-		if t := byName[name]; t != nil {
-			return t
+	f := &fleetTally{now: a.now(), byName: map[string]*TenantStatus{}, needs: []PersonTask{}}
+	f.addTenants(pts.Items, cas.Items, ns, onlyPT)
+	for i := range cas.Items {
+		if ca := &cas.Items[i]; onlyPT == "" || ca.Spec.PartnerTenantRef.Name == onlyPT {
+			f.addAgreement(ca)
 		}
-		t := &TenantStatus{Name: name, StalledByReason: map[string]int{}}
-		byName[name] = t
+	}
+	return f.result(), nil
+}
+
+// fleetTally is the report fleetStatus builds, one PartnerTenant at a time.
+type fleetTally struct {
+	now    time.Time
+	byName map[string]*TenantStatus
+	needs  []PersonTask
+}
+
+// tenant is the PartnerTenant's column of the report, added on first use.
+func (f *fleetTally) tenant(name string) *TenantStatus {
+	if t := f.byName[name]; t != nil {
 		return t
 	}
+	t := &TenantStatus{Name: name, StalledByReason: map[string]int{}}
+	f.byName[name] = t
+	return t
+}
+
+// addTenants adds the PartnerTenants that exist with their readiness: only onlyPT when set, and in
+// a namespace's view only those its CustomerAgreements use.
+func (f *fleetTally) addTenants(pts []v1alpha1.PartnerTenant, cas []v1alpha1.CustomerAgreement, ns, onlyPT string) {
 	used := map[string]bool{}
-	for _, ca := range cas.Items {
+	for _, ca := range cas {
 		used[ca.Spec.PartnerTenantRef.Name] = true
 	}
-	for _, pt := range pts.Items {
+	for _, pt := range pts {
 		if onlyPT != "" && pt.Name != onlyPT {
 			continue
 		}
 		if ns != "" && onlyPT == "" && !used[pt.Name] {
 			continue // a namespace's view shows the PartnerTenants its CustomerAgreements use
 		}
-		t := get(pt.Name)
+		t := f.tenant(pt.Name)
 		t.Found = true
 		if r := cond(pt.Status.Conditions, v1alpha1.ConditionReady); r != nil {
 			t.Ready, t.ReadyReason = string(r.Status), r.Reason
 		}
 	}
-	fs := &FleetStatus{NeedsAPerson: []PersonTask{}}
-	for i := range cas.Items {
-		ca := &cas.Items[i]
-		ptName := ca.Spec.PartnerTenantRef.Name
-		if onlyPT != "" && ptName != onlyPT {
-			continue
-		}
-		t := get(ptName)
-		t.CustomerAgreements++
-		switch ca.Status.State {
-		case v1alpha1.StateAttested:
-			t.Attested++
-			if ca.Status.AcceptedBy == v1alpha1.AcceptedByCustomer {
-				t.AttestedByCustomer++
-			} else {
-				t.AttestedByPartner++
-			}
-		case v1alpha1.StateLegacy:
-			t.Legacy++
-		case v1alpha1.StateBlocked:
-			t.Blocked++
-		case v1alpha1.StateNoMCA:
-			t.NoMCA++
-		default:
-			t.NotYetObserved++
-		}
-		if isTrue(cond(ca.Status.Conditions, v1alpha1.ConditionAwaitingCustomerAcceptance)) {
-			t.AwaitingAcceptance++
-		}
-		if at := ca.Status.Attestation; at != nil {
-			t.Renewals += int(at.Renewals)
-			if at.Renewals > 0 {
-				t.RenewedCustomers++
-			}
-			pending := !strings.EqualFold(at.Status, pc.StatusAgreementCreated) && !strings.EqualFold(at.Status, pc.StatusCustomerAccepted)
-			if at.ExpiresAt != nil && pending {
-				switch left := at.ExpiresAt.Sub(now); {
-				case left <= 0 || strings.EqualFold(at.Status, pc.StatusExpired):
-					t.LinksExpired++
-				case left <= expiringWithin:
-					t.LinksExpiringIn7d++
-				}
-			}
-		}
-		if ca.Annotations[v1alpha1.AnnotationPaused] == annotationTrue || isTrue(cond(ca.Status.Conditions, v1alpha1.ConditionPaused)) {
-			t.Paused++
-		}
-		if rc := cond(ca.Status.Conditions, v1alpha1.ConditionReconciling); isTrue(rc) && rc.Reason != "" {
-			if t.ReconcilingByReason == nil {
-				t.ReconcilingByReason = map[string]int{}
-			}
-			t.ReconcilingByReason[rc.Reason]++
-		}
-		if st := cond(ca.Status.Conditions, v1alpha1.ConditionStalled); isTrue(st) {
-			t.Stalled++
-			t.StalledByReason[st.Reason]++
-			what := st.Message
-			if r := cond(ca.Status.Conditions, v1alpha1.ConditionReady); r != nil && r.Message != "" {
-				what = r.Message
-			}
-			fs.NeedsAPerson = append(fs.NeedsAPerson, PersonTask{Namespace: ca.Namespace, Name: ca.Name, PartnerTenant: ptName, Reason: st.Reason, WhatToDo: what})
-		}
+}
+
+// addAgreement counts one CustomerAgreement in its PartnerTenant's column, and as a task for a
+// person when it is stalled.
+func (f *fleetTally) addAgreement(ca *v1alpha1.CustomerAgreement) {
+	t := f.tenant(ca.Spec.PartnerTenantRef.Name)
+	t.CustomerAgreements++
+	countState(t, ca)
+	if isTrue(cond(ca.Status.Conditions, v1alpha1.ConditionAwaitingCustomerAcceptance)) {
+		t.AwaitingAcceptance++
 	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
+	if at := ca.Status.Attestation; at != nil {
+		countLink(t, at, f.now)
+	}
+	if ca.Annotations[v1alpha1.AnnotationPaused] == annotationTrue || isTrue(cond(ca.Status.Conditions, v1alpha1.ConditionPaused)) {
+		t.Paused++
+	}
+	if rc := cond(ca.Status.Conditions, v1alpha1.ConditionReconciling); isTrue(rc) && rc.Reason != "" {
+		if t.ReconcilingByReason == nil {
+			t.ReconcilingByReason = map[string]int{}
+		}
+		t.ReconcilingByReason[rc.Reason]++
+	}
+	if st := cond(ca.Status.Conditions, v1alpha1.ConditionStalled); isTrue(st) {
+		t.Stalled++
+		t.StalledByReason[st.Reason]++
+		f.needs = append(f.needs, personTask(ca, st))
+	}
+}
+
+// countState counts the CustomerAgreement's state (Attested also by who accepted).
+func countState(t *TenantStatus, ca *v1alpha1.CustomerAgreement) {
+	switch ca.Status.State {
+	case v1alpha1.StateAttested:
+		t.Attested++
+		if ca.Status.AcceptedBy == v1alpha1.AcceptedByCustomer {
+			t.AttestedByCustomer++
+		} else {
+			t.AttestedByPartner++
+		}
+	case v1alpha1.StateLegacy:
+		t.Legacy++
+	case v1alpha1.StateBlocked:
+		t.Blocked++
+	case v1alpha1.StateNoMCA:
+		t.NoMCA++
+	default:
+		t.NotYetObserved++
+	}
+}
+
+// countLink counts the attestation link's renewals and, while it waits for the customer, whether
+// it expired or expires within expiringWithin of now.
+func countLink(t *TenantStatus, at *v1alpha1.AttestationStatus, now time.Time) {
+	t.Renewals += int(at.Renewals)
+	if at.Renewals > 0 {
+		t.RenewedCustomers++
+	}
+	pending := !strings.EqualFold(at.Status, pc.StatusAgreementCreated) && !strings.EqualFold(at.Status, pc.StatusCustomerAccepted)
+	if at.ExpiresAt == nil || !pending {
+		return
+	}
+	switch left := at.ExpiresAt.Sub(now); {
+	case left <= 0 || strings.EqualFold(at.Status, pc.StatusExpired):
+		t.LinksExpired++
+	case left <= expiringWithin:
+		t.LinksExpiringIn7d++
+	}
+}
+
+// personTask is what to do about a stalled CustomerAgreement: the Ready condition's message when it
+// has one, else the Stalled condition's.
+func personTask(ca *v1alpha1.CustomerAgreement, stalled *metav1.Condition) PersonTask {
+	what := stalled.Message
+	if r := cond(ca.Status.Conditions, v1alpha1.ConditionReady); r != nil && r.Message != "" {
+		what = r.Message
+	}
+	return PersonTask{Namespace: ca.Namespace, Name: ca.Name, PartnerTenant: ca.Spec.PartnerTenantRef.Name, Reason: stalled.Reason, WhatToDo: what}
+}
+
+// result is the report: PartnerTenants by name, tasks by namespace and name.
+func (f *fleetTally) result() *FleetStatus {
+	fs := &FleetStatus{NeedsAPerson: f.needs}
+	names := make([]string, 0, len(f.byName))
+	for n := range f.byName {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fs.PartnerTenants = append(fs.PartnerTenants, *byName[n])
+		fs.PartnerTenants = append(fs.PartnerTenants, *f.byName[n])
 	}
 	sort.Slice(fs.NeedsAPerson, func(i, j int) bool {
 		x, y := fs.NeedsAPerson[i], fs.NeedsAPerson[j]
@@ -242,7 +283,7 @@ func (a *app) fleetStatus(ctx context.Context, onlyPT string) (*FleetStatus, err
 		}
 		return x.Name < y.Name
 	})
-	return fs, nil
+	return fs
 }
 
 func printFleetStatus(w io.Writer, fs *FleetStatus) {
