@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -33,6 +34,7 @@ import (
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/mca"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
 
 // This file decides whether a CustomerAgreement may act at all, before any Partner Center call:
@@ -76,6 +78,21 @@ func (s *scope) authorize(ctx context.Context) *outcome {
 		return nil
 	}
 	return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(s.pt, s.ca.Namespace))
+}
+
+// errWithheld ends a write that its last check stopped (checkedJustBefore).
+var errWithheld = errors.New("the write to Partner Center was withheld by its last check")
+
+// checkedJustBefore has the client run mayWriteNow just before the write is sent, after its wait in
+// the tenant's rate limiter; the outcome of a check that stops the write lands in *held.
+func (s *scope) checkedJustBefore(held **outcome) pc.CallOption {
+	return pc.BeforeSend(func(ctx context.Context) error {
+		if o := s.mayWriteNow(ctx); o != nil {
+			*held = o
+			return errWithheld
+		}
+		return nil
+	})
 }
 
 // mayWriteNow checks again, against the API server, just before a write to Partner Center, that

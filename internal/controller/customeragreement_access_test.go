@@ -127,43 +127,54 @@ func TestCreatedAgreementIsTrustedButReportedAfterTheBound(t *testing.T) {
 	}
 }
 
-// A namespace's label removed while a reconcile runs (waiting on the tenant's rate limiter, say)
-// stops the write the reconcile was about to make.
+// A namespace label removed after the reconcile's first check stops the write: removed while the
+// reconcile reads Partner Center, or while the write waits its turn in the tenant's rate limiter
+// (the last check runs just before the send).
 func TestAdmissionIsCheckedAgainJustBeforeAWrite(t *testing.T) {
-	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
-	ctx := context.Background()
-	pt := &v1alpha1.PartnerTenant{}
-	if err := h.kube.Get(ctx, types.NamespacedName{Name: "pt"}, pt); err != nil {
-		t.Fatal(err)
-	}
-	pt.Spec.AllowedNamespaces = &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector,
-		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}}
-	if err := h.kube.Update(ctx, pt); err != nil {
-		t.Fatal(err)
-	}
-	ns := &corev1.Namespace{}
-	if err := h.kube.Get(ctx, types.NamespacedName{Name: "ns"}, ns); err != nil {
-		t.Fatal(err)
-	}
-	ns.Labels = map[string]string{"team": "a"}
-	if err := h.kube.Update(ctx, ns); err != nil {
-		t.Fatal(err)
-	}
-	h.pc.onRead = func() {
-		ns.Labels = nil
-		if err := h.kube.Update(ctx, ns); err != nil {
-			t.Error(err)
-		}
-		h.pc.onRead = nil
-	}
-	if _, err := h.reconcile(); err != nil {
-		t.Fatal(err)
-	}
-	if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 0 {
-		t.Fatalf("started %d attestation(s) for a namespace no longer allowed", n)
-	}
-	if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonNamespaceNotAllowed {
-		t.Fatalf("Stalled = %q", got)
+	for _, tc := range []struct {
+		name string
+		at   func(f *fakePC, removal func())
+	}{
+		{"during the reads", func(f *fakePC, removal func()) { f.onRead = removal }},
+		{"while the write waits its turn", func(f *fakePC, removal func()) { f.onWrite = removal }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+			ctx := context.Background()
+			pt := &v1alpha1.PartnerTenant{}
+			if err := h.kube.Get(ctx, types.NamespacedName{Name: "pt"}, pt); err != nil {
+				t.Fatal(err)
+			}
+			pt.Spec.AllowedNamespaces = &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromSelector,
+				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}}
+			if err := h.kube.Update(ctx, pt); err != nil {
+				t.Fatal(err)
+			}
+			ns := &corev1.Namespace{}
+			if err := h.kube.Get(ctx, types.NamespacedName{Name: "ns"}, ns); err != nil {
+				t.Fatal(err)
+			}
+			ns.Labels = map[string]string{"team": "a"}
+			if err := h.kube.Update(ctx, ns); err != nil {
+				t.Fatal(err)
+			}
+			tc.at(h.pc, func() {
+				ns.Labels = nil
+				if err := h.kube.Update(ctx, ns); err != nil {
+					t.Error(err)
+				}
+				h.pc.onRead, h.pc.onWrite = nil, nil
+			})
+			if _, err := h.reconcile(); err != nil {
+				t.Fatal(err)
+			}
+			if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 0 {
+				t.Fatalf("started %d attestation(s) for a namespace no longer allowed", n)
+			}
+			if got := h.cond(v1alpha1.ConditionStalled); got != "True/"+v1alpha1.ReasonNamespaceNotAllowed {
+				t.Fatalf("Stalled = %q", got)
+			}
+		})
 	}
 }
 

@@ -98,10 +98,11 @@ func (s *scope) startAttestation(ctx context.Context, renew bool, ob observation
 	req := s.attestationRequest()
 	req.Lifetime = lifetime
 	reqID := startAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, intent, renewals)
-	if o := s.mayWriteNow(ctx); o != nil {
-		return o
+	var held *outcome
+	att, err := s.pc.StartEnhancedAttestation(ctx, req, pc.WithRequestID(reqID), s.checkedJustBefore(&held))
+	if held != nil {
+		return held
 	}
-	att, err := s.pc.StartEnhancedAttestation(ctx, req, pc.WithRequestID(reqID))
 	if err != nil {
 		return s.writeFailed(err)
 	}
@@ -182,10 +183,11 @@ func (s *scope) createFromAttestation(ctx context.Context, ob observation, a *v1
 	if !knownAccepted {
 		opts = append(opts, pc.AsPoll("create/"+a.ID))
 	}
-	if o := s.mayWriteNow(ctx); o != nil {
-		return o
+	var held *outcome
+	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, a.ID, s.templateID, append(opts, s.checkedJustBefore(&held))...)
+	if held != nil {
+		return held
 	}
-	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, a.ID, s.templateID, opts...)
 	switch kind := pc.KindOf(err); {
 	case err == nil:
 	case kind == pc.KindAttestationNotAccepted:
@@ -248,10 +250,11 @@ func (s *scope) confirmLegacy(ctx context.Context) *outcome {
 	sg := s.ca.Spec.Signatory
 	date := s.ca.Spec.DateAgreed.Time
 	reqID := legacyConfirmationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, sg, date)
-	if o := s.mayWriteNow(ctx); o != nil {
-		return o
+	var held *outcome
+	ag, err := s.pc.CreateLegacyAgreement(ctx, s.ca.Spec.CustomerTenantID, pc.Contact(contactOf(sg)), s.templateID, date, pc.WithRequestID(reqID), s.checkedJustBefore(&held))
+	if held != nil {
+		return held
 	}
-	ag, err := s.pc.CreateLegacyAgreement(ctx, s.ca.Spec.CustomerTenantID, pc.Contact(contactOf(sg)), s.templateID, date, pc.WithRequestID(reqID))
 	if kind := pc.KindOf(err); kind == pc.KindBadRequest || kind == pc.KindForbidden || kind == pc.KindUnknown {
 		var pe *pc.Error
 		if errors.As(err, &pe) && pe.Code != "600002" {

@@ -50,7 +50,10 @@ type fakePC struct {
 	requestIDs   map[string][]string
 	startCounter int
 	// onRead runs at each read of the customer's agreements (a change made while a reconcile runs).
-	onRead func()
+	// onWrite runs when a write is called, before the check it carries (what happens while the
+	// call waits its turn in the rate limiter).
+	onWrite func()
+	onRead  func()
 }
 
 func newFakePC() *fakePC {
@@ -68,6 +71,18 @@ func (f *fakePC) call(op string, opts []pc.CallOption) error {
 // requestIDOf reads the request id a CallOption carries, through the client's own option type.
 func requestIDOf(opts []pc.CallOption) string { return pc.RequestIDOf(opts...) }
 
+// send stands in for a write: onWrite plays what happens while the call waits its turn, then the
+// check the call carries runs, as the client runs it just before sending.
+func (f *fakePC) send(ctx context.Context, op string, opts []pc.CallOption) error {
+	if f.onWrite != nil {
+		f.onWrite()
+	}
+	if err := pc.RunBeforeSend(ctx, opts...); err != nil {
+		return err
+	}
+	return f.call(op, opts)
+}
+
 func (f *fakePC) CheckCredentials(context.Context) error { return f.call("CheckCredentials", nil) }
 func (f *fakePC) GetAgreementMetadata(context.Context) (pc.AgreementMetadata, error) {
 	return pc.AgreementMetadata{TemplateID: "tmpl"}, f.call(pc.OpGetAgreementMetadata, nil)
@@ -81,8 +96,8 @@ func (f *fakePC) ListCustomerAgreements(context.Context, string) ([]pc.Agreement
 func (f *fakePC) GetDirectSignedStatus(context.Context, string) (bool, error) {
 	return f.direct, f.call(pc.OpGetDirectSignedStatus, nil)
 }
-func (f *fakePC) StartEnhancedAttestation(_ context.Context, _ pc.EnhancedAttestationRequest, opts ...pc.CallOption) (pc.EnhancedAttestation, error) {
-	if err := f.call(pc.OpStartEnhancedAttestation, opts); err != nil {
+func (f *fakePC) StartEnhancedAttestation(ctx context.Context, _ pc.EnhancedAttestationRequest, opts ...pc.CallOption) (pc.EnhancedAttestation, error) {
+	if err := f.send(ctx, pc.OpStartEnhancedAttestation, opts); err != nil {
 		return pc.EnhancedAttestation{}, err
 	}
 	f.startCounter++
@@ -95,14 +110,14 @@ func (f *fakePC) GetEnhancedAttestation(context.Context, string) (pc.EnhancedAtt
 	a.Phase, _ = pc.AttestationPhaseOf(a.Status) // as the client decodes it
 	return a, f.call(pc.OpGetEnhancedAttestation, nil)
 }
-func (f *fakePC) CreateAgreementFromAttestation(_ context.Context, _, _, _ string, opts ...pc.CallOption) (pc.Agreement, error) {
-	if err := f.call(pc.OpCreateAgreementFromAttestation, opts); err != nil {
+func (f *fakePC) CreateAgreementFromAttestation(ctx context.Context, _, _, _ string, opts ...pc.CallOption) (pc.Agreement, error) {
+	if err := f.send(ctx, pc.OpCreateAgreementFromAttestation, opts); err != nil {
 		return pc.Agreement{}, err
 	}
 	return pc.Agreement{DateAgreed: time.Now()}, nil
 }
-func (f *fakePC) CreateLegacyAgreement(_ context.Context, _ string, c pc.Contact, _ string, d time.Time, opts ...pc.CallOption) (pc.Agreement, error) {
-	if err := f.call(pc.OpCreateLegacyAgreement, opts); err != nil {
+func (f *fakePC) CreateLegacyAgreement(ctx context.Context, _ string, c pc.Contact, _ string, d time.Time, opts ...pc.CallOption) (pc.Agreement, error) {
+	if err := f.send(ctx, pc.OpCreateLegacyAgreement, opts); err != nil {
 		return pc.Agreement{}, err
 	}
 	return pc.Agreement{PrimaryContact: c, DateAgreed: d}, nil

@@ -129,6 +129,15 @@ type callOptions struct {
 	requestID     string
 	correlationID string
 	pollKey       string
+	beforeSend    func(context.Context) error
+}
+
+// BeforeSend has check run just before each attempt of the call is sent: after its turn in the
+// tenant's rate limiter (which may hold it for a while) and after its token. An error from check
+// ends the call unsent and is returned as it is. The controller re-checks there, against the API
+// server, that the write is still allowed.
+func BeforeSend(check func(context.Context) error) CallOption {
+	return func(o *callOptions) { o.beforeSend = check }
 }
 
 // AsPoll marks a call as a poll of an attestation awaiting the customer (key names what is
@@ -347,6 +356,11 @@ func (c *Client) try(ctx context.Context, op *operation, attempt int) (respBody 
 	tok, retry, err := c.attemptToken(ctx, op, attempt)
 	if retry || err != nil {
 		return nil, retry, err
+	}
+	if check := op.r.opts.beforeSend; check != nil {
+		if err := check(ctx); err != nil {
+			return nil, false, err
+		}
 	}
 	status, respBody, hdr, err := c.attempt(ctx, op.log, op.r, op.url, op.body, tok, attempt)
 	if err != nil {

@@ -16,8 +16,19 @@ limitations under the License.
 
 package partnercenter
 
+import "context"
+
 // RequestIDOf returns the MS-RequestId that opts set ("" when none does), so that callers and
 // fakes of the client can see which request id an operation carries.
 func RequestIDOf(opts ...CallOption) string {
 	return applyOptions(opts).requestID
+}
+
+// RunBeforeSend runs the check a call's options carry (nil when there is none), as the client
+// does before sending: for stand-ins of the client in tests.
+func RunBeforeSend(ctx context.Context, opts ...CallOption) error {
+	if check := applyOptions(opts).beforeSend; check != nil {
+		return check(ctx)
+	}
+	return nil
 }

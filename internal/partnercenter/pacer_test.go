@@ -18,6 +18,7 @@ package partnercenter_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -160,5 +161,31 @@ func TestThrottleHoldsCallsQueuedInTheRateLimiter(t *testing.T) {
 	}
 	if len(recs) != 12 {
 		t.Fatalf("%d requests, want the 10 calls and the 2 retried", len(recs))
+	}
+}
+
+// A write's last check runs after its turn in the rate limiter, just before it is sent: a check
+// that fails there (the namespace lost its permission while the call waited) sends nothing.
+func TestBeforeSendRunsAfterTheRateLimiterWait(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *pc.Config) { c.MaxInlineWait = 5 * time.Second; c.QPS, c.Burst = 1, 1 }))
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.client.GetAgreementMetadata(c); err != nil { // tokens, and the burst spent
+		t.Fatal(err)
+	}
+	e.sim.ResetRequests()
+	withheld := errors.New("the namespace is no longer allowed")
+	start := time.Now()
+	var checkedAt time.Time
+	_, err := e.client.StartEnhancedAttestation(c, pc.EnhancedAttestationRequest{CompanyName: "Coho", SignatoryFirstName: "A", SignatoryLastName: "B", SignatoryEmail: "a@b.example"},
+		pc.BeforeSend(func(context.Context) error { checkedAt = time.Now(); return withheld }))
+	if !errors.Is(err, withheld) {
+		t.Fatalf("err = %v, want the check's own error", err)
+	}
+	if waited := checkedAt.Sub(start); waited < 500*time.Millisecond {
+		t.Fatalf("the check ran %s after the call began: before its turn in the rate limiter (1 request/s)", waited)
+	}
+	if recs := apiRequests(e.sim.Requests()); len(recs) != 0 {
+		t.Fatalf("%d request(s) reached Partner Center after the check refused the write", len(recs))
 	}
 }
