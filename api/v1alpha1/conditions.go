@@ -144,6 +144,9 @@ const (
 	// ReasonTemplatesInvalid (PartnerTenant LinkDeliveryReady=False): the templates ConfigMap is
 	// missing or a template does not parse or render; nothing is sent with it.
 	ReasonTemplatesInvalid = "TemplatesInvalid"
+	// ReasonSenderAddressInvalid (PartnerTenant LinkDeliveryReady=False): spec.linkDelivery.email.from
+	// or replyTo does not parse as the mail sender parses it; no email is sent.
+	ReasonSenderAddressInvalid = "SenderAddressInvalid"
 	// ReasonTemplatesLoaded (PartnerTenant LinkDeliveryReady=True).
 	ReasonTemplatesLoaded = "TemplatesLoaded"
 	// ReasonReconcilePaused (Paused=True): the paused annotation is set.

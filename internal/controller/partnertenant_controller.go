@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -38,6 +39,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/delivery"
 	"github.com/mca-operator/mca-operator/internal/metrics"
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
@@ -137,13 +139,18 @@ func (r *PartnerTenantReconciler) check(ctx context.Context, pt *v1alpha1.Partne
 	return reconcile.Result{RequeueAfter: jitter(r.ResyncInterval)}, nil
 }
 
-// checkLinkDelivery reports whether the tenant's link delivery can send: its templates ConfigMap
-// parses and renders (a broken template sends nothing). Without linkDelivery there is no
-// condition.
+// checkLinkDelivery reports whether the tenant's link delivery can send: its sender addresses
+// parse as the mail sender parses them, and its templates ConfigMap parses and renders (a broken
+// template sends nothing). Without linkDelivery there is no condition.
 func (r *PartnerTenantReconciler) checkLinkDelivery(ctx context.Context, pt *v1alpha1.PartnerTenant) {
 	ld := pt.Spec.LinkDelivery
 	if ld == nil {
 		meta.RemoveStatusCondition(&pt.Status.Conditions, v1alpha1.ConditionLinkDeliveryReady)
+		return
+	}
+	if msg := senderProblem(ld.Email); msg != "" {
+		setCondition(&pt.Status.Conditions, v1alpha1.ConditionLinkDeliveryReady, metav1.ConditionFalse, v1alpha1.ReasonSenderAddressInvalid,
+			msg+". No email is sent for this PartnerTenant until it is fixed.")
 		return
 	}
 	if ref := ld.TemplatesConfigMapRef; ref != nil {
@@ -154,6 +161,23 @@ func (r *PartnerTenantReconciler) checkLinkDelivery(ctx context.Context, pt *v1a
 		}
 	}
 	setCondition(&pt.Status.Conditions, v1alpha1.ConditionLinkDeliveryReady, metav1.ConditionTrue, v1alpha1.ReasonTemplatesLoaded, "The link delivery templates render.")
+}
+
+// senderProblem says which sender address of email the mail sender cannot parse ("" when none):
+// an object admitted before the CRD refused such values would otherwise look ready and send nothing.
+func senderProblem(email *v1alpha1.EmailDelivery) string {
+	if email == nil {
+		return ""
+	}
+	if _, err := delivery.ParseAddress(email.From); err != nil {
+		return fmt.Sprintf("spec.linkDelivery.email.from %q is not an address the sender can use: %v", email.From, err)
+	}
+	if email.ReplyTo != "" {
+		if _, err := delivery.ParseAddress(email.ReplyTo); err != nil {
+			return fmt.Sprintf("spec.linkDelivery.email.replyTo %q is not an address the sender can use: %v", email.ReplyTo, err)
+		}
+	}
+	return ""
 }
 
 func (r *PartnerTenantReconciler) now() time.Time {

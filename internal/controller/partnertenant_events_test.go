@@ -17,8 +17,10 @@ limitations under the License.
 package controller
 
 import (
+	"context"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
@@ -50,6 +52,29 @@ func TestPartnerTenantReconcileNowAnnotation(t *testing.T) {
 	} {
 		if got := p.Update(event.UpdateEvent{ObjectOld: base, ObjectNew: c.newObj}); got != c.want {
 			t.Errorf("%s: reconcile %v, want %v", name, got, c.want)
+		}
+	}
+}
+
+// A sender address admitted before the CRD refused it (or with the rule bypassed) makes
+// LinkDeliveryReady False, naming the field, instead of True while no email can be sent.
+func TestLinkDeliveryReadyChecksTheSenderAddresses(t *testing.T) {
+	for name, c := range map[string]struct {
+		from, replyTo string
+		want          string
+	}{
+		"valid":                  {"mca@contoso.example", "", "True/" + v1alpha1.ReasonTemplatesLoaded},
+		"display name, quoted":   {`"Contoso, Inc." <mca@contoso.example>`, "", "True/" + v1alpha1.ReasonTemplatesLoaded},
+		"display name, unquoted": {"Contoso, Inc. <mca@contoso.example>", "", "False/" + v1alpha1.ReasonSenderAddressInvalid},
+		"bracket":                {"x@y>", "", "False/" + v1alpha1.ReasonSenderAddressInvalid},
+		"reply-to":               {"mca@contoso.example", "<x@y", "False/" + v1alpha1.ReasonSenderAddressInvalid},
+	} {
+		pt := &v1alpha1.PartnerTenant{Spec: v1alpha1.PartnerTenantSpec{LinkDelivery: &v1alpha1.LinkDelivery{
+			Email: &v1alpha1.EmailDelivery{From: c.from, ReplyTo: c.replyTo}}}}
+		(&PartnerTenantReconciler{}).checkLinkDelivery(context.Background(), pt)
+		got := meta.FindStatusCondition(pt.Status.Conditions, v1alpha1.ConditionLinkDeliveryReady)
+		if got == nil || string(got.Status)+"/"+got.Reason != c.want {
+			t.Errorf("%s: LinkDeliveryReady = %+v, want %s", name, got, c.want)
 		}
 	}
 }
