@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -220,13 +219,10 @@ func (s *scope) claim(ctx context.Context) (string, *outcome) {
 // other's cache, both compute the same owner here before writing.
 func (s *scope) claimNow(ctx context.Context, reader client.Reader) (string, *outcome) {
 	var list v1alpha1.CustomerAgreementList
-	if err := reader.List(ctx, &list); err != nil {
+	if err := reader.List(ctx, &list, client.MatchingFields{customerTenantIDField: norm(s.ca.Spec.CustomerTenantID)}); err != nil {
 		return "", transient(v1alpha1.ReasonPartnerCenterError, "Listing the CustomerAgreements of this customer failed: "+err.Error(), err)
 	}
-	rivals := slices.DeleteFunc(list.Items, func(c v1alpha1.CustomerAgreement) bool {
-		return norm(c.Spec.CustomerTenantID) != norm(s.ca.Spec.CustomerTenantID)
-	})
-	return s.owner(ctx, reader, rivals)
+	return s.owner(ctx, reader, list.Items)
 }
 
 // owner applies mca.Owner to this object and those of list that claim its customer.

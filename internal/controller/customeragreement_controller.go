@@ -45,7 +45,9 @@ import (
 // Fields the CustomerAgreements are indexed by.
 const (
 	partnerTenantRefField = ".spec.partnerTenantRef.name"
-	customerTenantIDField = ".spec.customerTenantId"
+	// customerTenantIDField is also a selectable field of the CRD, so that a list from the API
+	// server (uncached) selects one customer's CustomerAgreements by the same name.
+	customerTenantIDField = "spec.customerTenantId"
 )
 
 // statusWriteTimeout bounds the status write that records what a reconcile did; it runs even
