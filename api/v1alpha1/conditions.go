@@ -80,6 +80,9 @@ const (
 	// ReasonAttestationStarted: an enhanced attestation was started; its link is in the Secret that
 	// status.attestation.linkSecretRef names, never in status.
 	ReasonAttestationStarted = "AttestationStarted"
+	// ReasonAttestationIDLost (event): the id of a followed attestation is in neither of its
+	// Secrets (deleted or edited by hand); the operator stops following that attestation.
+	ReasonAttestationIDLost = "AttestationIDLost"
 	// ReasonLinkExpired: the acceptance link expired; a new attestation is started.
 	ReasonLinkExpired = "AcceptanceLinkExpired"
 	// ReasonDuplicateSignatory: Partner Center refused the attestation with code 600061.

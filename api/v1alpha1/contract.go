@@ -45,6 +45,23 @@ const (
 	AnnotationLinkName         = "partnercenter.mca.dev/customeragreement-name"
 )
 
+// An attestation ids Secret holds, in the credentials namespace, Partner Center's ids of the
+// attestations a CustomerAgreement follows, each under the key AttestationHandle(id). It carries
+// the link Secret's labels and annotation.
+const AttestationIDsSecretPrefix = "mca-ids-"
+
+// AttestationHandle names an attestation without revealing its id (which completes the
+// acceptance link): "sha256-" and the first 16 hex digits of the id's SHA-256. Attestation ids
+// are random (UUIDs), so the handle cannot be turned back into the id; it is also a valid Secret
+// data key.
+func AttestationHandle(id string) string {
+	if id == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "sha256-" + hex.EncodeToString(sum[:8])
+}
+
 // maxLabelValue is the longest label value the API server admits.
 const maxLabelValue = 63
 

@@ -248,10 +248,13 @@ type RecordedContact struct {
 
 // AttestationStatus follows one enhanced partner attestation the operator started.
 type AttestationStatus struct {
-	// id of the attestation in Partner Center.
-	// +kubebuilder:validation:MaxLength=256
+	// handle names the attestation without revealing it: "sha256-" and the first 16 hex digits of
+	// the SHA-256 of Partner Center's attestation id. The id itself completes the acceptance link
+	// (the link may be the id in a template), so it is a credential like the link: it is kept in
+	// the Secret named by idsSecretRef, in the operator's credentials namespace, never here.
+	// +kubebuilder:validation:MaxLength=64
 	// +optional
-	ID string `json:"id,omitempty"`
+	Handle string `json:"handle,omitempty"`
 	// status as Partner Center last reported it (LinkGenerated, CustomerAccepted, Expired or
 	// AgreementCreated), as given.
 	// +kubebuilder:validation:MaxLength=256
@@ -303,10 +306,11 @@ type CreatedAgreement struct {
 	CreatedAt metav1.Time `json:"createdAt"`
 	// method used for the create call.
 	Method AcceptanceMethod `json:"method"`
-	// attestationId the agreement was created from (PartnerAttestation).
-	// +kubebuilder:validation:MaxLength=256
+	// attestationHandle names the attestation the agreement was created from (PartnerAttestation),
+	// as status.attestation.handle does.
+	// +kubebuilder:validation:MaxLength=64
 	// +optional
-	AttestationID string `json:"attestationId,omitempty"`
+	AttestationHandle string `json:"attestationHandle,omitempty"`
 }
 
 // CustomerAgreementStatus is what the operator last observed and did.
@@ -343,6 +347,14 @@ type CustomerAgreementStatus struct {
 	// +listType=atomic
 	// +optional
 	EarlierAttestations []AttestationStatus `json:"earlierAttestations,omitempty"`
+
+	// attestationIdsSecretRef names the Secret, in the operator's credentials namespace, that holds
+	// Partner Center's ids of the attestations above (status.attestation and earlierAttestations),
+	// each under its handle. An id completes the acceptance link, so it is a credential: it never
+	// appears in this object, its events or its conditions. Deleting that Secret loses the
+	// operator's only copy of the ids: an acceptance of those links can then not be relayed.
+	// +optional
+	AttestationIDsSecretRef *LocalObjectReference `json:"attestationIdsSecretRef,omitempty"`
 
 	// refusedSignatory identifies (as a hash) the signatory and method Partner Center refused as a
 	// duplicate (600061). The operator does not try them again; a change of spec.signatory does.

@@ -220,6 +220,11 @@ func (in *CustomerAgreementStatus) DeepCopyInto(out *CustomerAgreementStatus) {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
 	}
+	if in.AttestationIDsSecretRef != nil {
+		in, out := &in.AttestationIDsSecretRef, &out.AttestationIDsSecretRef
+		*out = new(LocalObjectReference)
+		**out = **in
+	}
 	if in.CreatedAgreement != nil {
 		in, out := &in.CreatedAgreement, &out.CreatedAgreement
 		*out = new(CreatedAgreement)

@@ -653,13 +653,13 @@ func (w *watcher) readLink(name string) (string, error) {
 // --accept-links, accepts the link as the signatory would.
 func (w *watcher) publish(ca *v1alpha1.CustomerAgreement, partnerTenantID string) {
 	key := client.ObjectKeyFromObject(ca)
-	if a := ca.Status.Attestation; a != nil && a.LinkSecretRef != nil && a.ID != "" {
+	if a := ca.Status.Attestation; a != nil && a.LinkSecretRef != nil && a.Handle != "" {
 		link, err := w.readLink(a.LinkSecretRef.Name)
 		if err != nil || link == "" {
 			return
 		}
-		if !w.linked[a.ID] {
-			w.linked[a.ID] = true
+		if !w.linked[a.Handle] {
+			w.linked[a.Handle] = true
 			who := "the customer's signatory"
 			if sg := ca.Spec.Signatory; sg != nil {
 				who = sg.FirstName + " " + sg.LastName
@@ -671,11 +671,11 @@ func (w *watcher) publish(ca *v1alpha1.CustomerAgreement, partnerTenantID string
 					"  tick the box and press Accept: %s turns Attested within a few seconds.\n", w.caFile, key.Name)
 			}
 		}
-		if w.opts.acceptLinks && !w.accepted[a.ID] && a.Status == pcsim.StatusLinkGenerated {
+		if w.opts.acceptLinks && !w.accepted[a.Handle] && a.Status == pcsim.StatusLinkGenerated {
 			if err := pcsim.AcceptThroughPage(w.hc, link); err != nil {
 				fmt.Fprintf(w.out, "  --accept-links: accepting as %s failed (retrying): %v\n", key.Name, err)
 			} else {
-				w.accepted[a.ID] = true
+				w.accepted[a.Handle] = true
 				fmt.Fprintf(w.out, "  --accept-links: opened the link and pressed Accept as the signatory of %s.\n", ca.Spec.CompanyName)
 			}
 		}

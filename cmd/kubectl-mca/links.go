@@ -35,19 +35,13 @@ import (
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
 
-// Keys of a link Secret.
-const (
-	linkKeyAcceptanceLink = "acceptanceLink"
-	linkKeyAttestationID  = "attestationId"
-	linkKeyExpiresAt      = "expiresAt"
-)
-
 // PendingLink is one acceptance link awaiting the customer (`kubectl mca links -o json`).
 type PendingLink struct {
 	Namespace      string   `json:"namespace"`
 	Name           string   `json:"name"`
 	Company        string   `json:"company"`
 	Signatory      string   `json:"signatory"`
+	Attestation    string   `json:"attestation,omitempty"`
 	AttestationID  string   `json:"attestationId,omitempty"`
 	ExpiresAt      string   `json:"expiresAt,omitempty"`
 	ExpiresIn      string   `json:"expiresIn,omitempty"`
@@ -113,7 +107,7 @@ func (a *app) pendingLinks(ctx context.Context) ([]PendingLink, error) {
 		if strings.EqualFold(at.Status, pc.StatusAgreementCreated) || strings.EqualFold(at.Status, pc.StatusCustomerAccepted) {
 			continue
 		}
-		l := PendingLink{Namespace: ca.Namespace, Name: ca.Name, Company: ca.Spec.CompanyName, AttestationID: at.ID, Deliveries: deliveries(at.Deliveries)}
+		l := PendingLink{Namespace: ca.Namespace, Name: ca.Name, Company: ca.Spec.CompanyName, Attestation: at.Handle, Deliveries: deliveries(at.Deliveries)}
 		if s := ca.Spec.Signatory; s != nil {
 			l.Signatory = fmt.Sprintf("%s %s <%s>", s.FirstName, s.LastName, s.Email)
 		}
@@ -135,11 +129,11 @@ func (a *app) pendingLinks(ctx context.Context) ([]PendingLink, error) {
 				l.Problem = fmt.Sprintf("Secret %s/%s belongs to %s/%s", sec.Namespace, sec.Name, sec.Labels[v1alpha1.LabelLinkNamespace], owner)
 				break
 			}
-			l.AcceptanceLink = string(sec.Data[linkKeyAcceptanceLink])
-			if id := string(sec.Data[linkKeyAttestationID]); id != "" {
+			l.AcceptanceLink = string(sec.Data[v1alpha1.LinkSecretKeyLink])
+			if id := string(sec.Data[v1alpha1.LinkSecretKeyAttestationID]); id != "" {
 				l.AttestationID = id
 			}
-			if t, err := time.Parse(time.RFC3339, string(sec.Data[linkKeyExpiresAt])); err == nil {
+			if t, err := time.Parse(time.RFC3339, string(sec.Data[v1alpha1.LinkSecretKeyExpiresAt])); err == nil {
 				exp = t
 			}
 		}

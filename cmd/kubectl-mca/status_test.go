@@ -75,7 +75,7 @@ func goldenFleet(t *testing.T) {
 		{ns: "golden-a", name: "awaiting", pt: "golden-pt",
 			status: &v1alpha1.CustomerAgreementStatus{State: v1alpha1.StateNoMCA,
 				Conditions: append(ready("False", v1alpha1.ReasonAwaitingCustomer, "Waiting for Ada Lovelace to accept."), condition(v1alpha1.ConditionAwaitingCustomerAcceptance, "True", v1alpha1.ReasonAwaitingCustomer, "Link sent.")),
-				Attestation: &v1alpha1.AttestationStatus{ID: "att-0001", Status: "LinkGenerated", ExpiresAt: at(3*24*time.Hour + 2*time.Hour), Renewals: 1,
+				Attestation: &v1alpha1.AttestationStatus{Handle: v1alpha1.AttestationHandle("att-0001"), Status: "LinkGenerated", ExpiresAt: at(3*24*time.Hour + 2*time.Hour), Renewals: 1,
 					Deliveries: []v1alpha1.Delivery{
 						{Channel: v1alpha1.ChannelEmail, Kind: v1alpha1.DeliveryInitial, MessageID: "m1", AttemptedAt: at(-4 * 24 * time.Hour), SentAt: at(-4 * 24 * time.Hour)},
 						{Channel: v1alpha1.ChannelWebhook, Kind: v1alpha1.DeliveryInitial, MessageID: "m2", AttemptedAt: at(-4 * 24 * time.Hour), Failure: "webhook answered 503"},
@@ -84,9 +84,9 @@ func goldenFleet(t *testing.T) {
 		{ns: "golden-a", name: "later-link", pt: "golden-pt",
 			status: &v1alpha1.CustomerAgreementStatus{State: v1alpha1.StateNoMCA,
 				Conditions:  []metav1.Condition{condition(v1alpha1.ConditionAwaitingCustomerAcceptance, "True", v1alpha1.ReasonAwaitingCustomer, "Link sent.")},
-				Attestation: &v1alpha1.AttestationStatus{ID: "att-0002", Status: "LinkGenerated", ExpiresAt: at(9 * 24 * time.Hour), LinkSecretRef: &v1alpha1.LocalObjectReference{Name: "mca-link-gone"}}}},
+				Attestation: &v1alpha1.AttestationStatus{Handle: v1alpha1.AttestationHandle("att-0002"), Status: "LinkGenerated", ExpiresAt: at(9 * 24 * time.Hour), LinkSecretRef: &v1alpha1.LocalObjectReference{Name: "mca-link-gone"}}}},
 		{ns: "golden-a", name: "expired-link", pt: "golden-pt",
-			status: &v1alpha1.CustomerAgreementStatus{State: v1alpha1.StateLegacy, Attestation: &v1alpha1.AttestationStatus{ID: "att-0003", Status: "Expired", ExpiresAt: at(-time.Hour), Renewals: 2}}},
+			status: &v1alpha1.CustomerAgreementStatus{State: v1alpha1.StateLegacy, Attestation: &v1alpha1.AttestationStatus{Handle: v1alpha1.AttestationHandle("att-0003"), Status: "Expired", ExpiresAt: at(-time.Hour), Renewals: 2}}},
 		{ns: "golden-a", name: "duplicate", pt: "golden-pt",
 			status: &v1alpha1.CustomerAgreementStatus{State: v1alpha1.StateNoMCA, Conditions: []metav1.Condition{
 				condition(v1alpha1.ConditionReady, "False", v1alpha1.ReasonDuplicateSignatory, "Partner Center refused the attestation (600061): name another authorised signatory in spec.signatory, or the same person with another email address or phone number."),

@@ -231,7 +231,7 @@ func (s *scope) owner(ctx context.Context, reader client.Reader, list []v1alpha1
 	if err != nil {
 		return "", transient(v1alpha1.ReasonPartnerCenterError, "Checking the other CustomerAgreements of this customer failed: "+err.Error(), err)
 	}
-	if owner != claimOf(s.ca) {
+	if owner.Namespace != s.ca.Namespace || owner.Name != s.ca.Name {
 		return owner.Namespace + "/" + owner.Name, nil
 	}
 	return "", nil
@@ -293,5 +293,7 @@ func claims(ctx context.Context, reader client.Reader, c *v1alpha1.CustomerAgree
 }
 
 func claimOf(ca *v1alpha1.CustomerAgreement) mca.Claim {
-	return mca.Claim{Created: ca.CreationTimestamp.Time, Namespace: ca.Namespace, Name: ca.Name}
+	st := &ca.Status
+	acted := st.Attestation != nil || len(st.EarlierAttestations) > 0 || st.CreatedAgreement != nil
+	return mca.Claim{Created: ca.CreationTimestamp.Time, Namespace: ca.Namespace, Name: ca.Name, Acted: acted}
 }

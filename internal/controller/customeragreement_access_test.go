@@ -28,6 +28,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
@@ -178,14 +179,56 @@ func TestAdmissionIsCheckedAgainJustBeforeAWrite(t *testing.T) {
 	}
 }
 
-// rival creates another CustomerAgreement for the harness's customer, which owns it (same
-// creation time, and its name sorts first).
-func (h *harness) rival() {
+// rival creates another CustomerAgreement for the harness's customer, created a second before
+// it (so that it owns the customer), or in the same second with sameSecond; its name sorts first.
+func (h *harness) rival(sameSecond ...bool) types.NamespacedName {
 	h.t.Helper()
 	ca := h.get()
-	r := &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{Namespace: ca.Namespace, Name: "a"}, Spec: *ca.Spec.DeepCopy()}
+	created := metav1.NewTime(ca.CreationTimestamp.Add(-time.Second))
+	if len(sameSecond) > 0 && sameSecond[0] {
+		created = ca.CreationTimestamp
+	}
+	r := &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{Namespace: ca.Namespace, Name: "a", UID: "uid-rival", CreationTimestamp: created},
+		Spec: *ca.Spec.DeepCopy()}
 	if err := h.kube.Create(context.Background(), r); err != nil {
 		h.t.Fatal(err)
+	}
+	if got := (&v1alpha1.CustomerAgreement{}); h.kube.Get(context.Background(), client.ObjectKeyFromObject(r), got) != nil || !got.CreationTimestamp.Equal(&created) {
+		h.t.Fatalf("the rival's creation time was not kept: %v", got.CreationTimestamp)
+	}
+	return client.ObjectKeyFromObject(r)
+}
+
+// Two objects for one customer created in the same second, the second after the first's write
+// completed: the first acted, so it keeps the customer whatever the names, and the second writes
+// nothing (before, the name decided and both started an attestation).
+func TestAnObjectCreatedInTheSameSecondAfterAWriteDoesNotWriteAgain(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) { ca.CreationTimestamp = metav1.Now() })
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if h.pc.calls[pc.OpStartEnhancedAttestation] != 1 {
+		t.Fatalf("calls: %v", h.pc.calls)
+	}
+	rival := h.rival(true)
+	if _, err := h.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: rival}); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.calls[pc.OpStartEnhancedAttestation]; n != 1 {
+		t.Fatalf("%d attestations started for one customer", n)
+	}
+	got := &v1alpha1.CustomerAgreement{}
+	if err := h.kube.Get(context.Background(), rival, got); err != nil {
+		t.Fatal(err)
+	}
+	if c := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionStalled); c == nil || c.Reason != v1alpha1.ReasonCustomerClaimed {
+		t.Fatalf("the rival's Stalled = %+v", c)
+	}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.get().Status.Attestation; a == nil || a.LinkSecretRef == nil {
+		t.Fatalf("the first object lost its link: %+v", a)
 	}
 }
 

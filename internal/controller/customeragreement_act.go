@@ -68,7 +68,7 @@ func (s *scope) act(ctx context.Context, d mca.Decision, ob observation) *outcom
 	case mca.ActWaitForAttestations:
 		return waitingFor(v1alpha1.ReasonTooManyAttestations, d.Message)
 	case mca.ActLinkUnavailable:
-		return s.linkUnavailable(ob.followed.current.ID)
+		return s.linkUnavailable(ob.followed.current.Handle)
 	case mca.ActAwaitCustomer:
 		return s.awaitingAttestation()
 	case mca.ActStartAttestation, mca.ActRenewAttestation:
@@ -106,11 +106,17 @@ func (s *scope) startAttestation(ctx context.Context, renew bool, ob observation
 	if err != nil {
 		return s.writeFailed(err)
 	}
+	if err := s.keepID(ctx, att.AttestationID); err != nil {
+		// Status does not name the attestation yet: the next reconcile repeats the start with the
+		// same MS-RequestId, and Partner Center answers with the same attestation.
+		return transient(v1alpha1.ReasonPartnerCenterError, "Keeping the attestation id in Secret "+IDsSecretName(s.ca.UID)+" failed: "+err.Error(), err)
+	}
+	handle := v1alpha1.AttestationHandle(att.AttestationID)
 	secret := LinkSecretName(s.ca.UID)
 	f := followed{earlier: ob.followed.earlier}
 	if renew && old != nil {
 		s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeWarning, v1alpha1.ReasonLinkExpired, "RenewAttestation",
-			"The acceptance link of attestation %s expired before the customer accepted; started attestation %s, its link is in Secret %s", old.ID, att.AttestationID, secret)
+			"The acceptance link of attestation %s expired before the customer accepted; started attestation %s, its link is in Secret %s", old.Handle, handle, secret)
 		if ob.current.Phase != mca.PhaseExpired {
 			// Renewed on our clock, not Partner Center's word: keep following the old one.
 			kept := *old.DeepCopy()
@@ -119,32 +125,32 @@ func (s *scope) startAttestation(ctx context.Context, renew bool, ob observation
 		}
 	} else {
 		s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeNormal, v1alpha1.ReasonAttestationStarted, "StartAttestation",
-			"Started enhanced attestation %s; the signatory's acceptance link is in Secret %s of the operator's namespace", att.AttestationID, secret)
+			"Started enhanced attestation %s; the signatory's acceptance link is in Secret %s of the operator's namespace", handle, secret)
 	}
 	expires := att.ExpiresAt
 	if expires.IsZero() {
 		// Partner Center named no expiry: the link lives as long as it was asked to.
 		expires = s.now.Add(lifetime)
 	}
-	f.current = &v1alpha1.AttestationStatus{ID: bounded(att.AttestationID, 256), Status: bounded(att.Status, 256),
+	f.current = &v1alpha1.AttestationStatus{Handle: handle, Status: bounded(att.Status, 256),
 		Intent: intent, Renewals: renewals, StartedAt: statusTime(s.now), ExpiresAt: statusTime(expires),
 		Lifetime: &metav1.Duration{Duration: lifetime}}
 	link := att.AcceptanceLink
 	if link == "" {
 		link = buildLink(s.linkTemplate(), att.AttestationID, s.ca.Spec.Language, s.ca.Spec.Country)
 	}
-	o := s.storedLink(ctx, link, f.current, expires)
+	o := s.storedLink(ctx, link, att.AttestationID, f.current, expires)
 	o.followed = &f
 	return o
 }
 
 // storedLink keeps the link of an attestation just started in the link Secret, and says what the
 // customer waits for.
-func (s *scope) storedLink(ctx context.Context, link string, a *v1alpha1.AttestationStatus, expires time.Time) *outcome {
+func (s *scope) storedLink(ctx context.Context, link, id string, a *v1alpha1.AttestationStatus, expires time.Time) *outcome {
 	if link == "" {
-		return s.linkUnavailable(a.ID)
+		return s.linkUnavailable(a.Handle)
 	}
-	if err := s.storeLink(ctx, link, a.ID, expires); err != nil {
+	if err := s.storeLink(ctx, link, id, expires); err != nil {
 		// The attestation is recorded; the next reconcile stores its link.
 		return transient(v1alpha1.ReasonPartnerCenterError, "Storing the acceptance link failed: "+err.Error(), err)
 	}
@@ -164,10 +170,10 @@ func (s *scope) linkLifetime() time.Duration {
 }
 
 // linkUnavailable: the attestation is out but nobody can reach its page.
-func (s *scope) linkUnavailable(attestationID string) *outcome {
+func (s *scope) linkUnavailable(handle string) *outcome {
 	o := stalled(v1alpha1.ReasonAcceptanceLinkUnavailable, fmt.Sprintf(
 		"Partner Center's answer for attestation %s holds no acceptance link. Set spec.attestation.acceptanceURLTemplate of PartnerTenant %q (placeholders {attestationId}, {language}, {country}) to the parameterized link Microsoft provides; the operator keeps following the attestation.",
-		attestationID, s.pt.Name))
+		handle, s.pt.Name))
 	o.poll = true
 	return o
 }
@@ -177,14 +183,18 @@ func (s *scope) linkUnavailable(attestationID string) *outcome {
 // createFromAttestationRequestID(partner, customer, attestation id, refused attempts).
 // a is one of the attestations ob follows: what Partner Center answers about it is recorded there.
 func (s *scope) createFromAttestation(ctx context.Context, ob observation, a *v1alpha1.AttestationStatus, knownAccepted bool) *outcome {
+	id, err := s.attestationID(ctx, a.Handle)
+	if err != nil {
+		return transient(v1alpha1.ReasonPartnerCenterError, "Reading the id of attestation "+a.Handle+" failed: "+err.Error(), err)
+	}
 	attempt := s.r.refusals.of(a)
-	reqID := createFromAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, a.ID, attempt)
+	reqID := createFromAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, id, attempt)
 	opts := []pc.CallOption{pc.WithRequestID(reqID)}
 	if !knownAccepted {
-		opts = append(opts, pc.AsPoll("create/"+a.ID))
+		opts = append(opts, pc.AsPoll("create/"+a.Handle))
 	}
 	var held *outcome
-	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, a.ID, s.templateID, append(opts, s.checkedJustBefore(&held))...)
+	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, id, s.templateID, append(opts, s.checkedJustBefore(&held))...)
 	if held != nil {
 		return held
 	}
@@ -196,18 +206,18 @@ func (s *scope) createFromAttestation(ctx context.Context, ob observation, a *v1
 	case kind == pc.KindAttestationExpired:
 		a.RefusedCreates = attempt + 1
 		a.Status = pc.StatusExpired
-		return transient(v1alpha1.ReasonLinkExpired, "The acceptance link of attestation "+a.ID+" expired; a new one is started.", nil)
+		return transient(v1alpha1.ReasonLinkExpired, "The acceptance link of attestation "+a.Handle+" expired; a new one is started.", nil)
 	case kind == pc.KindDuplicateSignatory:
 		// This attestation can never become an agreement: stop following it.
 		var o *outcome
 		if a.Intent != s.intent {
 			s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeWarning, v1alpha1.ReasonDuplicateSignatory, "CreateAgreement",
-				"Attestation %s, started for an earlier spec, was refused as a duplicate signatory (600061)", a.ID)
+				"Attestation %s, started for an earlier spec, was refused as a duplicate signatory (600061)", a.Handle)
 			o = transient(v1alpha1.ReasonDuplicateSignatory, "An attestation started for an earlier spec was refused as a duplicate signatory (600061); continuing with the current spec.", nil)
 		} else {
 			o = s.writeFailed(err)
 		}
-		o.followed = ob.followed.without(a.ID)
+		o.followed = ob.followed.without(a.Handle)
 		return o
 	case kind == pc.KindBadRequest || kind == pc.KindForbidden || kind == pc.KindNotFound || kind == pc.KindUnknown:
 		if !knownAccepted {
@@ -222,24 +232,21 @@ func (s *scope) createFromAttestation(ctx context.Context, ob observation, a *v1
 		}
 		return stalled(v1alpha1.ReasonAgreementCreationRefused, fmt.Sprintf(
 			"The signatory accepted attestation %s, but Partner Center refused to create the agreement from it (HTTP %d, code %q: %s). Check the customer in Partner Center; the operator retries when the spec changes.",
-			a.ID, pe.StatusCode, pe.Code, pe.Message))
+			a.Handle, pe.StatusCode, pe.Code, pe.Message))
 	default:
 		return s.writeFailed(err)
 	}
 	if a.StartedAt != nil {
 		metrics.AttestationDuration.WithLabelValues(s.pt.Name, string(v1alpha1.MethodPartnerAttestation)).Observe(s.now.Sub(a.StartedAt.Time).Seconds())
 	}
-	id := a.ID
-	o := s.created(ag, reqID, v1alpha1.MethodPartnerAttestation, id,
-		"The signatory accepted; relayed the acceptance and created the agreement (attestation "+id+")")
+	o := s.created(ag, reqID, v1alpha1.MethodPartnerAttestation, a.Handle,
+		"The signatory accepted; relayed the acceptance and created the agreement (attestation "+a.Handle+")")
 	o.followed = &followed{}
-	if current := ob.followed.current; current != nil {
-		if err := s.dropLink(ctx); err != nil {
-			// Keep following the attestation whose link Secret is left: the next reconcile, which
-			// finds the customer attested, deletes it.
-			o.followed.current = current
-			logf.FromContext(ctx).Error(err, "deleting the acceptance-link Secret after the agreement was created")
-		}
+	if err := s.dropSecrets(ctx, ob.followed.current != nil); err != nil {
+		// Keep following the attestations whose Secrets are left: the next reconcile, which finds
+		// the customer attested, deletes them.
+		o.followed = ob.followed
+		logf.FromContext(ctx).Error(err, "deleting the attestation Secrets after the agreement was created")
 	}
 	return o
 }
@@ -281,7 +288,7 @@ const refusalPersistEvery = 10
 
 // of is the number of refusals known for a: in memory, or as status last recorded it.
 func (c *refusalCounter) of(a *v1alpha1.AttestationStatus) int32 {
-	if v, ok := c.m.Load(a.ID); ok {
+	if v, ok := c.m.Load(a.Handle); ok {
 		return max(v.(int32), a.RefusedCreates)
 	}
 	return a.RefusedCreates
@@ -291,20 +298,20 @@ func (c *refusalCounter) of(a *v1alpha1.AttestationStatus) int32 {
 // one of the attestations the observation followed, which project records in status).
 func (c *refusalCounter) refused(a *v1alpha1.AttestationStatus, attempt int32) {
 	n := attempt + 1
-	c.m.Store(a.ID, n)
+	c.m.Store(a.Handle, n)
 	if n-a.RefusedCreates >= refusalPersistEvery {
 		a.RefusedCreates = n
 	}
 }
 
-// without returns a copy of f that no longer follows the attestation id.
-func (f *followed) without(id string) *followed {
+// without returns a copy of f that no longer follows the attestation named handle.
+func (f *followed) without(handle string) *followed {
 	c := &followed{}
-	if f.current != nil && f.current.ID != id {
+	if f.current != nil && f.current.Handle != handle {
 		c.current = f.current.DeepCopy()
 	}
 	for i := range f.earlier {
-		if f.earlier[i].ID != id {
+		if f.earlier[i].Handle != handle {
 			c.earlier = append(c.earlier, *f.earlier[i].DeepCopy())
 		}
 	}
@@ -321,7 +328,7 @@ func (s *scope) attestationRequest() pc.EnhancedAttestationRequest {
 }
 
 // created reports an agreement this operator created; it is trusted from now on.
-func (s *scope) created(ag pc.Agreement, reqID string, method v1alpha1.AcceptanceMethod, attestationID, what string) *outcome {
+func (s *scope) created(ag pc.Agreement, reqID string, method v1alpha1.AcceptanceMethod, attestationHandle, what string) *outcome {
 	date := ag.DateAgreed
 	if date.IsZero() {
 		date = s.now
@@ -334,7 +341,7 @@ func (s *scope) created(ag pc.Agreement, reqID string, method v1alpha1.Acceptanc
 		"%s; Microsoft emails the signatory within 30 minutes", what)
 	o := ready(v1alpha1.ReasonAgreementCreated, "The operator created the agreement; Partner Center's reads may take a while to show it.")
 	o.created = &createdAgreement{signatory: c, dateAgreed: date, record: v1alpha1.CreatedAgreement{RequestID: reqID, DateAgreed: *statusTime(date),
-		CreatedAt: *statusTime(s.now), Method: method, AttestationID: bounded(attestationID, 256)}}
+		CreatedAt: *statusTime(s.now), Method: method, AttestationHandle: attestationHandle}}
 	return o
 }
 

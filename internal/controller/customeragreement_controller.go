@@ -90,6 +90,7 @@ type CustomerAgreementReconciler struct {
 	reads     readBudget
 	fullReads readBudget
 	refusals  refusalCounter
+	ids       idBook
 }
 
 // +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=customeragreements,verbs=get;list;watch
@@ -124,6 +125,7 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 	if !ca.DeletionTimestamp.IsZero() {
 		r.reads.forget(ca.UID)
 		r.fullReads.forget(ca.UID)
+		r.ids.forget(ca.UID)
 		return reconcile.Result{}, nil
 	}
 	before := ca.DeepCopy()

@@ -54,6 +54,10 @@ type fakePC struct {
 	// call waits its turn in the rate limiter).
 	onWrite func()
 	onRead  func()
+	// noLink: the start answer holds no acceptance link (a modeled variant).
+	noLink bool
+	// usedIDs are the attestation ids the reconciler passed to the GET and the create.
+	usedIDs []string
 }
 
 func newFakePC() *fakePC {
@@ -103,14 +107,19 @@ func (f *fakePC) StartEnhancedAttestation(ctx context.Context, _ pc.EnhancedAtte
 	f.startCounter++
 	f.attestation = pc.EnhancedAttestation{AttestationID: "att-" + string(rune('0'+f.startCounter)), Status: pc.StatusLinkGenerated,
 		AcceptanceLink: "https://example/attest", ExpiresAt: time.Now().Add(time.Hour)}
+	if f.noLink {
+		f.attestation.AcceptanceLink = ""
+	}
 	return f.attestation, nil
 }
-func (f *fakePC) GetEnhancedAttestation(context.Context, string) (pc.EnhancedAttestation, error) {
+func (f *fakePC) GetEnhancedAttestation(_ context.Context, id string) (pc.EnhancedAttestation, error) {
+	f.usedIDs = append(f.usedIDs, id)
 	a := f.attestation
 	a.Phase, _ = pc.AttestationPhaseOf(a.Status) // as the client decodes it
 	return a, f.call(pc.OpGetEnhancedAttestation, nil)
 }
-func (f *fakePC) CreateAgreementFromAttestation(ctx context.Context, _, _, _ string, opts ...pc.CallOption) (pc.Agreement, error) {
+func (f *fakePC) CreateAgreementFromAttestation(ctx context.Context, _, id, _ string, opts ...pc.CallOption) (pc.Agreement, error) {
+	f.usedIDs = append(f.usedIDs, id)
 	if err := f.send(ctx, pc.OpCreateAgreementFromAttestation, opts); err != nil {
 		return pc.Agreement{}, err
 	}
@@ -288,7 +297,7 @@ func TestReconcileRenewsAnExpiredLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := h.get().Status.Attestation
-	if first == nil || first.ID != "att-1" || h.cond(v1alpha1.ConditionAwaitingCustomerAcceptance) != "True/"+v1alpha1.ReasonAwaitingCustomer {
+	if first == nil || first.Handle != v1alpha1.AttestationHandle("att-1") || h.cond(v1alpha1.ConditionAwaitingCustomerAcceptance) != "True/"+v1alpha1.ReasonAwaitingCustomer {
 		t.Fatalf("attestation not started: %+v", h.get().Status)
 	}
 	// Polling while the link is pending starts nothing and writes nothing.
@@ -303,7 +312,7 @@ func TestReconcileRenewsAnExpiredLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := h.get().Status.Attestation
-	if second.ID != "att-2" || second.Renewals != 1 {
+	if second.Handle != v1alpha1.AttestationHandle("att-2") || second.Renewals != 1 {
 		t.Fatalf("expired link not renewed: %+v", second)
 	}
 	ids := h.pc.requestIDs[pc.OpStartEnhancedAttestation]

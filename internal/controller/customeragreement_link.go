@@ -116,7 +116,7 @@ func (s *scope) withoutLink(ctx context.Context, o *outcome) *outcome {
 	return o
 }
 
-// sweepLinks deletes the link Secrets of CustomerAgreements that are gone: those labelled for
+// sweepLinks deletes the link and attestation ids Secrets of CustomerAgreements that are gone: those labelled for
 // key (a CustomerAgreement just deleted), or, with an empty key, every one whose
 // CustomerAgreement no longer exists with the UID it names (at start-up).
 func (r *CustomerAgreementReconciler) sweepLinks(ctx context.Context, key types.NamespacedName) error {
@@ -130,7 +130,7 @@ func (r *CustomerAgreementReconciler) sweepLinks(ctx context.Context, key types.
 	}
 	for i := range list.Items {
 		sec := &list.Items[i]
-		if !strings.HasPrefix(sec.Name, linkSecretPrefix) {
+		if !strings.HasPrefix(sec.Name, linkSecretPrefix) && !strings.HasPrefix(sec.Name, v1alpha1.AttestationIDsSecretPrefix) {
 			continue
 		}
 		owner := types.NamespacedName{Namespace: sec.Labels[v1alpha1.LabelLinkNamespace], Name: v1alpha1.LinkOwnerName(sec.Annotations, sec.Labels)}
@@ -145,7 +145,7 @@ func (r *CustomerAgreementReconciler) sweepLinks(ctx context.Context, key types.
 		if err := client.IgnoreNotFound(r.Client.Delete(ctx, sec)); err != nil {
 			return err
 		}
-		logf.FromContext(ctx).Info("deleted the acceptance-link Secret of a CustomerAgreement that is gone", "secret", sec.Name, "customerAgreement", owner.String())
+		logf.FromContext(ctx).Info("deleted the attestation Secret of a CustomerAgreement that is gone", "secret", sec.Name, "customerAgreement", owner.String())
 	}
 	return nil
 }

@@ -18,7 +18,10 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/mca"
@@ -138,14 +141,8 @@ func (s *scope) observeAll(ctx context.Context) (observation, error) {
 func (s *scope) follow(ctx context.Context, ob *observation) error {
 	f := followedIn(&s.ca.Status)
 	if ob.standing.State == v1alpha1.StateAttested {
-		if f.current != nil {
-			// A link Secret exists only while an attestation is followed.
-			if err := s.dropLink(ctx); err != nil {
-				return err
-			}
-		}
 		ob.followed = &followed{}
-		return nil
+		return s.dropSecrets(ctx, f.current != nil)
 	}
 	if a := f.current; a != nil && (a.Intent != s.intent || s.ca.Spec.Method != v1alpha1.MethodPartnerAttestation) {
 		// Started for an earlier spec: follow it as an earlier attestation.
@@ -156,31 +153,18 @@ func (s *scope) follow(ctx context.Context, ob *observation) error {
 			return err
 		}
 	}
-	if a := f.current; a != nil {
-		phase, link, err := s.refresh(ctx, a, ob)
-		if err != nil {
-			return err
-		}
-		ob.current = &mca.InFlight{Phase: phase}
-		if a.ExpiresAt != nil {
-			ob.current.ExpiresAt = a.ExpiresAt.Time
-		}
-		switch phase {
-		case mca.PhaseAccepted:
-			ob.accepted = a
-			ob.inFlight++
-		case mca.PhaseAwaitingCustomer:
-			ob.inFlight++
-			if err := s.ensureLink(ctx, a, link, ob); err != nil {
-				return err
-			}
-		}
+	if err := s.followCurrent(ctx, &f, ob); err != nil {
+		return err
 	}
 	var kept []v1alpha1.AttestationStatus
 	var acceptedEarlier = -1
 	for i := range f.earlier {
 		a := f.earlier[i]
 		phase, _, err := s.refresh(ctx, &a, ob)
+		if errors.Is(err, errAttestationIDLost) {
+			s.idLost(&a)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -198,7 +182,61 @@ func (s *scope) follow(ctx context.Context, ob *observation) error {
 		ob.accepted = &f.earlier[acceptedEarlier]
 	}
 	ob.followed = &f
+	if f.current == nil && len(f.earlier) == 0 {
+		return s.dropSecrets(ctx, false)
+	}
 	return nil
+}
+
+// followCurrent refreshes the attestation started for the current spec, and keeps its link.
+func (s *scope) followCurrent(ctx context.Context, f *followed, ob *observation) error {
+	a := f.current
+	if a == nil {
+		return nil
+	}
+	phase, link, err := s.refresh(ctx, a, ob)
+	if errors.Is(err, errAttestationIDLost) {
+		s.idLost(a)
+		f.current = nil
+		return s.dropLink(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	ob.current = &mca.InFlight{Phase: phase}
+	if a.ExpiresAt != nil {
+		ob.current.ExpiresAt = a.ExpiresAt.Time
+	}
+	switch phase {
+	case mca.PhaseAccepted:
+		ob.accepted = a
+		ob.inFlight++
+	case mca.PhaseAwaitingCustomer:
+		ob.inFlight++
+		return s.ensureLink(ctx, a, link, ob)
+	}
+	return nil
+}
+
+// dropSecrets deletes the Secrets of attestations no longer followed: the link Secret (when link)
+// and the ids Secret (when status names it).
+func (s *scope) dropSecrets(ctx context.Context, link bool) error {
+	if link {
+		if err := s.dropLink(ctx); err != nil {
+			return err
+		}
+	}
+	if s.ca.Status.AttestationIDsSecretRef == nil {
+		return nil
+	}
+	return s.dropIDs(ctx)
+}
+
+// idLost reports a followed attestation whose id is gone: nothing can be learnt or relayed of it.
+func (s *scope) idLost(a *v1alpha1.AttestationStatus) {
+	s.r.Recorder.Eventf(s.ca, nil, corev1.EventTypeWarning, v1alpha1.ReasonAttestationIDLost, "FollowAttestation",
+		"The id of attestation %s is in neither Secret %s nor Secret %s of the operator's namespace (deleted or edited by hand): the operator can no longer learn whether the signatory accepted it, nor relay that acceptance, and stops following it",
+		a.Handle, IDsSecretName(s.ca.UID), LinkSecretName(s.ca.UID))
 }
 
 // refresh reads one attestation and records its status and expiry as Partner Center gives them;
@@ -206,7 +244,11 @@ func (s *scope) follow(ctx context.Context, ob *observation) error {
 // a second read. Without a GET of attestations (or when Partner Center no longer knows one), the
 // phase is the recorded word's, until the rules say the link expired by the clock.
 func (s *scope) refresh(ctx context.Context, a *v1alpha1.AttestationStatus, ob *observation) (mca.AttestationPhase, string, error) {
-	got, err := s.pc.GetEnhancedAttestation(ctx, a.ID)
+	id, err := s.attestationID(ctx, a.Handle)
+	if err != nil {
+		return 0, "", err
+	}
+	got, err := s.pc.GetEnhancedAttestation(ctx, id)
 	told := true
 	switch {
 	case pc.KindOf(err) == pc.KindNotSupported:
@@ -243,9 +285,13 @@ func (s *scope) ensureLink(ctx context.Context, a *v1alpha1.AttestationStatus, t
 		a.LinkSecretRef = &v1alpha1.LocalObjectReference{Name: LinkSecretName(s.ca.UID)}
 		return nil
 	}
+	id, err := s.attestationID(ctx, a.Handle)
+	if err != nil {
+		return err
+	}
 	link := told
 	if link == "" {
-		link = buildLink(s.linkTemplate(), a.ID, s.ca.Spec.Language, s.ca.Spec.Country)
+		link = buildLink(s.linkTemplate(), id, s.ca.Spec.Language, s.ca.Spec.Country)
 	}
 	if link == "" {
 		a.LinkSecretRef = nil
@@ -256,7 +302,7 @@ func (s *scope) ensureLink(ctx context.Context, a *v1alpha1.AttestationStatus, t
 	if a.ExpiresAt != nil {
 		expires = a.ExpiresAt.Time
 	}
-	if err := s.storeLink(ctx, link, a.ID, expires); err != nil {
+	if err := s.storeLink(ctx, link, id, expires); err != nil {
 		return err
 	}
 	a.LinkSecretRef = &v1alpha1.LocalObjectReference{Name: LinkSecretName(s.ca.UID)}

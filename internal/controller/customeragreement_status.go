@@ -159,6 +159,10 @@ func (r *CustomerAgreementReconciler) project(s *scope, before *v1alpha1.Custome
 		if len(f.earlier) > 0 {
 			st.EarlierAttestations = f.earlier
 		}
+		st.AttestationIDsSecretRef = nil
+		if f.current != nil || len(f.earlier) > 0 {
+			st.AttestationIDsSecretRef = &v1alpha1.LocalObjectReference{Name: IDsSecretName(s.ca.UID)}
+		}
 	}
 	if o.refusedSignatory != "" {
 		st.RefusedSignatory = o.refusedSignatory

@@ -111,7 +111,7 @@ func TestRefusedSignatoryKey(t *testing.T) {
 // count reaches status every few refusals, and a restart resumes from there.
 func TestRefusalCounter(t *testing.T) {
 	var c refusalCounter
-	a := &v1alpha1.AttestationStatus{ID: "att-1"}
+	a := &v1alpha1.AttestationStatus{Handle: v1alpha1.AttestationHandle("att-1")}
 	seen := map[int32]bool{}
 	for i := range refusalPersistEvery {
 		attempt := c.of(a)

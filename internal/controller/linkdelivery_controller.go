@@ -113,7 +113,7 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 	now := r.now()
 	in := delivery.PlanInput{
 		Channels: delivery.Channels(ld, ca.Spec.LinkDelivery), Reminders: delivery.Reminders(ld),
-		AttestationID: a.ID, ExpiresAt: a.ExpiresAt.Time, Renewed: a.Renewals > 0, Recorded: a.Deliveries, Now: now,
+		AttestationHandle: a.Handle, ExpiresAt: a.ExpiresAt.Time, Renewed: a.Renewals > 0, Recorded: a.Deliveries, Now: now,
 	}
 	if a.StartedAt != nil {
 		in.StartedAt = a.StartedAt.Time
@@ -133,7 +133,7 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 		}
 	}
 	// The sends above were recorded into ca: plan the next one (a reminder) from them.
-	if a := ca.Status.Attestation; a != nil && a.ID == in.AttestationID {
+	if a := ca.Status.Attestation; a != nil && a.Handle == in.AttestationHandle {
 		in.Recorded = a.Deliveries
 	}
 	if next, ok := delivery.Next(in); ok {
@@ -153,7 +153,7 @@ func (r *LinkDeliveryReconciler) planFresh(ctx context.Context, ca *v1alpha1.Cus
 		return nil, client.IgnoreNotFound(err)
 	}
 	a := ca.Status.Attestation
-	if a == nil || a.ID != in.AttestationID || a.LinkSecretRef == nil {
+	if a == nil || a.Handle != in.AttestationHandle || a.LinkSecretRef == nil {
 		return nil, nil
 	}
 	in.Recorded = a.Deliveries
@@ -182,7 +182,7 @@ func (r *LinkDeliveryReconciler) entitled(ctx context.Context, ca *v1alpha1.Cust
 	if err != nil {
 		return nil, err
 	}
-	if owner != claimOf(ca) {
+	if owner.Namespace != ca.Namespace || owner.Name != ca.Name {
 		return nil, r.withdraw(ctx, ca, "another CustomerAgreement owns the customer")
 	}
 	return pt, nil
@@ -309,26 +309,43 @@ func LoadTemplates(ctx context.Context, c client.Client, namespace, name string)
 }
 
 func (r *LinkDeliveryReconciler) secretKey(ctx context.Context, name, key string) (string, error) {
+	vals, err := r.secretKeys(ctx, name, key)
+	if err != nil {
+		return "", err
+	}
+	return vals[0], nil
+}
+
+// secretKeys reads the values of keys from the Secret name of the credentials namespace; each
+// must be there.
+func (r *LinkDeliveryReconciler) secretKeys(ctx context.Context, name string, keys ...string) ([]string, error) {
 	sec := &corev1.Secret{}
 	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: r.CredentialsNamespace, Name: name}, sec); err != nil {
-		return "", fmt.Errorf("Secret %s/%s: %w", r.CredentialsNamespace, name, err) //nolint:staticcheck // ST1005: Secret is the kind
+		return nil, fmt.Errorf("Secret %s/%s: %w", r.CredentialsNamespace, name, err) //nolint:staticcheck // ST1005: Secret is the kind
 	}
-	v, ok := sec.Data[key]
-	if !ok || len(v) == 0 {
-		return "", fmt.Errorf("Secret %s/%s has no key %q", r.CredentialsNamespace, name, key) //nolint:staticcheck // ST1005: Secret is the kind
+	vals := make([]string, len(keys))
+	for i, key := range keys {
+		v, ok := sec.Data[key]
+		if !ok || len(v) == 0 {
+			return nil, fmt.Errorf("Secret %s/%s has no key %q", r.CredentialsNamespace, name, key) //nolint:staticcheck // ST1005: Secret is the kind
+		}
+		vals[i] = string(v)
 	}
-	return string(v), nil
+	return vals, nil
 }
 
 // message assembles what is sent; the link comes from its Secret.
 func (r *LinkDeliveryReconciler) message(ctx context.Context, ca *v1alpha1.CustomerAgreement, pt *v1alpha1.PartnerTenant, due delivery.Due) (delivery.Message, error) {
 	a := ca.Status.Attestation
-	link, err := r.secretKey(ctx, a.LinkSecretRef.Name, v1alpha1.LinkSecretKeyLink)
+	vals, err := r.secretKeys(ctx, a.LinkSecretRef.Name, v1alpha1.LinkSecretKeyLink, v1alpha1.LinkSecretKeyAttestationID)
 	if err != nil {
 		return delivery.Message{}, err
 	}
+	if v1alpha1.AttestationHandle(vals[1]) != a.Handle {
+		return delivery.Message{}, fmt.Errorf("Secret %s/%s holds the link of another attestation than %s", r.CredentialsNamespace, a.LinkSecretRef.Name, a.Handle) //nolint:staticcheck // ST1005: Secret is the kind
+	}
 	return delivery.Message{
-		ID: due.MessageID, Kind: due.Kind, AttestationID: a.ID, AcceptanceLink: link, ExpiresAt: a.ExpiresAt.Time,
+		ID: due.MessageID, Kind: due.Kind, AttestationID: vals[1], AcceptanceLink: vals[0], ExpiresAt: a.ExpiresAt.Time,
 		Partner: pt.Name, PartnerTenant: pt.Name, Customer: client.ObjectKeyFromObject(ca),
 		CustomerTenantID: ca.Spec.CustomerTenantID, CompanyName: ca.Spec.CompanyName, Language: ca.Spec.Language,
 		Signatory: *ca.Spec.Signatory,
@@ -339,7 +356,7 @@ func (r *LinkDeliveryReconciler) message(ctx context.Context, ca *v1alpha1.Custo
 // of the object (read again from the API server after a conflict) (the CustomerAgreement controller writes the same status), with optimistic
 // locking; a result is never lost to a conflict, which would resend the message.
 func (r *LinkDeliveryReconciler) record(ctx context.Context, ca *v1alpha1.CustomerAgreement, change func(*v1alpha1.AttestationStatus)) error {
-	id := ca.Status.Attestation.ID
+	handle := ca.Status.Attestation.Handle
 	first := true
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if !first {
@@ -348,7 +365,7 @@ func (r *LinkDeliveryReconciler) record(ctx context.Context, ca *v1alpha1.Custom
 			}
 		}
 		first = false
-		if ca.Status.Attestation == nil || ca.Status.Attestation.ID != id {
+		if ca.Status.Attestation == nil || ca.Status.Attestation.Handle != handle {
 			return nil // the attestation was replaced meanwhile: its deliveries went with it
 		}
 		before := ca.DeepCopy()
@@ -403,7 +420,7 @@ func linkDelivered(a *v1alpha1.AttestationStatus) (metav1.ConditionStatus, strin
 	for _, d := range a.Deliveries {
 		if d.Failure != "" {
 			return metav1.ConditionFalse, v1alpha1.ReasonLinkDeliveryFailed, fmt.Sprintf(
-				"The %s channel gave up on the %s message of attestation %s: %s", d.Channel, d.Kind, a.ID, d.Failure)
+				"The %s channel gave up on the %s message of attestation %s: %s", d.Channel, d.Kind, a.Handle, d.Failure)
 		}
 		if d.SentAt != nil {
 			sent++
@@ -412,7 +429,7 @@ func linkDelivered(a *v1alpha1.AttestationStatus) (metav1.ConditionStatus, strin
 	if sent == 0 {
 		return "", "", ""
 	}
-	return metav1.ConditionTrue, v1alpha1.ReasonLinkDelivered, fmt.Sprintf("%d message(s) about attestation %s sent.", sent, a.ID)
+	return metav1.ConditionTrue, v1alpha1.ReasonLinkDelivered, fmt.Sprintf("%d message(s) about attestation %s sent.", sent, a.Handle)
 }
 
 func findDelivery(a *v1alpha1.AttestationStatus, id string) *v1alpha1.Delivery {
@@ -527,7 +544,7 @@ func attestationChanged() predicate.Predicate {
 			case oa == nil:
 				return true
 			}
-			return oa.ID != na.ID || (oa.LinkSecretRef == nil) != (na.LinkSecretRef == nil) || !oa.ExpiresAt.Equal(na.ExpiresAt)
+			return oa.Handle != na.Handle || (oa.LinkSecretRef == nil) != (na.LinkSecretRef == nil) || !oa.ExpiresAt.Equal(na.ExpiresAt)
 		},
 		DeleteFunc: func(event.DeleteEvent) bool { return false },
 	}

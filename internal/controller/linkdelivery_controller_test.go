@@ -106,7 +106,7 @@ func newDeliveryHarness(t *testing.T, mutate func(pt *v1alpha1.PartnerTenant, ca
 			Signatory: &v1alpha1.Signatory{FirstName: "Ada", LastName: "Lovelace", Email: "ada@fabrikam.example"},
 		},
 	}
-	ca.Status.Attestation = &v1alpha1.AttestationStatus{ID: "att-1", Status: "LinkGenerated", Intent: attestationIntent(pt.Spec.TenantID, ca.Spec),
+	ca.Status.Attestation = &v1alpha1.AttestationStatus{Handle: v1alpha1.AttestationHandle("att-1"), Status: "LinkGenerated", Intent: attestationIntent(pt.Spec.TenantID, ca.Spec),
 		StartedAt: statusTime(now.Add(-time.Minute)), ExpiresAt: statusTime(now.Add(24 * time.Hour)),
 		LinkSecretRef: &v1alpha1.LocalObjectReference{Name: LinkSecretName(ca.UID)}}
 	if mutate != nil {
@@ -117,7 +117,7 @@ func newDeliveryHarness(t *testing.T, mutate func(pt *v1alpha1.PartnerTenant, ca
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: "hook"}, Data: map[string][]byte{"hmacKey": []byte("hmac-key-0123456789")}},
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: LinkSecretName(ca.UID),
 			Labels: map[string]string{v1alpha1.LabelLinkNamespace: ca.Namespace, v1alpha1.LabelLinkName: ca.Name, v1alpha1.LabelLinkUID: string(ca.UID)}},
-			Data: map[string][]byte{v1alpha1.LinkSecretKeyLink: []byte(deliveryTestLink)}},
+			Data: map[string][]byte{v1alpha1.LinkSecretKeyLink: []byte(deliveryTestLink), v1alpha1.LinkSecretKeyAttestationID: []byte("att-1")}},
 	}, extra...)
 	kube := fake.NewClientBuilder().WithScheme(newScheme(t)).WithObjects(objs...).WithStatusSubresource(pt, ca).
 		WithIndex(&v1alpha1.CustomerAgreement{}, customerTenantIDField, func(o client.Object) []string {
@@ -357,7 +357,7 @@ func TestLinkDeliveredLostToAnotherWriterWakesTheDeliveryController(t *testing.T
 // controller withdrew it.
 func TestCustomerAgreementControllerDropsTheLinkOfADisallowedObject(t *testing.T) {
 	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, func(ca *v1alpha1.CustomerAgreement) {
-		ca.Status.Attestation = &v1alpha1.AttestationStatus{ID: "att-1", Status: "LinkGenerated",
+		ca.Status.Attestation = &v1alpha1.AttestationStatus{Handle: v1alpha1.AttestationHandle("att-1"), Status: "LinkGenerated",
 			LinkSecretRef: &v1alpha1.LocalObjectReference{Name: LinkSecretName(ca.UID)}}
 	})
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: LinkSecretName("uid-1")},

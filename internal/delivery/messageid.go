@@ -32,9 +32,9 @@ const MessageIDDomain = "mca-operator.partnercenter.mca.dev"
 // always give the same id, so a message sent again after a crash carries the id of the first. For
 // Email it is an RFC 5322 msg-id without its angle brackets; for Webhook, the CloudEvent's id.
 // reminder is the offset before expiry of a Reminder and ignored for the other kinds.
-func MessageID(attestationID string, kind v1alpha1.DeliveryKind, reminder time.Duration, channel v1alpha1.DeliveryChannel) string {
+func MessageID(attestation string, kind v1alpha1.DeliveryKind, reminder time.Duration, channel v1alpha1.DeliveryChannel) string {
 	label := kindLabel(kind, reminder)
-	sum := sha256.Sum256([]byte(strings.Join([]string{attestationID, label, string(channel)}, "\x00")))
+	sum := sha256.Sum256([]byte(strings.Join([]string{attestation, label, string(channel)}, "\x00")))
 	id := hex.EncodeToString(sum[:16]) + "." + label
 	if channel == v1alpha1.ChannelEmail {
 		id += "@" + MessageIDDomain

@@ -33,10 +33,11 @@ type PlanInput struct {
 	// Channels to deliver on, as Channels resolves them.
 	Channels []v1alpha1.DeliveryChannel
 	// Reminders are offsets before expiry, as Reminders resolves them.
-	Reminders     []time.Duration
-	AttestationID string
-	StartedAt     time.Time
-	ExpiresAt     time.Time
+	Reminders []time.Duration
+	// AttestationHandle is status.attestation.handle (message ids derive from it).
+	AttestationHandle string
+	StartedAt         time.Time
+	ExpiresAt         time.Time
 	// Renewed: this link replaced an expired one (status.attestation.renewals > 0), so its first
 	// message is a Renewed one rather than an Initial one.
 	Renewed bool
@@ -103,7 +104,7 @@ func Reminders(partner *v1alpha1.LinkDelivery) []time.Duration {
 // only if it falls after that send, and only the latest one whose time has come: a signatory
 // gets one reminder, not a burst, after an outage.
 func Plan(in PlanInput) []Due {
-	if in.AttestationID == "" || in.ExpiresAt.IsZero() || mca.LinkExpired(in.ExpiresAt, 0, in.Now) {
+	if in.AttestationHandle == "" || in.ExpiresAt.IsZero() || mca.LinkExpired(in.ExpiresAt, 0, in.Now) {
 		return nil
 	}
 	var due []Due
@@ -118,7 +119,7 @@ func Plan(in PlanInput) []Due {
 // Next returns when the next message of the attestation falls due after in.Now (for a requeue),
 // or false when none will.
 func Next(in PlanInput) (time.Time, bool) {
-	if in.AttestationID == "" || in.ExpiresAt.IsZero() || mca.LinkExpired(in.ExpiresAt, 0, in.Now) {
+	if in.AttestationHandle == "" || in.ExpiresAt.IsZero() || mca.LinkExpired(in.ExpiresAt, 0, in.Now) {
 		return time.Time{}, false
 	}
 	var next time.Time
@@ -146,7 +147,7 @@ func firstKind(in PlanInput) v1alpha1.DeliveryKind {
 // dueOn returns the one message due on a channel, if any.
 func dueOn(in PlanInput, ch v1alpha1.DeliveryChannel) (Due, bool) {
 	kind := firstKind(in)
-	id := MessageID(in.AttestationID, kind, 0, ch)
+	id := MessageID(in.AttestationHandle, kind, 0, ch)
 	rec := recorded(in.Recorded, ch, id)
 	if rec == nil || pending(rec) {
 		return Due{Channel: ch, Kind: kind, MessageID: id, At: in.StartedAt, Resend: rec != nil}, true
@@ -163,7 +164,7 @@ func dueOn(in PlanInput, ch v1alpha1.DeliveryChannel) (Due, bool) {
 	if last == nil {
 		return Due{}, false
 	}
-	id = MessageID(in.AttestationID, v1alpha1.DeliveryReminder, last.offset, ch)
+	id = MessageID(in.AttestationHandle, v1alpha1.DeliveryReminder, last.offset, ch)
 	rec = recorded(in.Recorded, ch, id)
 	if rec != nil && !pending(rec) {
 		return Due{}, false
@@ -173,7 +174,7 @@ func dueOn(in PlanInput, ch v1alpha1.DeliveryChannel) (Due, bool) {
 
 // firstSent returns when the first message of a channel was sent.
 func firstSent(in PlanInput, ch v1alpha1.DeliveryChannel) (time.Time, bool) {
-	rec := recorded(in.Recorded, ch, MessageID(in.AttestationID, firstKind(in), 0, ch))
+	rec := recorded(in.Recorded, ch, MessageID(in.AttestationHandle, firstKind(in), 0, ch))
 	if rec == nil || rec.SentAt == nil {
 		return time.Time{}, false
 	}

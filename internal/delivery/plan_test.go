@@ -132,8 +132,8 @@ func TestPlan(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
-			if in.AttestationID == "" && tc.name != "no attestation id: nothing" {
-				in.AttestationID = attID
+			if in.AttestationHandle == "" && tc.name != "no attestation id: nothing" {
+				in.AttestationHandle = attID
 			}
 			if in.StartedAt.IsZero() {
 				in.StartedAt = t0
@@ -155,7 +155,7 @@ func TestPlan(t *testing.T) {
 func TestNext(t *testing.T) {
 	h := time.Hour
 	em := v1alpha1.ChannelEmail
-	base := PlanInput{Channels: email, Reminders: DefaultReminders, AttestationID: attID, StartedAt: t0, ExpiresAt: expiry}
+	base := PlanInput{Channels: email, Reminders: DefaultReminders, AttestationHandle: attID, StartedAt: t0, ExpiresAt: expiry}
 	cases := []struct {
 		name     string
 		now      time.Time

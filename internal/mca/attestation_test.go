@@ -78,10 +78,13 @@ func TestOwner(t *testing.T) {
 		in   []Claim
 		want Claim
 	}{
-		{"alone", []Claim{{t0, "a", "x"}}, Claim{t0, "a", "x"}},
-		{"oldest wins", []Claim{{t0.Add(time.Second), "a", "x"}, {t0, "z", "z"}}, Claim{t0, "z", "z"}},
-		{"same second: namespace decides", []Claim{{t0, "team-b", "a"}, {t0, "team-a", "z"}}, Claim{t0, "team-a", "z"}},
-		{"same namespace: name decides", []Claim{{t0, "ns", "b"}, {t0, "ns", "a"}}, Claim{t0, "ns", "a"}},
+		{"alone", []Claim{{t0, "a", "x", false}}, Claim{t0, "a", "x", false}},
+		{"oldest wins", []Claim{{t0.Add(time.Second), "a", "x", false}, {t0, "z", "z", false}}, Claim{t0, "z", "z", false}},
+		{"same second: namespace decides", []Claim{{t0, "team-b", "a", false}, {t0, "team-a", "z", false}}, Claim{t0, "team-a", "z", false}},
+		{"same namespace: name decides", []Claim{{t0, "ns", "b", false}, {t0, "ns", "a", false}}, Claim{t0, "ns", "a", false}},
+		{"same second: the one that acted wins", []Claim{{t0, "ns", "b", true}, {t0, "ns", "a", false}}, Claim{t0, "ns", "b", true}},
+		{"same second, both acted: name decides", []Claim{{t0, "ns", "b", true}, {t0, "ns", "a", true}}, Claim{t0, "ns", "a", true}},
+		{"an older claim wins over one that acted", []Claim{{t0.Add(time.Second), "ns", "a", true}, {t0, "ns", "b", false}}, Claim{t0, "ns", "b", false}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

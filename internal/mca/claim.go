@@ -28,12 +28,28 @@ import (
 type Claim struct {
 	Created         time.Time
 	Namespace, Name string
+	// Acted: its status shows a write to Partner Center for the customer (an attestation
+	// followed, or an agreement it created).
+	Acted bool
 }
 
-// Owner picks the one claim that may act for the customer: the oldest, then by namespace and
-// name, so that every claimant computes the same owner. claims must not be empty.
+// Owner picks the one claim that may act for the customer: the oldest; among those created in
+// the same second (the API server's resolution), one that already acted, so that an object
+// created just after another's write completed does not write again; then by namespace and
+// name. Every claimant computes the same owner. claims must not be empty.
 func Owner(claims []Claim) Claim {
 	return slices.MinFunc(claims, func(a, b Claim) int {
-		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
+		return cmp.Or(a.Created.Compare(b.Created), actedFirst(a.Acted, b.Acted),
+			strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
 	})
+}
+
+func actedFirst(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
 }

@@ -66,8 +66,8 @@ spec: {companyName: Fabrikam, dateAgreed: "2024-01-01T25:00:00Z"}
 apiVersion: partnercenter.mca.dev/v1alpha1
 kind: CustomerAgreement
 metadata: {name: c, namespace: team-a}
-status: {attestation: {id: 12}}
-`, "status.attestation.id"},
+status: {attestation: {handle: 12}}
+`, "status.attestation.handle"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			content := map[string]any{}

@@ -112,7 +112,7 @@ var _ = Describe("Enhanced partner attestation, end to end", func() {
 		Consistently(func() int { return len(startsFor("Customer " + custEnhanced[len(custEnhanced)-4:])) }, time.Second).Should(Equal(1))
 
 		acceptThroughPage(linkOf(got))
-		att, ok := sim.Attestation(got.Status.Attestation.ID)
+		att, ok := sim.Attestation(attestationIDOf(got))
 		Expect(ok).To(BeTrue())
 		Expect(att.Status).To(BeElementOf(pcsim.StatusCustomerAccepted, pcsim.StatusAgreementCreated))
 

@@ -173,7 +173,7 @@ var _ = Describe("Delivering the acceptance link", Serial, func() {
 		Expect(m.HTML).To(ContainSubstring(strings.ReplaceAll(link, "&", "&amp;")))
 		Expect(m.Text).To(ContainSubstring(ca.Spec.CompanyName))
 
-		hooks := hooksFor(got.Status.Attestation.ID)
+		hooks := hooksFor(attestationIDOf(got))
 		Expect(hooks).To(HaveLen(1))
 		Expect(webhook.Verify(hooks[0].header, hooks[0].body, []byte(hmacKey), webhook.DefaultTolerance, clock.Now())).To(Succeed())
 		var ev map[string]any
@@ -189,7 +189,7 @@ var _ = Describe("Delivering the acceptance link", Serial, func() {
 		stopMgr()
 		stopMgr = startManager()
 		poke(ca)
-		Consistently(func() int { return len(mailTo(mb, sg.Email)) + len(hooksFor(got.Status.Attestation.ID)) }, 3*time.Second).Should(Equal(2))
+		Consistently(func() int { return len(mailTo(mb, sg.Email)) + len(hooksFor(attestationIDOf(got))) }, 3*time.Second).Should(Equal(2))
 	})
 
 	It("sends nothing for channels: []", func() {
@@ -200,7 +200,7 @@ var _ = Describe("Delivering the acceptance link", Serial, func() {
 			ca.Spec.LinkDelivery = &v1alpha1.CustomerLinkDelivery{Channels: []v1alpha1.DeliveryChannel{}}
 		})
 		got := eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) { g.Expect(got.Status.Attestation).NotTo(BeNil()) })
-		Consistently(func() int { return len(mailTo(mb, sg.Email)) + len(hooksFor(got.Status.Attestation.ID)) }, 2*time.Second).Should(BeZero())
+		Consistently(func() int { return len(mailTo(mb, sg.Email)) + len(hooksFor(attestationIDOf(got))) }, 2*time.Second).Should(BeZero())
 	})
 
 	It("sends through STARTTLS with AUTH, and reminds the signatory before the link expires", func() {

@@ -66,8 +66,9 @@ func onboard(mutate ...func(*v1alpha1.CustomerAgreement)) *v1alpha1.CustomerAgre
 		g.Expect(condition(got, v1alpha1.ConditionAwaitingCustomerAcceptance)).To(Equal("True/" + v1alpha1.ReasonAwaitingCustomer))
 	})
 	link := linkOf(got)
-	id := got.Status.Attestation.ID
+	id := attestationIDOf(got)
 	Expect(link).To(ContainSubstring(id))
+	Expect(got.Status.Attestation.Handle).To(Equal(v1alpha1.AttestationHandle(id)))
 
 	// Waiting costs polls of the attestation only, and not in a hot loop (poll interval 300 ms).
 	listsBefore, start := requests(customer, "GET"), time.Now()
@@ -82,15 +83,21 @@ func onboard(mutate ...func(*v1alpha1.CustomerAgreement)) *v1alpha1.CustomerAgre
 	Expect(err).NotTo(HaveOccurred())
 	Expect(string(raw)).NotTo(ContainSubstring(link))
 	Expect(strings.Join(events(ca), "\n")).NotTo(ContainSubstring(link))
+	// Nor is the attestation id, which completes it (issue 19, item 2).
+	Expect(string(raw)).NotTo(ContainSubstring(id))
+	Expect(strings.Join(events(ca), "\n")).NotTo(ContainSubstring(id))
 
 	acceptThroughPage(link)
 	got = eventually(ca, hasState(v1alpha1.StateAttested, "True/"+v1alpha1.ReasonAgreementCreated))
-	Expect(got.Status.CreatedAgreement.AttestationID).To(Equal(id))
+	Expect(got.Status.CreatedAgreement.AttestationHandle).To(Equal(v1alpha1.AttestationHandle(id)))
 	Expect(sim.CustomerAgreements(partnerA.tenantID, customer)).To(HaveLen(1))
 	Expect(startsBy(sg.Email)).To(HaveLen(1))
-	// The link goes once the agreement exists.
+	// The link and the id go once the agreement exists.
 	Eventually(func() error {
 		return k8sClient.Get(ctx, client.ObjectKey{Namespace: credentialsNamespace, Name: "mca-link-" + string(got.UID)}, &corev1.Secret{})
+	}).ShouldNot(Succeed())
+	Eventually(func() error {
+		return k8sClient.Get(ctx, client.ObjectKey{Namespace: credentialsNamespace, Name: v1alpha1.AttestationIDsSecretPrefix + string(got.UID)}, &corev1.Secret{})
 	}).ShouldNot(Succeed())
 	return got
 }
@@ -132,7 +139,7 @@ var _ = Describe("The enhanced attestation under every modeled wire", func() {
 		Expect(cond(got, v1alpha1.ConditionReady).Message).To(ContainSubstring("spec.attestation.acceptanceURLTemplate"))
 		Expect(got.Status.Attestation.LinkSecretRef).To(BeNil())
 		// The signatory accepted through another route: the acceptance is still completed.
-		Expect(sim.Accept(got.Status.Attestation.ID)).To(Succeed())
+		Expect(sim.Accept(attestationIDOf(got))).To(Succeed())
 		eventually(ca, hasState(v1alpha1.StateAttested, "True/"+v1alpha1.ReasonAgreementCreated))
 		Expect(startsBy(sg.Email)).To(HaveLen(1))
 	})
@@ -158,23 +165,27 @@ var _ = Describe("The enhanced attestation under every modeled wire", func() {
 			ca.Spec.Attestation = &v1alpha1.CustomerAttestationSettings{LinkLifetime: &metav1.Duration{Duration: 90 * time.Minute}}
 		})
 		got := eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) { g.Expect(got.Status.Attestation).NotTo(BeNil()) })
-		att, ok := sim.Attestation(got.Status.Attestation.ID)
+		att, ok := sim.Attestation(attestationIDOf(got))
 		Expect(ok).To(BeTrue())
 		Expect(att.RequestedMinutes).To(Equal(90))
 		Expect(att.PhoneNumberSent).To(BeFalse())
 		Expect(got.Status.Attestation.ExpiresAt.Sub(got.Status.Attestation.StartedAt.Time)).To(BeNumerically("~", 90*time.Minute, 2*time.Second))
 	})
 
-	It("deletes the link Secret with its CustomerAgreement", func() {
+	It("deletes the link and attestation ids Secrets with their CustomerAgreement", func() {
 		ca := createAgreement(newNamespace(), newCustomer(partnerA), partnerA, withSignatory(uniqueSignatory()))
 		got := eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) {
 			g.Expect(got.Status.Attestation).NotTo(BeNil())
 			g.Expect(got.Status.Attestation.LinkSecretRef).NotTo(BeNil())
+			g.Expect(got.Status.AttestationIDsSecretRef).NotTo(BeNil())
 		})
 		key := client.ObjectKey{Namespace: credentialsNamespace, Name: got.Status.Attestation.LinkSecretRef.Name}
+		ids := client.ObjectKey{Namespace: credentialsNamespace, Name: got.Status.AttestationIDsSecretRef.Name}
 		Expect(k8sClient.Get(ctx, key, &corev1.Secret{})).To(Succeed())
+		Expect(k8sClient.Get(ctx, ids, &corev1.Secret{})).To(Succeed())
 		Expect(k8sClient.Delete(ctx, ca)).To(Succeed())
 		Eventually(func() error { return k8sClient.Get(ctx, key, &corev1.Secret{}) }).ShouldNot(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, ids, &corev1.Secret{}) }).ShouldNot(Succeed())
 	})
 
 	It("keeps and sweeps the link of a CustomerAgreement whose name is 253 characters long", func() {

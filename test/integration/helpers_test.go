@@ -173,6 +173,19 @@ func acceptThroughPage(link string) {
 
 // linkOf reads the acceptance link of the CustomerAgreement's current attestation from its
 // Secret in the operator's namespace, as an administrator would.
+// attestationIDOf reads the id of ca's current attestation from its ids Secret (status holds only
+// the handle: the id completes the link).
+func attestationIDOf(ca *v1alpha1.CustomerAgreement) string {
+	GinkgoHelper()
+	Expect(ca.Status.Attestation).NotTo(BeNil())
+	Expect(ca.Status.AttestationIDsSecretRef).NotTo(BeNil())
+	sec := &corev1.Secret{}
+	Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: credentialsNamespace, Name: ca.Status.AttestationIDsSecretRef.Name}, sec)).To(Succeed())
+	id := string(sec.Data[ca.Status.Attestation.Handle])
+	Expect(id).NotTo(BeEmpty())
+	return id
+}
+
 func linkOf(ca *v1alpha1.CustomerAgreement) string {
 	GinkgoHelper()
 	Expect(ca.Status.Attestation).NotTo(BeNil())

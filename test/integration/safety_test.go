@@ -291,21 +291,21 @@ var _ = Describe("Every accepted attestation is finished", func() {
 		sg := uniqueSignatory()
 		ca := createAgreement(newNamespace(), customer, partnerA, withSignatory(sg))
 		got := eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) { g.Expect(got.Status.Attestation).NotTo(BeNil()) })
-		oldLink, oldID := linkOf(got), got.Status.Attestation.ID
+		oldLink, oldHandle := linkOf(got), got.Status.Attestation.Handle
 
 		// A typo in companyName is fixed while the link is out: a new attestation is started ...
 		got.Spec.CompanyName = "Contoso Corrected Ltd"
 		Expect(k8sClient.Update(ctx, got)).To(Succeed())
 		got = eventually(ca, func(g Gomega, got *v1alpha1.CustomerAgreement) {
 			g.Expect(got.Status.Attestation).NotTo(BeNil())
-			g.Expect(got.Status.Attestation.ID).NotTo(Equal(oldID))
+			g.Expect(got.Status.Attestation.Handle).NotTo(Equal(oldHandle))
 		})
-		Expect(got.Status.EarlierAttestations).To(ConsistOf(HaveField("ID", oldID)))
+		Expect(got.Status.EarlierAttestations).To(ConsistOf(HaveField("Handle", oldHandle)))
 
 		// ... but the signatory accepts the link they already had.
 		acceptThroughPage(oldLink)
 		got = eventually(ca, hasState(v1alpha1.StateAttested, "True/"+v1alpha1.ReasonAgreementCreated))
-		Expect(got.Status.CreatedAgreement.AttestationID).To(Equal(oldID))
+		Expect(got.Status.CreatedAgreement.AttestationHandle).To(Equal(oldHandle))
 		Expect(got.Status.Attestation).To(BeNil())
 		Expect(got.Status.EarlierAttestations).To(BeEmpty())
 		Expect(sim.CustomerAgreements(partnerA.tenantID, customer)).To(HaveLen(1))
