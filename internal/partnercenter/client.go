@@ -22,6 +22,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -260,6 +261,9 @@ type request struct {
 	op             string
 	method         string
 	path           string // already escaped
+	// shownPath is the path as logs and errors show it, when path holds a credential (an
+	// attestation id completes the acceptance link); "" shows path.
+	shownPath string
 	query          url.Values
 	body           any
 	auth           tokenKind
@@ -480,8 +484,12 @@ func (c *Client) attempt(ctx context.Context, log logr.Logger, r request, u stri
 	}
 	d := time.Since(start)
 	if err != nil {
+		var ue *url.Error
+		if r.shownPath != "" && errors.As(err, &ue) {
+			ue.URL = strings.ReplaceAll(ue.URL, r.path, r.shownPath)
+		}
 		c.observe(r.op, OutcomeTransportError, 0, d)
-		log.V(1).Info("partner center call failed in transport", "attempt", attempt, "method", r.method, "path", r.path, "duration", d, "error", c.redact(sanitizeText(err.Error())))
+		log.V(1).Info("partner center call failed in transport", "attempt", attempt, "method", r.method, "path", cmp.Or(r.shownPath, r.path), "duration", d, "error", c.redact(sanitizeText(err.Error())))
 		return 0, nil, nil, err
 	}
 	outcome := OutcomeSuccess
@@ -492,7 +500,7 @@ func (c *Client) attempt(ctx context.Context, log logr.Logger, r request, u stri
 		outcome = OutcomeError
 	}
 	c.observe(r.op, outcome, resp.StatusCode, d)
-	log.V(1).Info("partner center call", "attempt", attempt, "method", r.method, "path", r.path, "status", resp.StatusCode, "duration", d)
+	log.V(1).Info("partner center call", "attempt", attempt, "method", r.method, "path", cmp.Or(r.shownPath, r.path), "status", resp.StatusCode, "duration", d)
 	return resp.StatusCode, respBody, resp.Header, nil
 }
 

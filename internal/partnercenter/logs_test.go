@@ -110,3 +110,31 @@ func TestNoSecretsInLogsErrorsOrMetrics(t *testing.T) {
 		}
 	}
 }
+
+// An attestation id completes the acceptance link: the GET of an attestation, answered or failed
+// in transport, shows its path without the id in the logs and in the error.
+func TestNoAttestationIDInLogsOrErrors(t *testing.T) {
+	e := newEnv(t)
+	att, err := e.client.StartEnhancedAttestation(ctx(t), pc.EnhancedAttestationRequest{CompanyName: "X", Country: "US", Language: "en-US",
+		SignatoryFirstName: "A", SignatoryLastName: "B", SignatoryEmail: "a@b.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.GetEnhancedAttestation(ctx(t), att.AttestationID); err != nil {
+		t.Fatal(err)
+	}
+	_ = e.sim.Close() // the next call fails in transport, with the URL in Go's error
+	_, err = e.client.GetEnhancedAttestation(ctx(t), att.AttestationID)
+	if err == nil {
+		t.Fatal("a GET of a closed server succeeded")
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "/v1/attestations/enhanced/{attestationId}") {
+		t.Fatalf("the logs do not show the GET of the attestation:\n%s", logs)
+	}
+	for _, txt := range []string{logs, err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+		if strings.Contains(txt, att.AttestationID) {
+			t.Errorf("the attestation id leaks: %s", txt)
+		}
+	}
+}

@@ -224,7 +224,7 @@ func (c *Client) GetEnhancedAttestation(ctx context.Context, attestationID strin
 	if c.noAttestationGet.Load() {
 		return EnhancedAttestation{}, errAttestationGetNotSupported
 	}
-	b, err := c.do(ctx, request{op: OpGetEnhancedAttestation, method: http.MethodGet, path: pathEnhancedAttestation(attestationID), auth: tokenAppOnly, opts: applyOptions([]CallOption{AsPoll(attestationID)})})
+	b, err := c.do(ctx, request{op: OpGetEnhancedAttestation, method: http.MethodGet, path: pathEnhancedAttestation(attestationID), shownPath: pathEnhancedAttestations() + "/{attestationId}", auth: tokenAppOnly, opts: applyOptions([]CallOption{AsPoll(attestationID)})})
 	var pe *Error
 	if errors.As(err, &pe) && (pe.StatusCode == http.StatusNotFound || pe.StatusCode == http.StatusMethodNotAllowed) {
 		if !c.noAttestationGet.Swap(true) {
