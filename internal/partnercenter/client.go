@@ -18,11 +18,11 @@ package partnercenter
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -258,12 +258,12 @@ func (c *Client) TenantID() string { return c.cfg.TenantID }
 
 // request is one logical operation.
 type request struct {
-	op             string
-	method         string
-	path           string // already escaped
+	op     string
+	method string
+	path   string // already escaped
 	// shownPath is the path as logs and errors show it, when path holds a credential (an
 	// attestation id completes the acceptance link); "" shows path.
-	shownPath string
+	shownPath      string
 	query          url.Values
 	body           any
 	auth           tokenKind
