@@ -126,7 +126,7 @@ func (mr *Mailer) Send(ctx context.Context, m Message) error {
 }
 
 func (mr *Mailer) redactor(m Message) redactor {
-	return newRedactor(m.AcceptanceLink, mr.cfg.Password)
+	return newRedactor(m.AcceptanceLink, m.AttestationID, mr.cfg.Password)
 }
 
 func classifySMTP(red redactor, err error) *Error {

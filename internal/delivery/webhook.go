@@ -158,7 +158,7 @@ func NewEvent(m Message, now time.Time) Event {
 // retryable for a network error, 3xx (redirects are not followed), 408, 429 and 5xx, until attempt
 // reaches MaxAttempts; permanent for the other 4xx.
 func (w *Webhook) Send(ctx context.Context, m Message, attempt int) error {
-	red := newRedactor(m.AcceptanceLink, string(w.cfg.HMACKey))
+	red := newRedactor(m.AcceptanceLink, m.AttestationID, string(w.cfg.HMACKey))
 	body, err := marshalEvent(NewEvent(m, w.now()))
 	if err != nil {
 		return red.error(v1alpha1.ChannelWebhook, true, 0, err.Error())

@@ -254,3 +254,20 @@ func TestWebhookRedactsSlashEscapedEcho(t *testing.T) {
 		}
 	}
 }
+
+// The attestation id completes the link: a receiver that echoes only the id does not bring it
+// into the failure text (which reaches status.attestation.deliveries and events).
+func TestWebhookRedactsAnEchoedAttestationID(t *testing.T) {
+	r := startReceiver(t)
+	w := newTestWebhook(t, r.srv.URL, r.pool())
+	msg := testMessage(v1alpha1.DeliveryInitial, v1alpha1.ChannelWebhook)
+	msg.AttestationID = "5f0c2a9e-7b3d-4c1a-9e8f-0a1b2c3d4e5f"
+	r.answerWith(http.StatusBadRequest, `{"error":"unknown attestation `+msg.AttestationID+`"}`)
+	err := w.Send(context.Background(), msg, 1)
+	if err == nil {
+		t.Fatal("a 400 was taken for a success")
+	}
+	if strings.Contains(err.Error(), msg.AttestationID) {
+		t.Errorf("error %q holds the attestation id", err)
+	}
+}
