@@ -145,8 +145,9 @@ docker-push: ## Push the manager image (needs a Docker engine).
 CHART ?= charts/mca-operator
 
 .PHONY: chart
-chart: manifests ## Refresh the Helm chart: CRDs and alert rules from config/, version and appVersion from VERSION.
+chart: manifests ## Refresh the Helm chart: CRDs, alert rules and admission policies from config/, version and appVersion from VERSION.
 	cp config/prometheus/rules.yaml $(CHART)/files/prometheus-rules.yaml
+	cp config/policies/requested_by.yaml $(CHART)/files/requested-by-policies.yaml
 	sed -i -e 's/^version: .*/version: $(VERSION)/' -e 's/^appVersion: .*/appVersion: "$(VERSION)"/' $(CHART)/Chart.yaml
 
 .PHONY: build-installer

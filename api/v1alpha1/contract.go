@@ -31,6 +31,15 @@ const AnnotationIntegrationSandbox = "partnercenter.mca.dev/integration-sandbox"
 // the operator reconcile the object now.
 const AnnotationReconcileRequestedAt = "partnercenter.mca.dev/reconcile-requested-at"
 
+// AnnotationRequestedBy and AnnotationRequestedByUID name the user who last wrote a
+// CustomerAgreement's spec (its username and uid). The admission policies of config/policies stamp
+// them on create and on every spec change, and refuse a value that does not name the requester;
+// the operator copies them into the record of each act.
+const (
+	AnnotationRequestedBy    = "partnercenter.mca.dev/requested-by"
+	AnnotationRequestedByUID = "partnercenter.mca.dev/requested-by-uid"
+)
+
 // A link Secret holds a CustomerAgreement's acceptance link (a credential) in the operator's
 // credentials namespace: its keys, and the labels that name its CustomerAgreement. A label value
 // holds at most 63 characters and an object's name up to 253: LabelLinkName holds

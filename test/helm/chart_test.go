@@ -166,7 +166,13 @@ func nested(obj any, path ...string) any {
 }
 
 func key(obj object) string {
-	return fmt.Sprintf("%s %s/%s", str(obj, "kind"), str(obj, "metadata", "namespace"), str(obj, "metadata", "name"))
+	ns := str(obj, "metadata", "namespace")
+	if strings.HasPrefix(str(obj, "kind"), "MutatingAdmissionPolicy") {
+		// Cluster-scoped; kustomize does not know the kind yet and gives it config/default's
+		// namespace, which the API server drops.
+		ns = ""
+	}
+	return fmt.Sprintf("%s %s/%s", str(obj, "kind"), ns, str(obj, "metadata", "name"))
 }
 
 func index(objs []object) map[string]object {
@@ -274,6 +280,10 @@ func TestChartMatchesKustomize(t *testing.T) {
 					t.Errorf("%s: spec.%s differs", k, f)
 				}
 			}
+		case "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
+			if !reflect.DeepEqual(got["spec"], want["spec"]) {
+				t.Errorf("%s: the chart's spec differs from config/policies':\nchart: %v\nkustomize: %v", k, got["spec"], want["spec"])
+			}
 		case "Service":
 			if !reflect.DeepEqual(nested(got, "spec", "ports"), nested(want, "spec", "ports")) {
 				t.Errorf("%s: ports differ", k)
@@ -319,12 +329,13 @@ func TestChartImageIsTheProjectVersion(t *testing.T) {
 	}
 }
 
-// TestChartCopiesAreCurrent: the CRDs and the alert rules are copies of config/ (Helm cannot read
+// TestChartCopiesAreCurrent: the CRDs, the alert rules and the admission policies are copies of config/ (Helm cannot read
 // files outside the chart); `make chart` refreshes them.
 func TestChartCopiesAreCurrent(t *testing.T) {
 	root := repo.Root(t)
 	pairs := map[string]string{
 		"charts/mca-operator/files/prometheus-rules.yaml": "config/prometheus/rules.yaml",
+		"charts/mca-operator/files/requested-by-policies.yaml": "config/policies/requested_by.yaml",
 	}
 	crds, err := filepath.Glob(filepath.Join(root, "config", "crd", "bases", "*.yaml"))
 	if err != nil || len(crds) == 0 {
