@@ -334,7 +334,7 @@ func TestChartImageIsTheProjectVersion(t *testing.T) {
 func TestChartCopiesAreCurrent(t *testing.T) {
 	root := repo.Root(t)
 	pairs := map[string]string{
-		"charts/mca-operator/files/prometheus-rules.yaml": "config/prometheus/rules.yaml",
+		"charts/mca-operator/files/prometheus-rules.yaml":      "config/prometheus/rules.yaml",
 		"charts/mca-operator/files/requested-by-policies.yaml": "config/policies/requested_by.yaml",
 	}
 	crds, err := filepath.Glob(filepath.Join(root, "config", "crd", "bases", "*.yaml"))
