@@ -31,8 +31,8 @@ limitations under the License.
 //	make bench BENCH_ARGS="--customers 10000 --skip-sequential"  # onboarding of 10,000
 //	make bench BENCH_ARGS="--steady-customers 1000"              # a quick run (~4 min)
 //	make bench BENCH_ARGS="--pprof"                              # also save CPU and heap profiles of the manager
-//	make bench BENCH_ARGS="--skip-onboarding --skip-steady"      # the enhanced onboarding only (~15 min)
-//	make bench BENCH_ARGS="--enhanced-customers 200 --enhanced-link-lifetime 5m --skip-onboarding --skip-steady"  # a quick one (~6 min)
+//	make bench BENCH_ARGS="--skip-onboarding --skip-steady --skip-import --skip-scale"  # the enhanced onboarding only (~15 min)
+//	make bench BENCH_ARGS="--enhanced-customers 200 --enhanced-link-lifetime 5m --skip-onboarding --skip-steady --skip-import --skip-scale"  # a quick one (~6 min)
 //	make bench BENCH_ARGS="--skip-enhanced"                      # the other phases only
 //	make bench BENCH_ARGS="--skip-scale"                         # all but the scale phase
 //	make bench BENCH_ARGS="--scale-customers 10000 --skip-enhanced --skip-onboarding --skip-steady --skip-import"  # the scale phase at 10,000

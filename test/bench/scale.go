@@ -163,6 +163,9 @@ func (p *scalePhase) firstStartAndCycle(ctx context.Context, bin string) error {
 	}
 	p.res.FirstStartToSyncedSeconds = round(synced.Sub(sp.mgr.started).Seconds(), 2)
 	logf("scale: caches synced %.1fs after the start", p.res.FirstStartToSyncedSeconds)
+	if p.o.pprof {
+		go p.profileHalfway(ctx, sp.mgr)
+	}
 	if err := waitAll(ctx, p.tr, sp.mgr, "scale (first cycle)"); err != nil {
 		return err
 	}
@@ -187,6 +190,20 @@ func (p *scalePhase) firstStartAndCycle(ctx context.Context, bin string) error {
 	p.res.WritesPerCustomerPerResync = sp.res.WritesPerCustomer
 	p.res.PeakRSSMiB = sp.res.RSSMiB
 	return nil
+}
+
+// profileHalfway saves a heap profile once half the customers converged in the first cycle,
+// when the manager's memory is at its highest.
+func (p *scalePhase) profileHalfway(ctx context.Context, mgr *managerProc) {
+	for {
+		if n, _ := p.tr.counts(); n >= p.res.Customers/2 {
+			mgr.profile("heap", filepath.Join(p.o.out, "bench-scale-first-cycle-heap.pprof"))
+			return
+		}
+		if sleepUntil(ctx, time.Now().Add(time.Second)) != nil || mgr.exited() {
+			return
+		}
+	}
 }
 
 // restart starts a second manager over the settled customers and watches the window that stands
