@@ -84,7 +84,7 @@ func TestCacheKeepsWhatTheOperatorReads(t *testing.T) {
 	if err := kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "customers"}}); err != nil {
 		t.Fatal(err)
 	}
-	var fromAPI []*v1alpha1.CustomerAgreement
+	fromAPI := make([]*v1alpha1.CustomerAgreement, 0, 2)
 	for i, tenant := range []string{"b0000000-0000-4000-8000-000000000001", "b0000000-0000-4000-8000-000000000002"} {
 		ca := appliedCustomer(t, []string{"alpha", "beta"}[i], tenant)
 		if err := kube.Create(ctx, ca, client.FieldOwner("kubectl-client-side-apply")); err != nil {
@@ -108,7 +108,7 @@ func TestCacheKeepsWhatTheOperatorReads(t *testing.T) {
 	}
 
 	cached := startCache(ctx, t, cfg)
-	var inCache []*v1alpha1.CustomerAgreement
+	inCache := make([]*v1alpha1.CustomerAgreement, 0, len(fromAPI))
 	for _, api := range fromAPI {
 		got := &v1alpha1.CustomerAgreement{}
 		if err := cached.Get(ctx, client.ObjectKeyFromObject(api), got); err != nil {

@@ -241,7 +241,8 @@ func printScale(w io.Writer, sc *Scale) {
 	row(w, "first cycle (start → all Attested and Ready)", fmt.Sprintf("%.1f s", sc.FirstCycleSeconds))
 	row(w, "manager peak RSS; live heap settled", fmt.Sprintf("%.1f MiB; %.1f MiB = %.2f MiB per 1,000 customers", sc.PeakRSSMiB, sc.HeapLiveMiB, sc.HeapMiBPerThousand))
 	row(w, "per customer per resync (--resync-interval="+sc.ResyncInterval+")", fmt.Sprintf("%.3f PC calls, %.4f API writes", sc.CallsPerCustomerPerResync, sc.WritesPerCustomerPerResync))
-	row(w, "restart: reads in the window for the first 10 min", fmt.Sprintf("%d (expected %.0f: window %s, --resync-interval=%s)", sc.RestartReadsFirst10Min, sc.RestartReadsExpected, sc.RestartWindow, sc.RestartResyncInterval))
+	row(w, "restart: reads in the window for the first 10 min", fmt.Sprintf("%d (expected %.0f: window %s, --resync-interval=%s)",
+		sc.RestartReadsFirst10Min, sc.RestartReadsExpected, sc.RestartWindow, sc.RestartResyncInterval))
 	row(w, "restart: status writes; new customer's start", fmt.Sprintf("%d; %.2f s", sc.RestartStatusWrites, sc.NewCustomerStartSeconds))
 }
 

@@ -55,7 +55,8 @@ func (s *scaleOptions) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&s.skip, "skip-scale", false, "Skip the scale phase.")
 	fs.IntVar(&s.customers, "scale-customers", 100000, "Scale: settled CustomerAgreements, created as a GitOps tool applies them (last-applied annotation, managedFields).")
 	fs.IntVar(&s.rate, "scale-rate", 500, "Scale: requests per second per partner tenant, in the simulator and in spec.rateLimit (higher than production's, so that the phase runs in minutes).")
-	fs.DurationVar(&s.resync, "scale-resync-interval", 0, "Scale: the manager's --resync-interval over the measured cycle (0: max(2m, 10ms × customers), longer than the first cycle takes on 2 cores, so that no customer is read twice in it).")
+	fs.DurationVar(&s.resync, "scale-resync-interval", 0, "Scale: the manager's --resync-interval over the measured cycle "+
+		"(0: max(2m, 10ms × customers), longer than the first cycle takes on 2 cores, so that no customer is read twice in it).")
 	fs.DurationVar(&s.restartWindow, "scale-restart-window", time.Minute, "Scale: the window after a restart's caches synced that stands for production's first 10 minutes "+
 		"(the restarted manager's --resync-interval is 36 windows, as 6h is 36 × 10 min).")
 }

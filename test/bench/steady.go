@@ -59,12 +59,12 @@ type SteadyState struct {
 // profiles' names.
 type steadyPhase struct {
 	label, file string
-	o   options
-	cs  []customer
-	res *SteadyState
-	st  *stage
-	tr  *tracker
-	mgr *managerProc
+	o           options
+	cs          []customer
+	res         *SteadyState
+	st          *stage
+	tr          *tracker
+	mgr         *managerProc
 }
 
 // steadyCycle is what the phase observed over the cycle, for the summary.
