@@ -28,6 +28,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
@@ -333,5 +334,26 @@ func TestCustomerClaimedNamesOnlyAnOwnerOfTheSameNamespace(t *testing.T) {
 				t.Fatalf("owner in namespace %s: message %q", ns, c.Message)
 			}
 		})
+	}
+}
+
+// TestNamespaceLabelsChanged: a namespace's creation (every namespace's, as the manager starts)
+// reconciles nothing; a change of its labels, and its deletion, reconcile its CustomerAgreements.
+func TestNamespaceLabelsChanged(t *testing.T) {
+	p := namespaceLabelsChanged()
+	ns := func(labels map[string]string) *metav1.PartialObjectMetadata {
+		return &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "customers", Labels: labels}}
+	}
+	if p.Create(event.CreateEvent{Object: ns(map[string]string{"a": "1"})}) {
+		t.Error("a namespace's creation should reconcile nothing")
+	}
+	if !p.Update(event.UpdateEvent{ObjectOld: ns(nil), ObjectNew: ns(map[string]string{"a": "1"})}) {
+		t.Error("a change of a namespace's labels should reconcile its CustomerAgreements")
+	}
+	if p.Update(event.UpdateEvent{ObjectOld: ns(map[string]string{"a": "1"}), ObjectNew: ns(map[string]string{"a": "1"})}) {
+		t.Error("an update that leaves the labels alone should reconcile nothing")
+	}
+	if !p.Delete(event.DeleteEvent{Object: ns(nil)}) {
+		t.Error("a namespace's deletion should reconcile its CustomerAgreements")
 	}
 }

@@ -365,10 +365,18 @@ func (r *CustomerAgreementReconciler) SetupWithManager(ctx context.Context, mgr 
 		For(&v1alpha1.CustomerAgreement{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&v1alpha1.CustomerAgreement{}, handler.EnqueueRequestsFromMapFunc(r.rivalsOf), builder.WithPredicates(createOrDelete)).
 		Watches(&v1alpha1.PartnerTenant{}, handler.EnqueueRequestsFromMapFunc(r.customersOf), builder.WithPredicates(partnerTenantChanged())).
-		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.customersIn), builder.OnlyMetadata, builder.WithPredicates(predicate.LabelChangedPredicate{})).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.customersIn), builder.OnlyMetadata, builder.WithPredicates(namespaceLabelsChanged())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("customeragreement").
 		Complete(r)
+}
+
+// namespaceLabelsChanged passes the label changes and deletions of a namespace, not its
+// creation: a new namespace holds no CustomerAgreement yet, and when the manager starts, every
+// CustomerAgreement is reconciled by its own event. (Listing each namespace's CustomerAgreements
+// at the start held a deep copy of all of them at once, at 100,000 customers hundreds of MiB.)
+func namespaceLabelsChanged() predicate.Predicate {
+	return predicate.And(predicate.LabelChangedPredicate{}, predicate.Predicate(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}))
 }
 
 // rivalsOf lists the other CustomerAgreements naming the same customer.

@@ -240,13 +240,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			// not list or watch them, and may read them in the credentials namespace only.
 			DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}},
 		}},
-		// The operator never reads managedFields; dropping them saves a quarter of the cache.
-		// An object of this API that does not decode is left out and reported, instead of failing
-		// every list and watch of its kind (undecodable.go).
-		Cache: cache.Options{
-			DefaultTransform: cache.TransformStripManagedFields(),
-			NewInformer:      broken.newInformer(cfg, cacheHTTPClient),
-		},
+		Cache:      cacheOptions(broken, cfg, cacheHTTPClient),
 		Controller: config.Controller{SkipNameValidation: &o.SkipNameValidation},
 	})
 	if err != nil {
@@ -326,6 +320,16 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// cacheOptions are the informer cache's: each object trimmed to what the operator reads
+// (cachetransform.go), and an object of this API that does not decode left out and reported,
+// instead of failing every list and watch of its kind (undecodable.go).
+func cacheOptions(broken *undecodable, cfg *rest.Config, httpClient *http.Client) cache.Options {
+	return cache.Options{
+		DefaultTransform: trimForCache,
+		NewInformer:      broken.newInformer(cfg, httpClient),
+	}
 }
 
 // metricsServerOptions are the metrics server's settings: HTTPS behind Kubernetes authentication

@@ -144,7 +144,7 @@ func (cp *controlPlane) createPartnerTenant(ctx context.Context, spec v1alpha1.P
 }
 
 // createAll creates the CustomerAgreements with a few parallel writers.
-func (cp *controlPlane) createAll(ctx context.Context, cas []*v1alpha1.CustomerAgreement) error {
+func (cp *controlPlane) createAll(ctx context.Context, cas []*v1alpha1.CustomerAgreement, opts ...client.CreateOption) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
@@ -157,7 +157,7 @@ func (cp *controlPlane) createAll(ctx context.Context, cas []*v1alpha1.CustomerA
 				if i >= len(cas) || ctx.Err() != nil {
 					return
 				}
-				if err := cp.cl.Create(ctx, cas[i]); err != nil {
+				if err := cp.cl.Create(ctx, cas[i], opts...); err != nil {
 					errs <- fmt.Errorf("creating %s: %w", cas[i].Name, err)
 					return
 				}

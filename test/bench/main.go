@@ -18,8 +18,11 @@ limitations under the License.
 // Center simulator. The headline is the enhanced onboarding (enhanced*.go): 2,000 customers
 // needing an attestation, whose signatories (played by the simulator) accept early, late or
 // never, with time scaled down (10-minute links, ~15 min). Then the legacy onboarding of N
-// customers, the sequential loop a partner's script runs over the same customers, and the steady
-// state of M settled customers over one resync cycle.
+// customers, the sequential loop a partner's script runs over the same customers, the steady
+// state of M settled customers over one resync cycle, and the scale phase (scale*.go): 100,000
+// settled customers created as a GitOps tool applies them (last-applied annotation,
+// managedFields), through a first start, one resync cycle and a restart, at a higher rate than
+// production's so that it runs in minutes.
 //
 // The manager runs as a separate process (built from ./cmd/manager, exactly as shipped), so its
 // peak RSS and CPU time are its own; the simulator and the control plane run under this process.
@@ -28,9 +31,11 @@ limitations under the License.
 //	make bench BENCH_ARGS="--customers 10000 --skip-sequential"  # onboarding of 10,000
 //	make bench BENCH_ARGS="--steady-customers 1000"              # a quick run (~4 min)
 //	make bench BENCH_ARGS="--pprof"                              # also save CPU and heap profiles of the manager
-//	make bench BENCH_ARGS="--skip-onboarding --skip-steady"      # the enhanced onboarding only (~15 min)
-//	make bench BENCH_ARGS="--enhanced-customers 200 --enhanced-link-lifetime 5m --skip-onboarding --skip-steady"  # a quick one (~6 min)
+//	make bench BENCH_ARGS="--skip-onboarding --skip-steady --skip-import --skip-scale"  # the enhanced onboarding only (~15 min)
+//	make bench BENCH_ARGS="--enhanced-customers 200 --enhanced-link-lifetime 5m --skip-onboarding --skip-steady --skip-import --skip-scale"  # a quick one (~6 min)
 //	make bench BENCH_ARGS="--skip-enhanced"                      # the other phases only
+//	make bench BENCH_ARGS="--skip-scale"                         # all but the scale phase
+//	make bench BENCH_ARGS="--scale-customers 10000 --skip-enhanced --skip-onboarding --skip-steady --skip-import"  # the scale phase at 10,000
 //
 // It runs from the repository root (make bench builds it from the test module and starts it
 // there): it builds ./cmd/manager and ./cmd/kubectl-mca and reads the CRDs from config/crd/bases.
@@ -42,7 +47,7 @@ limitations under the License.
 // writes from the API server's apiserver_request_total.
 //
 // The files: main.go (flags, the order of the phases), one file per phase (enhanced*.go,
-// onboarding.go, sequential.go, steady.go, import.go), the setup they share (customers.go,
+// onboarding.go, sequential.go, steady.go, import.go, scale*.go, gitops.go), the setup they share (customers.go,
 // stage.go, controlplane.go, manager.go, asmanager.go), what they measure with (tracker.go,
 // requestlog.go, conncounter.go, deliveries.go) and the report (report.go, plot.go).
 package main
@@ -85,6 +90,7 @@ type options struct {
 	importCustomers int
 	skipImport      bool
 	enhanced        enhancedOptions
+	scale           scaleOptions
 }
 
 type multiFlag []string
@@ -134,6 +140,7 @@ func parseFlags() options {
 	flag.BoolVar(&o.skipImport, "skip-import", false, "Skip the kubectl mca import phase.")
 	flag.BoolVar(&o.verbose, "v", false, "Log progress of the control plane.")
 	o.enhanced.flags(flag.CommandLine)
+	o.scale.flags(flag.CommandLine)
 	flag.Parse()
 	return o
 }
@@ -155,7 +162,7 @@ func (o *options) complete() error {
 	if o.resync == 0 {
 		o.resync = time.Duration(max(60, 1.8*float64(o.steadyCustomers)/float64(o.rate))) * time.Second
 	}
-	return nil
+	return o.scale.complete()
 }
 
 func run(o options) error {
@@ -187,7 +194,7 @@ func run(o options) error {
 }
 
 // runPhases runs the phases the options leave in, in order: the enhanced onboarding, the
-// onboarding and the sequential loop, the steady state, the import.
+// onboarding and the sequential loop, the steady state, the import, the scale phase.
 func runPhases(ctx context.Context, o options, bin, tmp string) (*Results, error) {
 	res := newResults(o)
 	if !o.enhanced.skip {
@@ -215,6 +222,13 @@ func runPhases(ctx context.Context, o options, bin, tmp string) (*Results, error
 			return nil, fmt.Errorf("import: %w", err)
 		}
 		res.Import = imp
+	}
+	if !o.scale.skip {
+		sc, err := scaleBench(ctx, o, bin, tmp)
+		if err != nil {
+			return nil, fmt.Errorf("scale: %w", err)
+		}
+		res.Scale = sc
 	}
 	res.Targets = targets(res)
 	return res, nil

@@ -38,6 +38,7 @@ type Results struct {
 	Targets     []Target     `json:"targets"`
 	Plot        string       `json:"plot,omitempty"`
 	Import      *ImportBench `json:"import,omitempty"`
+	Scale       *Scale       `json:"scale,omitempty"`
 
 	// The seconds at which each customer reached its final state, for the plot.
 	onboardingCurve, sequentialCurve []float64
@@ -95,7 +96,24 @@ func targets(r *Results) []Target {
 			Target{fmt.Sprintf("peak RSS with %d customers", ss.Customers), "≤ 150 MiB", fmt.Sprintf("%.1f MiB", ss.RSSMiB), ss.RSSMiB <= 150},
 		)
 	}
+	if sc := r.Scale; sc != nil {
+		ts = append(ts, scaleTargets(sc)...)
+	}
 	return ts
+}
+
+// scaleTargets are the scale phase's targets; the memory target is the one at 100,000 customers.
+func scaleTargets(sc *Scale) []Target {
+	return []Target{
+		{fmt.Sprintf("scale: peak RSS with %d customers", sc.Customers), "≤ 600 MiB at 100,000", fmt.Sprintf("%.1f MiB", sc.PeakRSSMiB), sc.PeakRSSMiB <= 600},
+		{"scale: start to caches synced (restart)", "≤ 60 s", fmt.Sprintf("%.1f s", sc.StartToSyncedSeconds), sc.StartToSyncedSeconds <= 60},
+		{"scale: new customer's start during the restart", "≤ 2 s", fmt.Sprintf("%.2f s", sc.NewCustomerStartSeconds), sc.NewCustomerStartSeconds <= 2},
+		{"scale: reads in the restart's first 10 minutes", "≤ 1.2 × expected",
+			fmt.Sprintf("%d (expected %.0f)", sc.RestartReadsFirst10Min, sc.RestartReadsExpected), float64(sc.RestartReadsFirst10Min) <= 1.2*sc.RestartReadsExpected},
+		{"scale: status writes after the restart", "0", fmt.Sprint(sc.RestartStatusWrites), sc.RestartStatusWrites == 0},
+		{"scale: PC calls per customer per resync", "1.0", fmt.Sprintf("%.3f", sc.CallsPerCustomerPerResync), sc.CallsPerCustomerPerResync <= 1.01},
+		{"scale: API writes per customer per resync", "0", fmt.Sprintf("%.4f", sc.WritesPerCustomerPerResync), sc.WritesPerCustomerPerResync == 0},
+	}
 }
 
 // writeResults draws the onboarding plot, writes bench-results.json and prints the table.
@@ -146,6 +164,7 @@ func printTable(w io.Writer, r *Results) {
 	printOnboarding(tw, r.Onboarding, c)
 	printSequential(tw, r.Sequential)
 	printSteadyState(tw, r.SteadyState)
+	printScale(tw, r.Scale)
 	fmt.Fprintf(tw, "\nTARGETS\n")
 	for _, t := range r.Targets {
 		mark := "MET"
@@ -210,6 +229,21 @@ func printSteadyState(w io.Writer, ss *SteadyState) {
 	row(w, "TCP+TLS connections opened in the cycle", ss.TCPConnections)
 	row(w, "manager peak RSS / at cycle end", fmt.Sprintf("%.1f MiB / %.1f MiB (anonymous %.1f MiB, file-backed %.1f MiB)", ss.RSSMiB, ss.RSSEndMiB, ss.RSSAnonEndMiB, ss.RSSFileEndMiB))
 	row(w, "manager CPU per cycle", fmt.Sprintf("%.2f s (%.2f s over the whole run)", ss.CPUSecondsCycle, ss.CPUSecondsTotal))
+}
+
+func printScale(w io.Writer, sc *Scale) {
+	if sc == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nSCALE (%d settled customers applied as GitOps applies them, %d shard(s), %d req/s, GOMEMLIMIT=%s)\n", sc.Customers, sc.Shards, sc.RateQPS, sc.GoMemLimit)
+	row(w, "create", fmt.Sprintf("%.1f s", sc.CreateSeconds))
+	row(w, "start → caches synced (first start / restart)", fmt.Sprintf("%.1f s / %.1f s", sc.FirstStartToSyncedSeconds, sc.StartToSyncedSeconds))
+	row(w, "first cycle (start → all Attested and Ready)", fmt.Sprintf("%.1f s", sc.FirstCycleSeconds))
+	row(w, "manager peak RSS; live heap settled", fmt.Sprintf("%.1f MiB; %.1f MiB = %.2f MiB per 1,000 customers", sc.PeakRSSMiB, sc.HeapLiveMiB, sc.HeapMiBPerThousand))
+	row(w, "per customer per resync (--resync-interval="+sc.ResyncInterval+")", fmt.Sprintf("%.3f PC calls, %.4f API writes", sc.CallsPerCustomerPerResync, sc.WritesPerCustomerPerResync))
+	row(w, "restart: reads in the window for the first 10 min", fmt.Sprintf("%d (expected %.0f: window %s, --resync-interval=%s)",
+		sc.RestartReadsFirst10Min, sc.RestartReadsExpected, sc.RestartWindow, sc.RestartResyncInterval))
+	row(w, "restart: status writes; new customer's start", fmt.Sprintf("%d; %.2f s", sc.RestartStatusWrites, sc.NewCustomerStartSeconds))
 }
 
 func kv(m map[string]int) string {

@@ -22,6 +22,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/pcsim"
 )
@@ -78,12 +80,12 @@ func startStage(ctx context.Context, o options, tmp string, sim *pcsim.Server, c
 
 // createCustomers creates the PartnerTenant at the options' client rate and the
 // CustomerAgreements, and returns the seconds it took.
-func (st *stage) createCustomers(ctx context.Context, o options, cas []*v1alpha1.CustomerAgreement) (float64, error) {
+func (st *stage) createCustomers(ctx context.Context, o options, cas []*v1alpha1.CustomerAgreement, opts ...client.CreateOption) (float64, error) {
 	t0 := time.Now()
 	if err := st.cp.createPartnerTenant(ctx, partnerTenantSpec(st.url, o.ptQPS, o.ptBurst)); err != nil {
 		return 0, err
 	}
-	if err := st.cp.createAll(ctx, cas); err != nil {
+	if err := st.cp.createAll(ctx, cas, opts...); err != nil {
 		return 0, err
 	}
 	return round(time.Since(t0).Seconds(), 2), nil

@@ -54,14 +54,17 @@ type SteadyState struct {
 	ManagerLog     string `json:"managerLog"`
 }
 
-// steadyPhase settles o.steadyCustomers attested customers, then measures one resync cycle.
+// steadyPhase settles o.steadyCustomers attested customers, then measures one resync cycle. The
+// scale phase measures its cycle with it too: label names the phase in the log, file in the
+// profiles' names.
 type steadyPhase struct {
-	o   options
-	cs  []customer
-	res *SteadyState
-	st  *stage
-	tr  *tracker
-	mgr *managerProc
+	label, file string
+	o           options
+	cs          []customer
+	res         *SteadyState
+	st          *stage
+	tr          *tracker
+	mgr         *managerProc
 }
 
 // steadyCycle is what the phase observed over the cycle, for the summary.
@@ -74,7 +77,7 @@ type steadyCycle struct {
 
 func steadyState(ctx context.Context, o options, bin, tmp string) (*SteadyState, error) {
 	cs := customers(o.steadyCustomers, func(int) kind { return kindAttested })
-	p := &steadyPhase{o: o, cs: cs, res: &SteadyState{Customers: len(cs), ResyncInterval: o.resync.String()}}
+	p := &steadyPhase{label: "steady state", file: "steady", o: o, cs: cs, res: &SteadyState{Customers: len(cs), ResyncInterval: o.resync.String()}}
 	st, err := startStage(ctx, o, tmp, newSim(o, cs), "pcsim-ca-steady.pem", "steady state")
 	defer st.undo.run()
 	if err != nil {
@@ -134,7 +137,7 @@ func (p *steadyPhase) cycle(ctx, wctx context.Context) (steadyCycle, error) {
 	}
 	p.st.sim.ResetRequests()
 	cycleStart := time.Now()
-	logf("steady state: all %d converged after %.1fs; measuring one resync cycle (%s + up to 10%% jitter)", len(p.cs), p.res.ConvergeSecs, p.o.resync)
+	logf("%s: all %d converged after %.1fs; measuring one resync cycle (%s + up to 10%% jitter)", p.label, len(p.cs), p.res.ConvergeSecs, p.o.resync)
 	conns := newConnCounter(wctx, p.st.url)
 	conns0 := conns.count()
 	seen, err := p.waitResynced(ctx, cycleStart)
@@ -154,7 +157,7 @@ func (p *steadyPhase) cycle(ctx, wctx context.Context) (steadyCycle, error) {
 	}
 	conns1 := conns.count()
 	p.res.TCPConnections = conns1 - conns0
-	p.mgr.profile("heap", filepath.Join(p.o.out, "bench-steady-heap.pprof"))
+	p.mgr.profile("heap", filepath.Join(p.o.out, "bench-"+p.file+"-heap.pprof"))
 	p.mgr.stop()
 	return c, nil
 }
@@ -190,10 +193,10 @@ func (p *steadyPhase) waitResynced(ctx context.Context, cycleStart time.Time) (i
 		}
 		if o.pprof && !profiling && len(seen) > 0 {
 			profiling = true
-			go mgr.profile("profile?seconds=60", filepath.Join(o.out, "bench-steady-cpu.pprof"))
+			go mgr.profile("profile?seconds=60", filepath.Join(o.out, "bench-"+p.file+"-cpu.pprof"))
 		}
 		if time.Since(lastLog) > 15*time.Second {
-			logf("steady state: %d/%d customers resynced, %.0fs into the cycle", len(seen), len(want), time.Since(cycleStart).Seconds())
+			logf("%s: %d/%d customers resynced, %.0fs into the cycle", p.label, len(seen), len(want), time.Since(cycleStart).Seconds())
 			lastLog = time.Now()
 		}
 	}
@@ -215,6 +218,6 @@ func (p *steadyPhase) summarise(c steadyCycle) {
 	res.CPUSecondsCycle = round((c.st1.cpu - c.st0.cpu).Seconds(), 2)
 	res.CPUSecondsTotal = round(p.mgr.cpu.Seconds(), 2)
 	if res.CustomersResynced < n {
-		logf("steady state: only %d of %d customers were read again before the deadline", res.CustomersResynced, n)
+		logf("%s: only %d of %d customers were read again before the deadline", p.label, res.CustomersResynced, n)
 	}
 }
