@@ -29,7 +29,9 @@ import (
 func TestNextResync(t *testing.T) {
 	epoch := time.Unix(0, 0).UTC()
 	day := 24 * time.Hour
-	at := func(h, m int) time.Time { return epoch.Add(1000*day + time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	at := func(h, m int) time.Time {
+		return epoch.Add(1000*day + time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+	}
 	cases := []struct {
 		name             string
 		offset, interval time.Duration

@@ -158,7 +158,9 @@ func ResyncContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, resyncKey{}, true)
 }
 
-func isResync(ctx context.Context) bool {
+// IsResync reports whether ctx carries the mark of ResyncContext (stand-ins of the client in
+// tests see the class of a read through it).
+func IsResync(ctx context.Context) bool {
 	v, _ := ctx.Value(resyncKey{}).(bool)
 	return v
 }
@@ -299,7 +301,7 @@ func applyOptions(opts []CallOption) callOptions {
 // do runs one operation with retries and returns the body of the 2xx answer.
 // The operation keeps one MS-RequestId and MS-CorrelationId across retries.
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
-	if r.customerScoped && r.method == http.MethodGet && isResync(ctx) {
+	if r.customerScoped && r.method == http.MethodGet && IsResync(ctx) {
 		r.opts.resyncKey = r.path
 	}
 	op, err := c.newOperation(r)
