@@ -231,10 +231,18 @@ func (s *scope) situation(ob observation) mca.Situation {
 }
 
 // result turns an outcome into the controller's requeue. A settled customer comes back at its
-// resync slot, with the workqueue's low priority; a customer with work in flight (a poll, a
-// customer awaited) with the default priority, ahead of the resyncs; retries keep the priority
-// they had.
+// resync slot, with the workqueue's low priority (and so does any retry of a resync); a customer
+// with work in flight (a poll, a customer awaited) with the default priority, ahead of the
+// resyncs; other retries keep the priority they had.
 func (r *CustomerAgreementReconciler) result(s *scope, o *outcome) (reconcile.Result, error) {
+	res, err := r.requeue(s, o)
+	if s.settled && res.Priority == nil {
+		res.Priority = ptr.To(handler.LowPriority)
+	}
+	return res, err
+}
+
+func (r *CustomerAgreementReconciler) requeue(s *scope, o *outcome) (reconcile.Result, error) {
 	switch {
 	case s.untilSlot > 0:
 		return resyncAfter(s.untilSlot), nil

@@ -148,6 +148,19 @@ func (p *pacer) slot(t *turns, key string, now time.Time) (time.Duration, bool) 
 	if d <= maxPollWait {
 		return d, false
 	}
+	t.put(key, now.Add(d), now)
+	return d, true
+}
+
+// hold keeps a slot for key at at: the call that comes back then goes at once.
+func (p *pacer) hold(t *turns, key string, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t.put(key, at, time.Now())
+}
+
+// put records the slot of key (the caller holds the pacer's lock).
+func (t *turns) put(key string, at, now time.Time) {
 	if t.slots == nil {
 		t.slots = map[string]time.Time{}
 	}
@@ -159,8 +172,7 @@ func (p *pacer) slot(t *turns, key string, now time.Time) (time.Duration, bool) 
 			}
 		}
 	}
-	t.slots[key] = now.Add(d)
-	return d, true
+	t.slots[key] = at
 }
 
 // resyncTurn gives a resync read its turn among the resyncs, then a token of the tenant's rate
@@ -180,6 +192,9 @@ func (p *pacer) resyncTurn(ctx context.Context, key string) (paused, deferred ti
 	r := p.limiter.ReserveN(now, 1)
 	if wait := r.DelayFrom(now); wait > maxPollWait {
 		r.CancelAt(now)
+		// Keep the read's place among the resyncs: back when the calls ahead have gone, it goes
+		// on to the rate limiter at once.
+		p.hold(&p.resyncs, key, now.Add(wait))
 		return 0, wait, nil
 	} else if !sleepCtx(ctx, wait) {
 		r.Cancel()
