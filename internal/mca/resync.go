@@ -38,7 +38,7 @@ func ResyncOffset(key string, interval time.Duration) time.Duration {
 		return 0
 	}
 	sum := sha256.Sum256([]byte(key))
-	return time.Duration(binary.BigEndian.Uint64(sum[:8]) % uint64(interval))
+	return time.Duration(binary.BigEndian.Uint64(sum[:8]) % uint64(interval)) //nolint:gosec // G115: below interval, which is an int64
 }
 
 // NextResync is the first instant t at or after from whose place in the cycle of interval,
