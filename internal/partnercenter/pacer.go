@@ -75,17 +75,19 @@ const maxPollWait = 50 * time.Millisecond
 
 // wait blocks until a call may be sent. A pause longer than maxInline is not waited out here:
 // the caller gets the time left (paused), to come back later without holding a worker; likewise
-// a poll whose share of the rate is spent for longer than maxPollWait (deferred).
+// a poll whose share of the rate is spent for longer than maxPollWait (deferred), and a resync
+// read that finds no token to spare or the tenant paused (resyncTurn).
 //
 // A 429 that arrives while the call waits for its turn in the rate limiter holds it too: the
 // pause is checked again after the turn, and the call waits it out and then takes a new turn, at
 // the rate the 429 left.
 func (p *pacer) wait(ctx context.Context, c class, maxInline time.Duration) (paused, deferred time.Duration, err error) {
+	if c.resyncKey != "" {
+		deferred, err := p.resyncTurn(ctx, c.resyncKey)
+		return 0, deferred, err
+	}
 	if left, err := p.waitPause(ctx, maxInline); left > 0 || err != nil {
 		return left, 0, err
-	}
-	if c.resyncKey != "" {
-		return p.resyncTurn(ctx, c.resyncKey)
 	}
 	if c.pollKey != "" {
 		d, deferNow := p.slot(&p.polls, c.pollKey, time.Now())
@@ -177,31 +179,35 @@ func (t *turns) put(key string, at, now time.Time) {
 
 // resyncTurn gives a resync read its turn among the resyncs, then a token of the tenant's rate
 // that no other call holds: it takes a token only when one is free within maxPollWait, and is
-// deferred otherwise (the time the calls ahead of it need). A resync therefore never queues in
-// the rate limiter ahead of a first observation, a write or a poll, which all may reserve tokens
-// ahead; it uses what they leave.
-func (p *pacer) resyncTurn(ctx context.Context, key string) (paused, deferred time.Duration, err error) {
+// deferred otherwise (for the time the calls ahead of it need). A resync therefore never queues in
+// the rate limiter ahead of a first observation, a write or a poll, which may all reserve tokens
+// ahead; it uses what they leave. A pause of the tenant (a 429) defers it too: a resync waits
+// quietly, and is not worth a Throttled condition on a settled customer.
+func (p *pacer) resyncTurn(ctx context.Context, key string) (deferred time.Duration, err error) {
+	p.recover(time.Now())
 	d, deferNow := p.slot(&p.resyncs, key, time.Now())
 	if deferNow {
-		return 0, d, nil
+		return d, nil
 	}
 	if !sleepCtx(ctx, d) {
-		return 0, 0, ctx.Err()
+		return 0, ctx.Err()
 	}
 	now := time.Now()
 	r := p.limiter.ReserveN(now, 1)
-	if wait := r.DelayFrom(now); wait > maxPollWait {
+	wait := r.DelayFrom(now)
+	if wait > maxPollWait {
 		r.CancelAt(now)
 		// Keep the read's place among the resyncs: back when the calls ahead have gone, it goes
 		// on to the rate limiter at once.
 		p.hold(&p.resyncs, key, now.Add(wait))
-		return 0, wait, nil
-	} else if !sleepCtx(ctx, wait) {
-		r.Cancel()
-		return 0, 0, ctx.Err()
+		return wait, nil
 	}
-	// A 429 that arrived meanwhile: yield to the pause rather than wait it out.
-	return max(0, p.pauseLeft(time.Now())), 0, nil
+	if !sleepCtx(ctx, wait) {
+		r.Cancel()
+		return 0, ctx.Err()
+	}
+	// The tenant is paused (a 429): defer to the end of the pause rather than wait it out.
+	return max(0, p.pauseLeft(time.Now())), nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

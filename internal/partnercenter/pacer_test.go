@@ -261,3 +261,24 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	case <-time.After(d):
 	}
 }
+
+// A resync read that meets a tenant paused by a 429 is deferred until the pause ends and sends
+// nothing: a settled customer is not worth a Throttled condition.
+func TestResyncReadsWaitOutAPauseQuietly(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *pc.Config) { c.MaxInlineWait = 100 * time.Millisecond }))
+	if _, err := e.client.GetAgreementMetadata(ctx(t)); err != nil { // tokens and metadata first
+		t.Fatal(err)
+	}
+	e.sim.Throttle(1, 2*time.Second)
+	_, err := e.client.ListCustomerAgreements(ctx(t), custNoMCA)
+	_ = wantKind(t, err, pc.KindThrottled)
+	e.sim.ResetRequests()
+	_, err = e.client.ListCustomerAgreements(pc.ResyncContext(ctx(t)), custCurrent)
+	pe := wantKind(t, err, pc.KindResyncDeferred)
+	if pe.RetryAfter < time.Second || pe.RetryAfter > 2*time.Second {
+		t.Fatalf("deferred for %s, want the pause's 2 s left", pe.RetryAfter)
+	}
+	if n := len(apiRequests(e.sim.Requests())); n != 0 {
+		t.Fatalf("a resync read sent %d requests while the tenant was paused", n)
+	}
+}
