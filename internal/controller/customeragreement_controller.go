@@ -26,6 +26,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -40,6 +41,7 @@ import (
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/mca"
 	"github.com/mca-operator/mca-operator/internal/metrics"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
 
 // Fields the CustomerAgreements are indexed by.
@@ -68,8 +70,9 @@ type CustomerAgreementReconciler struct {
 	Policy    mca.Policy
 	// CredentialsNamespace holds the acceptance-link Secrets.
 	CredentialsNamespace string
-	// ResyncInterval re-reads a settled customer. PollInterval checks a young attestation in
-	// flight; the interval grows with the link's age up to PollMaxInterval.
+	// ResyncInterval re-reads a settled customer, at its own slot of the interval (mca.NextResync):
+	// a tenant's resyncs are spread evenly over it, across restarts too. PollInterval checks a
+	// young attestation in flight; the interval grows with the link's age up to PollMaxInterval.
 	ResyncInterval  time.Duration
 	PollInterval    time.Duration
 	PollMaxInterval time.Duration
@@ -108,6 +111,11 @@ type scope struct {
 	intent     string
 	pc         PartnerCenter
 	templateID string
+	// settled: the status read shows the customer settled under its current spec (mca.Settled);
+	// its reads are a resync's. untilSlot (>0): the reconcile read nothing and waits that long
+	// for the customer's resync slot.
+	settled   bool
+	untilSlot time.Duration
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -129,7 +137,7 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 		return reconcile.Result{}, nil
 	}
 	before := ca.DeepCopy()
-	s := &scope{r: r, ca: ca, now: r.now()}
+	s := &scope{r: r, ca: ca, now: r.now(), settled: mca.Settled(&ca.Status, ca.Generation)}
 	rctx, cancel := context.WithTimeout(ctx, r.reconcileTimeout())
 	ob, o := s.reconcile(rctx)
 	cancel()
@@ -172,7 +180,14 @@ func (s *scope) reconcile(ctx context.Context) (observation, *outcome) {
 	if owner != "" {
 		return ob, s.yield(ctx, owner)
 	}
-	// The budget counts real time, not the rules' clock (which tests and flags may move).
+	// The budget and the slots count real time, not the rules' clock (which tests and flags may
+	// move).
+	if s.settled {
+		if s.untilSlot = s.r.firstResync(s.ca, time.Now()); s.untilSlot > 0 {
+			return ob, &outcome{kind: kindUnchanged}
+		}
+		ctx = pc.ResyncContext(ctx)
+	}
 	if wait := s.r.reads.take(s.ca, time.Now(), s.r.MinReadInterval); wait > 0 {
 		return ob, &outcome{kind: kindUnchanged, retryAfter: wait}
 	}
@@ -217,9 +232,22 @@ func (s *scope) situation(ob observation) mca.Situation {
 	return sit
 }
 
-// result turns an outcome into the controller's requeue.
+// result turns an outcome into the controller's requeue. A settled customer comes back at its
+// resync slot, with the workqueue's low priority (and so does any retry of a resync); a customer
+// with work in flight (a poll, a customer awaited) with the default priority, ahead of the
+// resyncs; other retries keep the priority they had.
 func (r *CustomerAgreementReconciler) result(s *scope, o *outcome) (reconcile.Result, error) {
+	res, err := r.requeue(s, o)
+	if s.settled && res.Priority == nil {
+		res.Priority = ptr.To(handler.LowPriority)
+	}
+	return res, err
+}
+
+func (r *CustomerAgreementReconciler) requeue(s *scope, o *outcome) (reconcile.Result, error) {
 	switch {
+	case s.untilSlot > 0:
+		return resyncAfter(s.untilSlot), nil
 	case o.retryAfter > 0:
 		return reconcile.Result{RequeueAfter: jitter(o.retryAfter)}, nil
 	case o.kind == kindTransient && o.err != nil:
@@ -227,22 +255,46 @@ func (r *CustomerAgreementReconciler) result(s *scope, o *outcome) (reconcile.Re
 	case o.kind == kindTransient:
 		return reconcile.Result{RequeueAfter: r.PollInterval}, nil
 	case o.poll:
-		return reconcile.Result{RequeueAfter: s.pollAfter()}, nil
+		return reconcile.Result{RequeueAfter: s.pollAfter(), Priority: ptr.To(0)}, nil
 	case o.kind == kindStalled:
 		if o.credentials {
 			r.checkPartnerTenant(s.pt)
 		}
 		if o.notPermitted != "" || o.reason == v1alpha1.ReasonAgreementNotVisible {
 			// Keep observing: the indirect provider may attest, the record may show up.
-			return reconcile.Result{RequeueAfter: jitter(r.ResyncInterval)}, nil
+			return resyncAfter(r.untilSlot(s.ca, time.Now())), nil
 		}
 		return reconcile.Result{}, nil
 	case o.awaiting:
-		return reconcile.Result{RequeueAfter: r.PollInterval}, nil
+		return reconcile.Result{RequeueAfter: r.PollInterval, Priority: ptr.To(0)}, nil
 	case o.kind == kindReady || o.kind == kindNotReady:
-		return reconcile.Result{RequeueAfter: jitter(r.ResyncInterval)}, nil
+		return resyncAfter(r.untilSlot(s.ca, time.Now())), nil
 	}
 	return reconcile.Result{}, nil
+}
+
+func resyncAfter(d time.Duration) reconcile.Result {
+	return reconcile.Result{RequeueAfter: d, Priority: ptr.To(handler.LowPriority)}
+}
+
+// untilSlot is the time from now to the customer's next resync slot, at least MinReadInterval
+// away (a reconcile that runs a moment before its slot does not read twice).
+func (r *CustomerAgreementReconciler) untilSlot(ca *v1alpha1.CustomerAgreement, now time.Time) time.Duration {
+	from := now.Add(r.MinReadInterval)
+	return mca.NextResync(mca.ResyncOffset(string(ca.UID), r.ResyncInterval), r.ResyncInterval, from).Sub(now)
+}
+
+// firstResync defers the first read, in this process, of a customer settled under its current
+// spec to the customer's resync slot, so that a restart, an upgrade or a failover reads the
+// settled customers at their slots rather than all at once. It returns the time to wait (0: read
+// now), and counts the customer as read at its previous slot.
+func (r *CustomerAgreementReconciler) firstResync(ca *v1alpha1.CustomerAgreement, now time.Time) time.Duration {
+	if r.ResyncInterval <= 0 || r.reads.seen(ca) {
+		return 0
+	}
+	wait := r.untilSlot(ca, now)
+	r.reads.mark(ca, now.Add(wait-r.ResyncInterval))
+	return wait
 }
 
 // pollAfter checks an attestation in flight again: after the poll interval while the link is
@@ -304,7 +356,15 @@ func (b *readBudget) take(ca *v1alpha1.CustomerAgreement, now time.Time, min tim
 	return 0
 }
 
-// mark records a read of ca now.
+// seen reports whether a read of ca's generation is on record.
+func (b *readBudget) seen(ca *v1alpha1.CustomerAgreement) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m, ok := b.marks[ca.UID]
+	return ok && m.generation == ca.Generation
+}
+
+// mark records a read of ca at now.
 func (b *readBudget) mark(ca *v1alpha1.CustomerAgreement, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

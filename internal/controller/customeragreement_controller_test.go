@@ -49,6 +49,9 @@ type fakePC struct {
 	calls        map[string]int
 	requestIDs   map[string][]string
 	startCounter int
+	// resyncReads counts the reads of the customer's agreements made as a resync's
+	// (pc.ResyncContext).
+	resyncReads int
 	// onRead runs at each read of the customer's agreements (a change made while a reconcile runs).
 	// onWrite runs when a write is called, before the check it carries (what happens while the
 	// call waits its turn in the rate limiter).
@@ -91,7 +94,10 @@ func (f *fakePC) CheckCredentials(context.Context) error { return f.call("CheckC
 func (f *fakePC) GetAgreementMetadata(context.Context) (pc.AgreementMetadata, error) {
 	return pc.AgreementMetadata{TemplateID: "tmpl"}, f.call(pc.OpGetAgreementMetadata, nil)
 }
-func (f *fakePC) ListCustomerAgreements(context.Context, string) ([]pc.Agreement, error) {
+func (f *fakePC) ListCustomerAgreements(ctx context.Context, _ string) ([]pc.Agreement, error) {
+	if pc.IsResync(ctx) {
+		f.resyncReads++
+	}
 	if f.onRead != nil {
 		f.onRead()
 	}
@@ -275,9 +281,10 @@ func TestReconcileSteadyStateWritesNothing(t *testing.T) {
 	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
 	h.pc.records = []pc.Agreement{{PrimaryContact: pc.Contact{FirstName: "Ada"}, DateAgreed: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	res, err := h.reconcile()
-	if err != nil || res.RequeueAfter < time.Hour {
-		t.Fatalf("first reconcile: %v, %v", res, err)
+	if err != nil {
+		t.Fatal(err)
 	}
+	wantResyncSlot(t, h, res, time.Now())
 	rv := h.get().ResourceVersion
 	calls := h.pc.calls[pc.OpListCustomerAgreements]
 	if _, err := h.reconcile(); err != nil {

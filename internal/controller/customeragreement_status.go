@@ -121,10 +121,11 @@ func duplicate() *outcome {
 	return &outcome{kind: kindStalled, reason: v1alpha1.ReasonDuplicateSignatory, message: mca.DuplicateMessage, duplicate: true}
 }
 
-// failed translates a Partner Center error into an outcome. A deferred poll changes nothing: the
-// tenant's poll share was spent, and the customer is checked again when it has room.
+// failed translates a Partner Center error into an outcome. A deferred poll or resync read
+// changes nothing: the tenant's rate had no room for it, and the customer is checked again when
+// it has.
 func (s *scope) failed(err error) *outcome {
-	if pc.KindOf(err) == pc.KindPollDeferred {
+	if k := pc.KindOf(err); k == pc.KindPollDeferred || k == pc.KindResyncDeferred {
 		after, _ := pc.RetryAfter(err)
 		return &outcome{kind: kindUnchanged, retryAfter: max(after, time.Millisecond)}
 	}

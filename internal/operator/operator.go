@@ -164,7 +164,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "Enable leader election, so that only one manager is active.")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", o.LeaderElectionNamespace, "Namespace of the leader-election Lease (default: the credentials namespace), so that leader election also works out of a cluster.")
 	fs.StringVar(&o.CredentialsNamespace, "credentials-namespace", o.CredentialsNamespace, "Namespace of the PartnerTenant credentials Secrets (default: $POD_NAMESPACE, else mca-operator-system).")
-	fs.DurationVar(&o.ResyncInterval, "resync-interval", o.ResyncInterval, "How often a settled customer is re-read from Partner Center (plus up to 10% jitter).")
+	fs.DurationVar(&o.ResyncInterval, "resync-interval", o.ResyncInterval, "How often a settled customer is re-read from Partner Center, each at its own slot of the interval (spread evenly, across restarts too).")
 	fs.DurationVar(&o.PollInterval, "attestation-poll-interval", o.PollInterval, "How often an attestation awaiting the customer is checked.")
 	fs.DurationVar(&o.PollMaxInterval, "attestation-poll-max-interval", o.PollMaxInterval, "The longest interval between checks of an attestation awaiting the customer: the interval grows from --attestation-poll-interval with the link's age.")
 	fs.DurationVar(&o.TenantRetryInterval, "partner-tenant-retry-interval", o.TenantRetryInterval, "How often a PartnerTenant whose credentials fail is re-checked.")

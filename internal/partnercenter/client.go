@@ -130,6 +130,7 @@ type callOptions struct {
 	requestID     string
 	correlationID string
 	pollKey       string
+	resyncKey     string
 	beforeSend    func(context.Context) error
 }
 
@@ -145,6 +146,25 @@ func BeforeSend(check func(context.Context) error) CallOption {
 // polled): it also takes a turn in the tenant's polls' share (Config.PollShare of the rate), and
 // is deferred (KindPollDeferred) when that turn is more than a moment away.
 func AsPoll(key string) CallOption { return func(o *callOptions) { o.pollKey = key } }
+
+// resyncKey is the context key of ResyncContext.
+type resyncKey struct{}
+
+// ResyncContext marks the reads of a customer made with ctx as a resync's: the customer is
+// settled, and the read only confirms it. Such reads are the lowest class of the tenant's rate:
+// each takes only a token no other call holds, and is deferred (KindResyncDeferred) rather than
+// queue ahead of a first observation, a write or a poll. The tenant's other calls made with ctx
+// (a write that the read shows is needed, the shared agreement metadata) keep their own class.
+func ResyncContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, resyncKey{}, true)
+}
+
+// IsResync reports whether ctx carries the mark of ResyncContext (stand-ins of the client in
+// tests see the class of a read through it).
+func IsResync(ctx context.Context) bool {
+	v, _ := ctx.Value(resyncKey{}).(bool)
+	return v
+}
 
 // WithRequestID sets the operation's MS-RequestId (Partner Center's
 // idempotency key), e.g. one the controller persisted before a create so a
@@ -285,6 +305,9 @@ func applyOptions(opts []CallOption) callOptions {
 // do runs one operation with retries and returns the body of the 2xx answer.
 // The operation keeps one MS-RequestId and MS-CorrelationId across retries.
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
+	if r.customerScoped && r.method == http.MethodGet && IsResync(ctx) {
+		r.opts.resyncKey = r.path
+	}
 	op, err := c.newOperation(r)
 	if err != nil {
 		return nil, err
@@ -383,16 +406,17 @@ func (c *Client) try(ctx context.Context, op *operation, attempt int) (respBody 
 
 // waitTurn waits for op's turn in the rate limiter (which also holds every call while a 429's
 // Retry-After runs). An error ends the operation: the context ended or its deadline is too near,
-// the tenant is paused for longer than an inline wait, or a poll is deferred.
+// the tenant is paused for longer than an inline wait, or a poll or a resync read is deferred.
 func (c *Client) waitTurn(ctx context.Context, op *operation) error {
-	paused, deferred, err := c.pacer.wait(ctx, op.r.opts.pollKey, c.cfg.MaxInlineWait)
+	cl := class{pollKey: op.r.opts.pollKey, resyncKey: op.r.opts.resyncKey}
+	paused, deferred, err := c.pacer.wait(ctx, cl, c.cfg.MaxInlineWait)
 	switch {
 	case err != nil:
 		return c.finalError(ctx, op.r.op, op.lastErr)
 	case paused > 0:
 		return pausedError(op.r.op, paused)
 	case deferred > 0:
-		return deferredError(op.r.op, deferred)
+		return deferredError(op.r.op, cl, deferred)
 	}
 	return nil
 }

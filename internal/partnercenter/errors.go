@@ -41,6 +41,9 @@ const (
 	// KindPollDeferred: the polls' share of the tenant's rate is spent; nothing was sent. Come
 	// back after RetryAfter.
 	KindPollDeferred ErrorKind = "PollDeferred"
+	// KindResyncDeferred: a resync read (ResyncContext) found no token of the tenant's rate to
+	// spare; nothing was sent. Come back after RetryAfter.
+	KindResyncDeferred ErrorKind = "ResyncDeferred"
 	// KindNotSupported: the partner tenant's Partner Center does not serve the operation (the
 	// modeled GET of an attestation answering 404 or 405).
 	KindNotSupported ErrorKind = "NotSupported"

@@ -29,21 +29,30 @@ import (
 // not only the refused one. The pacer holds a tenant's calls to its rate, pauses all of them until
 // Retry-After has passed, then lets the rate recover gradually from half. Polls of attestations
 // awaiting the customer also pass a bucket of their own, a share of the rate, so that first
-// observations and writes go first.
+// observations and writes go first. Resync reads (of customers already settled) come last: they
+// take only a token no other call holds, and are deferred rather than queue in front of one.
 
 // recoveryPeriod is how long the rate takes to climb back from half to full after a 429.
 const recoveryPeriod = 30 * time.Second
 
 type pacer struct {
 	limiter *rate.Limiter
-	polls   *rate.Limiter
 	full    rate.Limit
 
-	mu          sync.Mutex
-	pollSlots   map[string]time.Time // the slot reserved for a deferred poll, by poll key
+	mu sync.Mutex
+	// polls is the polls' share of the rate; resyncs orders the resync reads, at most one per
+	// token of the full rate.
+	polls       turns
+	resyncs     turns
 	pausedUntil time.Time
 	throttledAt time.Time
 	reducedTo   rate.Limit
+}
+
+// class is how a call takes its turn: pollKey names a poll, resyncKey a resync read (neither:
+// a first observation or a write, which waits in the rate limiter in the order it asked).
+type class struct {
+	pollKey, resyncKey string
 }
 
 func newPacer(qps float64, burst int, pollShare float64) *pacer {
@@ -53,29 +62,35 @@ func newPacer(qps float64, burst int, pollShare float64) *pacer {
 	pollBurst := max(1, int(float64(burst)*pollShare))
 	return &pacer{
 		limiter: rate.NewLimiter(rate.Limit(qps), burst),
-		polls:   rate.NewLimiter(rate.Limit(qps*pollShare), pollBurst),
+		polls:   turns{limiter: rate.NewLimiter(rate.Limit(qps*pollShare), pollBurst)},
+		resyncs: turns{limiter: rate.NewLimiter(rate.Limit(qps), 1)},
 		full:    rate.Limit(qps),
 	}
 }
 
-// maxPollWait is the longest a poll waits for its share of the rate inside a call. Past it the
-// poll is deferred: the caller comes back later instead of holding a worker that a first
+// maxPollWait is the longest a poll or a resync read waits for its turn inside a call. Past it
+// the call is deferred: the caller comes back later instead of holding a worker that a first
 // observation or a write needs.
 const maxPollWait = 50 * time.Millisecond
 
 // wait blocks until a call may be sent. A pause longer than maxInline is not waited out here:
 // the caller gets the time left (paused), to come back later without holding a worker; likewise
-// a poll whose share of the rate is spent for longer than maxPollWait (deferred).
+// a poll whose share of the rate is spent for longer than maxPollWait (deferred), and a resync
+// read that finds no token to spare or the tenant paused (resyncTurn).
 //
 // A 429 that arrives while the call waits for its turn in the rate limiter holds it too: the
 // pause is checked again after the turn, and the call waits it out and then takes a new turn, at
 // the rate the 429 left.
-func (p *pacer) wait(ctx context.Context, pollKey string, maxInline time.Duration) (paused, deferred time.Duration, err error) {
+func (p *pacer) wait(ctx context.Context, c class, maxInline time.Duration) (paused, deferred time.Duration, err error) {
+	if c.resyncKey != "" {
+		deferred, err := p.resyncTurn(ctx, c.resyncKey)
+		return 0, deferred, err
+	}
 	if left, err := p.waitPause(ctx, maxInline); left > 0 || err != nil {
 		return left, 0, err
 	}
-	if pollKey != "" {
-		d, deferNow := p.pollSlot(pollKey, time.Now())
+	if c.pollKey != "" {
+		d, deferNow := p.slot(&p.polls, c.pollKey, time.Now())
 		if deferNow {
 			return 0, d, nil
 		}
@@ -111,37 +126,88 @@ func (p *pacer) waitPause(ctx context.Context, maxInline time.Duration) (time.Du
 	return 0, nil
 }
 
-// pollSlot gives a poll its turn in the polls' share. A poll that would wait longer than
-// maxPollWait keeps its reserved slot and is deferred until then: polls are served in the order
-// they asked, so every customer awaiting its signatory is checked in turn, and none holds a
-// worker meanwhile. A poll that comes back at its slot goes at once.
-func (p *pacer) pollSlot(key string, now time.Time) (time.Duration, bool) {
+// turns hands out turns in one class's share of the rate, in the order they were asked for.
+type turns struct {
+	limiter *rate.Limiter
+	slots   map[string]time.Time // the slot reserved for a deferred call, by key
+}
+
+// slot gives a call of a class its turn in t. A call that would wait longer than maxPollWait
+// keeps its reserved slot and is deferred until then: the calls of the class are served in the
+// order they asked (every customer awaiting its signatory is checked in turn), and none holds a
+// worker meanwhile. A call that comes back at its slot goes at once.
+func (p *pacer) slot(t *turns, key string, now time.Time) (time.Duration, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if at, ok := p.pollSlots[key]; ok {
+	if at, ok := t.slots[key]; ok {
 		if !now.Before(at) {
-			delete(p.pollSlots, key)
+			delete(t.slots, key)
 			return 0, false
 		}
 		return at.Sub(now), true
 	}
-	d := p.polls.ReserveN(now, 1).DelayFrom(now)
+	d := t.limiter.ReserveN(now, 1).DelayFrom(now)
 	if d <= maxPollWait {
 		return d, false
 	}
-	if p.pollSlots == nil {
-		p.pollSlots = map[string]time.Time{}
+	t.put(key, now.Add(d), now)
+	return d, true
+}
+
+// hold keeps a slot for key at at: the call that comes back then goes at once.
+func (p *pacer) hold(t *turns, key string, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t.put(key, at, time.Now())
+}
+
+// put records the slot of key (the caller holds the pacer's lock).
+func (t *turns) put(key string, at, now time.Time) {
+	if t.slots == nil {
+		t.slots = map[string]time.Time{}
 	}
-	if len(p.pollSlots) > 4096 {
-		// Slots whose poll never came back (its customer was settled or deleted meanwhile).
-		for k, at := range p.pollSlots {
+	if len(t.slots) > 4096 {
+		// Slots whose call never came back (its customer was settled or deleted meanwhile).
+		for k, at := range t.slots {
 			if now.Sub(at) > time.Minute {
-				delete(p.pollSlots, k)
+				delete(t.slots, k)
 			}
 		}
 	}
-	p.pollSlots[key] = now.Add(d)
-	return d, true
+	t.slots[key] = at
+}
+
+// resyncTurn gives a resync read its turn among the resyncs, then a token of the tenant's rate
+// that no other call holds: it takes a token only when one is free within maxPollWait, and is
+// deferred otherwise (for the time the calls ahead of it need). A resync therefore never queues in
+// the rate limiter ahead of a first observation, a write or a poll, which may all reserve tokens
+// ahead; it uses what they leave. A pause of the tenant (a 429) defers it too: a resync waits
+// quietly, and is not worth a Throttled condition on a settled customer.
+func (p *pacer) resyncTurn(ctx context.Context, key string) (deferred time.Duration, err error) {
+	p.recover(time.Now())
+	d, deferNow := p.slot(&p.resyncs, key, time.Now())
+	if deferNow {
+		return d, nil
+	}
+	if !sleepCtx(ctx, d) {
+		return 0, ctx.Err()
+	}
+	now := time.Now()
+	r := p.limiter.ReserveN(now, 1)
+	wait := r.DelayFrom(now)
+	if wait > maxPollWait {
+		r.CancelAt(now)
+		// Keep the read's place among the resyncs: back when the calls ahead have gone, it goes
+		// on to the rate limiter at once.
+		p.hold(&p.resyncs, key, now.Add(wait))
+		return wait, nil
+	}
+	if !sleepCtx(ctx, wait) {
+		r.Cancel()
+		return 0, ctx.Err()
+	}
+	// The tenant is paused (a 429): defer to the end of the pause rather than wait it out.
+	return max(0, p.pauseLeft(time.Now())), nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
@@ -197,8 +263,13 @@ func (p *pacer) recover(now time.Time) {
 	p.limiter.SetLimitAt(now, p.reducedTo+(p.full-p.reducedTo)*frac)
 }
 
-// deferredError tells the caller of a poll to come back when the poll share has room again.
-func deferredError(op string, after time.Duration) *Error {
+// deferredError tells the caller of a poll to come back when the poll share has room again, and
+// the caller of a resync read when the tenant's rate has a token to spare.
+func deferredError(op string, c class, after time.Duration) *Error {
+	if c.resyncKey != "" {
+		return &Error{Kind: KindResyncDeferred, Operation: op, RetryAfter: after,
+			Message: "this partner tenant's rate is taken by other calls; the resync read is deferred"}
+	}
 	return &Error{Kind: KindPollDeferred, Operation: op, RetryAfter: after,
 		Message: "the polls' share of this partner tenant's rate is spent; the poll is deferred"}
 }

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -187,5 +188,97 @@ func TestBeforeSendRunsAfterTheRateLimiterWait(t *testing.T) {
 	}
 	if recs := apiRequests(e.sim.Requests()); len(recs) != 0 {
 		t.Fatalf("%d request(s) reached Partner Center after the check refused the write", len(recs))
+	}
+}
+
+// Resync reads are the lowest class of a tenant's rate: sixteen workers re-reading settled
+// customers as fast as the pacer lets them (2 requests/s) delay a first read of a new customer by
+// at most one token, and each resync read that finds no token to spare is deferred at once,
+// sending nothing, instead of queueing in front of it.
+func TestResyncReadsYieldToFirstReads(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *pc.Config) { c.MaxInlineWait = 5 * time.Second; c.QPS, c.Burst = 2, 1 }))
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.client.GetAgreementMetadata(c); err != nil { // tokens, and the burst spent
+		t.Fatal(err)
+	}
+	e.sim.ResetRequests()
+
+	start := time.Now()
+	_, err := e.client.ListCustomerAgreements(pc.ResyncContext(c), custCurrent)
+	pe := wantKind(t, err, pc.KindResyncDeferred)
+	if took := time.Since(start); took > 200*time.Millisecond || pe.RetryAfter <= 0 {
+		t.Fatalf("the deferred resync read held its caller for %s and says to come back after %s", took, pe.RetryAfter)
+	}
+	if n := len(apiRequests(e.sim.Requests())); n != 0 {
+		t.Fatalf("a deferred resync read sent %d requests", n)
+	}
+
+	resyncs, stop := context.WithCancel(c)
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			customers := []string{custCurrent, custLegacy, custReatt, custNoMCA}
+			for resyncs.Err() == nil {
+				_, err := e.client.ListCustomerAgreements(pc.ResyncContext(resyncs), customers[i%len(customers)])
+				if after, ok := pc.RetryAfter(err); ok && pc.KindOf(err) == pc.KindResyncDeferred {
+					sleepCtx(resyncs, after)
+				}
+			}
+		}()
+	}
+	time.Sleep(2 * time.Second) // the resyncs take the whole rate
+	asked := time.Now()
+	if _, err := e.client.ListCustomerAgreements(c, custNoMCA2); err != nil {
+		t.Fatal(err)
+	}
+	waited := time.Since(asked)
+	time.Sleep(time.Second)
+	stop()
+	wg.Wait()
+
+	var resynced int
+	for _, r := range apiRequests(e.sim.Requests()) {
+		if strings.Contains(r.Path, custNoMCA2) {
+			continue
+		}
+		resynced++
+	}
+	if waited > 900*time.Millisecond {
+		t.Errorf("the first read of a new customer waited %s behind the resync reads; want at most one token (500ms)", waited.Round(time.Millisecond))
+	}
+	if resynced < 4 {
+		t.Errorf("%d resync reads in 3 s at 2 requests/s: the resyncs did not use the spare rate", resynced)
+	}
+	t.Logf("first read waited %s; %d resync reads sent", waited.Round(time.Millisecond), resynced)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// A resync read that meets a tenant paused by a 429 is deferred until the pause ends and sends
+// nothing: a settled customer is not worth a Throttled condition.
+func TestResyncReadsWaitOutAPauseQuietly(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *pc.Config) { c.MaxInlineWait = 100 * time.Millisecond }))
+	if _, err := e.client.GetAgreementMetadata(ctx(t)); err != nil { // tokens and metadata first
+		t.Fatal(err)
+	}
+	e.sim.Throttle(1, 2*time.Second)
+	_, err := e.client.ListCustomerAgreements(ctx(t), custNoMCA)
+	_ = wantKind(t, err, pc.KindThrottled)
+	e.sim.ResetRequests()
+	_, err = e.client.ListCustomerAgreements(pc.ResyncContext(ctx(t)), custCurrent)
+	pe := wantKind(t, err, pc.KindResyncDeferred)
+	if pe.RetryAfter < time.Second || pe.RetryAfter > 2*time.Second {
+		t.Fatalf("deferred for %s, want the pause's 2 s left", pe.RetryAfter)
+	}
+	if n := len(apiRequests(e.sim.Requests())); n != 0 {
+		t.Fatalf("a resync read sent %d requests while the tenant was paused", n)
 	}
 }

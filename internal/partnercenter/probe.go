@@ -57,7 +57,7 @@ func (c *Client) Probe(ctx context.Context, method, pathAndQuery string, appOnly
 	if appOnly {
 		kind = tokenAppOnly
 	}
-	if paused, _, err := c.pacer.wait(ctx, "", c.cfg.MaxInlineWait); err != nil || paused > 0 {
+	if paused, _, err := c.pacer.wait(ctx, class{}, c.cfg.MaxInlineWait); err != nil || paused > 0 {
 		if paused > 0 {
 			return ProbeResponse{}, pausedError(OpProbe, paused)
 		}

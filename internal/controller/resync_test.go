@@ -1,0 +1,118 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"testing"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/mca"
+	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
+)
+
+// wantResyncSlot checks that res brings the customer back at its own resync slot, with the
+// workqueue's low priority.
+func wantResyncSlot(t *testing.T, h *harness, res reconcile.Result, now time.Time) {
+	t.Helper()
+	interval := h.r.ResyncInterval
+	if res.RequeueAfter <= 0 || res.RequeueAfter > interval+h.r.MinReadInterval {
+		t.Fatalf("RequeueAfter = %s, want the customer's slot within the resync interval %s", res.RequeueAfter, interval)
+	}
+	slot := mca.NextResync(mca.ResyncOffset(string(h.get().UID), interval), interval, now)
+	if d := now.Add(res.RequeueAfter).Sub(slot); d < -time.Second || d > time.Second {
+		t.Fatalf("requeued for %s, %s from the customer's slot %s", now.Add(res.RequeueAfter), d, slot)
+	}
+	if res.Priority == nil || *res.Priority != handler.LowPriority {
+		t.Fatalf("priority = %v, want the low priority of a resync", res.Priority)
+	}
+}
+
+// restart gives the harness a new reconciler, as a restarted manager (or the replica taking
+// over) has: nothing of the previous one's memory.
+func (h *harness) restart() {
+	h.r.reads, h.r.fullReads = readBudget{}, readBudget{}
+}
+
+// After a restart, a customer whose status shows it settled under its current spec is read at
+// its resync slot, not at once, and nothing is written; a reconcile asked for later (the
+// annotation reconcile-now) reads it, as a resync.
+func TestRestartReadsASettledCustomerAtItsSlot(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	h.pc.records = []pc.Agreement{{PrimaryContact: pc.Contact{FirstName: "Ada"}, DateAgreed: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if !mca.Settled(&h.get().Status, h.get().Generation) {
+		t.Fatalf("not settled: %+v", h.get().Status)
+	}
+	if h.pc.resyncReads != 0 {
+		t.Fatalf("the first read of a new customer was made as a resync's")
+	}
+
+	h.restart()
+	h.pc.resetCalls()
+	kube := h.count()
+	now := time.Now()
+	res, err := h.reconcile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.customerReads() + h.pc.calls[pc.OpGetAgreementMetadata]; n != 0 {
+		t.Fatalf("the restarted reconciler called Partner Center %d times for a settled customer: %v", n, h.pc.calls)
+	}
+	if kube.writes != 0 {
+		t.Fatalf("the restart wrote %d times to the API server for a settled customer", kube.writes)
+	}
+	wantResyncSlot(t, h, res, now)
+
+	res, err = h.reconcile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.pc.calls[pc.OpListCustomerAgreements] != 1 || h.pc.resyncReads != 1 || kube.writes != 0 {
+		t.Fatalf("at its slot: %v, %d as a resync, %d writes; want one resync read and no write", h.pc.calls, h.pc.resyncReads, kube.writes)
+	}
+	wantResyncSlot(t, h, res, time.Now())
+}
+
+// Customers with work in flight keep their own schedule after a restart: an attestation awaiting
+// the signatory is polled at once, at the default priority.
+func TestRestartPollsAnAttestationInFlightAtOnce(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if h.get().Status.Attestation == nil {
+		t.Fatalf("no attestation in flight: %+v", h.get().Status)
+	}
+	h.restart()
+	h.pc.resetCalls()
+	res, err := h.reconcile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.pc.calls[pc.OpGetEnhancedAttestation] != 1 || h.pc.resyncReads != 0 {
+		t.Fatalf("after the restart: %v, %d resync reads; want the attestation polled at once", h.pc.calls, h.pc.resyncReads)
+	}
+	if res.RequeueAfter != h.r.PollInterval || res.Priority == nil || *res.Priority != 0 {
+		t.Fatalf("requeue %s at priority %v, want the poll interval at the default priority", res.RequeueAfter, res.Priority)
+	}
+}
