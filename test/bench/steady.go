@@ -137,7 +137,7 @@ func (p *steadyPhase) cycle(ctx, wctx context.Context) (steadyCycle, error) {
 	}
 	p.st.sim.ResetRequests()
 	cycleStart := time.Now()
-	logf("%s: all %d converged after %.1fs; measuring one resync cycle (%s + up to 10%% jitter)", p.label, len(p.cs), p.res.ConvergeSecs, p.o.resync)
+	logf("%s: all %d converged after %.1fs; measuring one resync cycle (%s: each customer at its slot)", p.label, len(p.cs), p.res.ConvergeSecs, p.o.resync)
 	conns := newConnCounter(wctx, p.st.url)
 	conns0 := conns.count()
 	seen, err := p.waitResynced(ctx, cycleStart)
