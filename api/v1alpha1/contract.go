@@ -45,6 +45,21 @@ const (
 	AnnotationLinkName         = "partnercenter.mca.dev/customeragreement-name"
 )
 
+// AnnotationRequestedBy and AnnotationRequestedByUID name the user who created or last changed a
+// CustomerAgreement's spec (request.userInfo.username and uid), stamped at admission. The
+// AttestationRecord of each write made for the object copies them into spec.requestedBy.
+const (
+	AnnotationRequestedBy    = "partnercenter.mca.dev/requested-by"
+	AnnotationRequestedByUID = "partnercenter.mca.dev/requested-by-uid"
+)
+
+// Labels of an AttestationRecord: its PartnerTenant (LinkLabelValue of the name, so that any name
+// can be selected) and its MS-RequestId, by which a retry of the write finds the record.
+const (
+	LabelRecordPartnerTenant = "partnercenter.mca.dev/partner-tenant"
+	LabelRecordRequestID     = "partnercenter.mca.dev/request-id"
+)
+
 // An attestation ids Secret holds, in the credentials namespace, Partner Center's ids of the
 // attestations a CustomerAgreement follows, each under the key AttestationHandle(id). It carries
 // the link Secret's labels and annotation.
