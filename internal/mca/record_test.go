@@ -139,7 +139,9 @@ func TestRecordDigest(t *testing.T) {
 		"previous.name":                func(s *v1alpha1.AttestationRecordSpec) { s.Previous.Name = "x" },
 		"previous.digest":              func(s *v1alpha1.AttestationRecordSpec) { s.Previous.Digest = "sha256:01" },
 		"previous absent":              func(s *v1alpha1.AttestationRecordSpec) { s.Previous = nil },
-		"retainUntil":                  func(s *v1alpha1.AttestationRecordSpec) { s.RetainUntil = metav1.NewTime(s.RetainUntil.Add(time.Second)) },
+		"retainUntil": func(s *v1alpha1.AttestationRecordSpec) {
+			s.RetainUntil = metav1.NewTime(s.RetainUntil.Add(time.Second))
+		},
 		// A value cannot move into the next field: the encoding quotes it.
 		"a value holding a line break": func(s *v1alpha1.AttestationRecordSpec) {
 			s.RequestedBy.Username, s.RequestedBy.UID = "alice\"\nrequestedBy.uid=\"alice-uid", ""
