@@ -86,8 +86,12 @@ type CustomerAgreementReconciler struct {
 	// MaxConcurrentReconciles bounds the reconciles in flight (Partner Center is rate limited per
 	// tenant by the client; this bounds the goroutines waiting for it).
 	MaxConcurrentReconciles int
+	// Records writes the AttestationRecord of each write to Partner Center (nil: one built from
+	// Client and APIReader at first use).
+	Records *Records
 
-	reads     readBudget
+	recordsOnce sync.Once
+	reads       readBudget
 	fullReads readBudget
 	refusals  refusalCounter
 	ids       idBook

@@ -26,6 +26,8 @@ import (
 	"strconv"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 )
 
@@ -158,4 +160,47 @@ func ChainHead(from int64, exists func(int64) (bool, error)) (int64, error) {
 		}
 	}
 	return lo, nil
+}
+
+// RecordOutcome is what a record says of an answer of HTTP status httpStatus (0: none came):
+// Succeeded for a 2xx; Refused for a refusal Partner Center made on the request's merits (any
+// other 4xx); Unknown for no answer, a redirect, 401, 408, 429 or a 5xx, after which the request
+// was not acted on or may have been, and a retry with the same MS-RequestId completes the record.
+func RecordOutcome(httpStatus int) v1alpha1.RecordOutcome {
+	switch {
+	case httpStatus >= 200 && httpStatus < 300:
+		return v1alpha1.OutcomeSucceeded
+	case httpStatus == 401 || httpStatus == 408 || httpStatus == 429:
+		return v1alpha1.OutcomeUnknown
+	case httpStatus >= 400 && httpStatus < 500:
+		return v1alpha1.OutcomeRefused
+	}
+	return v1alpha1.OutcomeUnknown
+}
+
+// SpecManager is the field manager that last set an object's spec: of the managedFields entries
+// of the main resource (not a subresource) that own a field of spec, the latest.
+func SpecManager(entries []metav1.ManagedFieldsEntry) string {
+	var who string
+	var at time.Time
+	for _, e := range entries {
+		if e.Subresource != "" || e.FieldsV1 == nil {
+			continue
+		}
+		var top map[string]json.RawMessage
+		if json.Unmarshal(e.FieldsV1.Raw, &top) != nil {
+			continue
+		}
+		if _, ok := top["f:spec"]; !ok {
+			continue
+		}
+		var t time.Time
+		if e.Time != nil {
+			t = e.Time.Time
+		}
+		if who == "" || !t.Before(at) {
+			who, at = e.Manager, t
+		}
+	}
+	return who
 }

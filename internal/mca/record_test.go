@@ -241,3 +241,52 @@ func TestChainHead(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordOutcome(t *testing.T) {
+	for status, want := range map[int]v1alpha1.RecordOutcome{
+		0: v1alpha1.OutcomeUnknown, 200: v1alpha1.OutcomeSucceeded, 201: v1alpha1.OutcomeSucceeded,
+		302: v1alpha1.OutcomeUnknown, 400: v1alpha1.OutcomeRefused, 401: v1alpha1.OutcomeUnknown,
+		403: v1alpha1.OutcomeRefused, 404: v1alpha1.OutcomeRefused, 408: v1alpha1.OutcomeUnknown,
+		409: v1alpha1.OutcomeRefused, 429: v1alpha1.OutcomeUnknown, 500: v1alpha1.OutcomeUnknown,
+		503: v1alpha1.OutcomeUnknown,
+	} {
+		if got := RecordOutcome(status); got != want {
+			t.Errorf("RecordOutcome(%d) = %s, want %s", status, got, want)
+		}
+	}
+}
+
+func TestSpecManager(t *testing.T) {
+	at := func(h int) *metav1.Time { t := metav1.NewTime(time.Date(2026, 1, 1, h, 0, 0, 0, time.UTC)); return &t }
+	fields := func(raw string) *metav1.FieldsV1 { return &metav1.FieldsV1{Raw: []byte(raw)} }
+	spec := `{"f:spec":{"f:companyName":{}}}`
+	for _, tc := range []struct {
+		name    string
+		entries []metav1.ManagedFieldsEntry
+		want    string
+	}{
+		{"none", nil, ""},
+		{"the one that set spec", []metav1.ManagedFieldsEntry{
+			{Manager: "kubectl-client-side-apply", Time: at(1), FieldsV1: fields(spec)},
+			{Manager: "mca-operator", Time: at(2), FieldsV1: fields(`{"f:metadata":{"f:annotations":{}}}`)},
+		}, "kubectl-client-side-apply"},
+		{"the latest of two", []metav1.ManagedFieldsEntry{
+			{Manager: "argocd-controller", Time: at(3), FieldsV1: fields(spec)},
+			{Manager: "kubectl-edit", Time: at(1), FieldsV1: fields(spec)},
+		}, "argocd-controller"},
+		{"the status subresource does not count", []metav1.ManagedFieldsEntry{
+			{Manager: "kustomize-controller", Time: at(1), FieldsV1: fields(spec)},
+			{Manager: "mca-operator", Time: at(5), Subresource: "status", FieldsV1: fields(`{"f:status":{}}`)},
+		}, "kustomize-controller"},
+		{"f:spec only nested does not count", []metav1.ManagedFieldsEntry{
+			{Manager: "x", Time: at(1), FieldsV1: fields(`{"f:metadata":{"f:spec":{}}}`)},
+		}, ""},
+		{"undecodable fields are skipped", []metav1.ManagedFieldsEntry{
+			{Manager: "x", Time: at(1), FieldsV1: fields(`{`)},
+		}, ""},
+	} {
+		if got := SpecManager(tc.entries); got != tc.want {
+			t.Errorf("%s: SpecManager = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
