@@ -92,9 +92,9 @@ type CustomerAgreementReconciler struct {
 
 	recordsOnce sync.Once
 	reads       readBudget
-	fullReads readBudget
-	refusals  refusalCounter
-	ids       idBook
+	fullReads   readBudget
+	refusals    refusalCounter
+	ids         idBook
 }
 
 // +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=customeragreements,verbs=get;list;watch
