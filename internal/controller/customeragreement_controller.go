@@ -361,6 +361,10 @@ func (r *CustomerAgreementReconciler) SetupWithManager(ctx context.Context, mgr 
 	}); err != nil {
 		return err
 	}
+	// The leader ends the retention of the AttestationRecords whose time has passed.
+	if err := mgr.Add(&RecordRetention{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Now: r.Now}); err != nil {
+		return err
+	}
 	createOrDelete := predicate.Funcs{
 		UpdateFunc:  func(event.UpdateEvent) bool { return false },
 		GenericFunc: func(event.GenericEvent) bool { return false },

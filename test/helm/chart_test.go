@@ -274,6 +274,10 @@ func TestChartMatchesKustomize(t *testing.T) {
 					t.Errorf("%s: spec.%s differs", k, f)
 				}
 			}
+		case "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
+			if !reflect.DeepEqual(got["spec"], want["spec"]) {
+				t.Errorf("%s: the chart's spec differs from config/admission's:\nchart: %v\nkustomize: %v", k, got["spec"], want["spec"])
+			}
 		case "Service":
 			if !reflect.DeepEqual(nested(got, "spec", "ports"), nested(want, "spec", "ports")) {
 				t.Errorf("%s: ports differ", k)
