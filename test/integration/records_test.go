@@ -124,7 +124,10 @@ var _ = Describe("Attestation records", func() {
 		}
 		Expect(start.Spec.RequestBody).To(ContainSubstring(`"signatoryEmail":"` + got.Spec.Signatory.Email + `"`))
 		Expect(create.Spec.RequestBody).To(ContainSubstring(`"attestationId":"` + handle + `"`))
-		GinkgoWriter.Printf("kubectl get atr %s -o yaml:\n%s\n", start.Name, mustYAML(start))
+		// As kubectl shows it (without managedFields): README's example comes from here.
+		shown := create.DeepCopy()
+		shown.ManagedFields = nil
+		GinkgoWriter.Printf("kubectl get atr %s -o yaml:\n%s\n", create.Name, mustYAML(shown))
 
 		// The CustomerAgreement and its namespace go; the records stay.
 		Expect(k8sClient.Delete(ctx, got)).To(Succeed())
