@@ -367,7 +367,9 @@ func (rs *Records) complete(ctx context.Context, rec *v1alpha1.AttestationRecord
 	}
 	before := rec.DeepCopy()
 	st := &rec.Status
-	st.Outcome, st.HTTPStatus, st.CorrelationID, st.AnsweredAt = outcome, int32(status), sent.CorrelationID, statusTime(rs.now())
+	// A completed outcome comes from an HTTP status (100 to 599), which fits an int32.
+	st.Outcome, st.HTTPStatus, st.CorrelationID, st.AnsweredAt = outcome, int32(status), sent.CorrelationID, statusTime(rs.now()) //nolint:gosec // G115: 100..599
+
 	if st.RequestedAt == nil {
 		st.RequestedAt = st.AnsweredAt
 	}

@@ -188,7 +188,7 @@ func SpecManager(entries []metav1.ManagedFieldsEntry) string {
 			continue
 		}
 		var top map[string]json.RawMessage
-		if json.Unmarshal(e.FieldsV1.Raw, &top) != nil {
+		if json.Unmarshal(e.FieldsV1.GetRawBytes(), &top) != nil {
 			continue
 		}
 		if _, ok := top["f:spec"]; !ok {

@@ -258,7 +258,7 @@ func TestRecordOutcome(t *testing.T) {
 
 func TestSpecManager(t *testing.T) {
 	at := func(h int) *metav1.Time { t := metav1.NewTime(time.Date(2026, 1, 1, h, 0, 0, 0, time.UTC)); return &t }
-	fields := func(raw string) *metav1.FieldsV1 { return &metav1.FieldsV1{Raw: []byte(raw)} }
+	fields := metav1.NewFieldsV1
 	spec := `{"f:spec":{"f:companyName":{}}}`
 	for _, tc := range []struct {
 		name    string

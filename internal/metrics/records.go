@@ -34,7 +34,7 @@ var (
 	AttestationRecords = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "mca_attestation_records_total",
 		Help: "AttestationRecords written, by partner tenant, act and outcome: Unknown when created before the write, Succeeded or Refused when completed.",
-	}, []string{labelPartnerTenant, "act", "outcome"})
+	}, []string{labelPartnerTenant, "act", labelOutcome})
 
 	// UnknownRecords tracks the records whose outcome is Unknown.
 	UnknownRecords = NewUnknownRecordTracker(time.Now)
