@@ -147,7 +147,8 @@ CHART ?= charts/mca-operator
 .PHONY: chart
 chart: manifests ## Refresh the Helm chart: CRDs, alert rules and admission policies from config/, version and appVersion from VERSION.
 	cp config/prometheus/rules.yaml $(CHART)/files/prometheus-rules.yaml
-	cp config/policies/requested_by.yaml $(CHART)/files/requested-by-policies.yaml
+	rm -f $(CHART)/files/policies/*.yaml && for f in config/policies/*.yaml; do \
+		case $$f in */kustomiz*) ;; *) cp $$f $(CHART)/files/policies/ ;; esac; done
 	sed -i -e 's/^version: .*/version: $(VERSION)/' -e 's/^appVersion: .*/appVersion: "$(VERSION)"/' $(CHART)/Chart.yaml
 
 .PHONY: build-installer

@@ -34,7 +34,7 @@ const AnnotationReconcileRequestedAt = "partnercenter.mca.dev/reconcile-requeste
 // AnnotationRequestedBy and AnnotationRequestedByUID name the user who last wrote a
 // CustomerAgreement's spec (its username and uid). The admission policies of config/policies stamp
 // them on create and on every spec change, and refuse a value that does not name the requester;
-// the operator copies them into the record of each act.
+// the AttestationRecord of each write made for the object copies them into spec.requestedBy.
 const (
 	AnnotationRequestedBy    = "partnercenter.mca.dev/requested-by"
 	AnnotationRequestedByUID = "partnercenter.mca.dev/requested-by-uid"
@@ -52,6 +52,13 @@ const (
 	LabelLinkName              = "partnercenter.mca.dev/customeragreement-name"
 	LabelLinkUID               = "partnercenter.mca.dev/customeragreement-uid"
 	AnnotationLinkName         = "partnercenter.mca.dev/customeragreement-name"
+)
+
+// Labels of an AttestationRecord: its PartnerTenant (LinkLabelValue of the name, so that any name
+// can be selected) and its MS-RequestId, by which a retry of the write finds the record.
+const (
+	LabelRecordPartnerTenant = "partnercenter.mca.dev/partner-tenant"
+	LabelRecordRequestID     = "partnercenter.mca.dev/request-id"
 )
 
 // An attestation ids Secret holds, in the credentials namespace, Partner Center's ids of the

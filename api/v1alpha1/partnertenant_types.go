@@ -17,6 +17,8 @@ limitations under the License.
 package v1alpha1
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -153,6 +155,27 @@ type PartnerTenantSpec struct {
 	// (webhook), with reminders before they expire.
 	// +optional
 	LinkDelivery *LinkDelivery `json:"linkDelivery,omitempty"`
+
+	// audit configures the AttestationRecords of this tenant's writes to Partner Center.
+	// +optional
+	Audit *AuditSettings `json:"audit,omitempty"`
+}
+
+// DefaultRecordRetention is how long an AttestationRecord is kept when spec.audit.retention is
+// not set: seven years.
+const DefaultRecordRetention = 61320 * time.Hour
+
+// AuditSettings configures the records of a partner tenant's legal acts.
+type AuditSettings struct {
+	// retention is how long after the act an AttestationRecord may not be deleted: a duration
+	// such as 61320h (units h, m, s; no days) from 24h to 876000h. Default 61320h (seven years).
+	// A change applies to the records written from then on.
+	// +kubebuilder:default="61320h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches(r'^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$') && duration(self) >= duration('24h') && duration(self) <= duration('876000h')",message="spec.audit.retention must be a duration such as 61320h (units h, m, s; no days) between 24h and 876000h"
+	// +optional
+	Retention *metav1.Duration `json:"retention,omitempty"`
 }
 
 // PartnerTenantStatus is what the operator last observed for the tenant.

@@ -279,14 +279,16 @@ func TestTheLoserOfAClaimDropsItsLinkSecret(t *testing.T) {
 	}
 }
 
-// listCounter counts the lists an uncached reader serves.
+// listCounter counts the lists of CustomerAgreements an uncached reader serves.
 type listCounter struct {
 	client.Reader
 	lists int
 }
 
 func (l *listCounter) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
-	l.lists++
+	if _, ok := list.(*v1alpha1.CustomerAgreementList); ok {
+		l.lists++
+	}
 	return l.Reader.List(ctx, list, opts...)
 }
 

@@ -99,10 +99,15 @@ func (s *scope) startAttestation(ctx context.Context, renew bool, ob observation
 	req.Lifetime = lifetime
 	reqID := startAttestationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, intent, renewals)
 	var held *outcome
-	att, err := s.pc.StartEnhancedAttestation(ctx, req, pc.WithRequestID(reqID), s.checkedJustBefore(&held))
+	w := s.recordWrite(v1alpha1.ActStartAttestation, "")
+	att, err := s.pc.StartEnhancedAttestation(ctx, req, pc.WithRequestID(reqID), s.checkedJustBefore(&held), w.option())
 	if held != nil {
 		return held
 	}
+	if w.failed != nil {
+		return w.failed
+	}
+	w.complete(ctx, err, v1alpha1.AttestationHandle(att.AttestationID))
 	if err != nil {
 		return s.writeFailed(err)
 	}
@@ -194,10 +199,15 @@ func (s *scope) createFromAttestation(ctx context.Context, ob observation, a *v1
 		opts = append(opts, pc.AsPoll("create/"+a.Handle))
 	}
 	var held *outcome
-	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, id, s.templateID, append(opts, s.checkedJustBefore(&held))...)
+	w := s.recordWrite(v1alpha1.ActCreateAgreement, id)
+	ag, err := s.pc.CreateAgreementFromAttestation(ctx, s.ca.Spec.CustomerTenantID, id, s.templateID, append(opts, s.checkedJustBefore(&held), w.option())...)
 	if held != nil {
 		return held
 	}
+	if w.failed != nil {
+		return w.failed
+	}
+	w.complete(ctx, err, a.Handle)
 	switch kind := pc.KindOf(err); {
 	case err == nil:
 	case kind == pc.KindAttestationNotAccepted:
@@ -258,10 +268,15 @@ func (s *scope) confirmLegacy(ctx context.Context) *outcome {
 	date := s.ca.Spec.DateAgreed.Time
 	reqID := legacyConfirmationRequestID(s.pt.Spec.TenantID, s.ca.Spec.CustomerTenantID, sg, date)
 	var held *outcome
-	ag, err := s.pc.CreateLegacyAgreement(ctx, s.ca.Spec.CustomerTenantID, pc.Contact(contactOf(sg)), s.templateID, date, pc.WithRequestID(reqID), s.checkedJustBefore(&held))
+	w := s.recordWrite(v1alpha1.ActLegacyConfirmation, "")
+	ag, err := s.pc.CreateLegacyAgreement(ctx, s.ca.Spec.CustomerTenantID, pc.Contact(contactOf(sg)), s.templateID, date, pc.WithRequestID(reqID), s.checkedJustBefore(&held), w.option())
 	if held != nil {
 		return held
 	}
+	if w.failed != nil {
+		return w.failed
+	}
+	w.complete(ctx, err, "")
 	if kind := pc.KindOf(err); kind == pc.KindBadRequest || kind == pc.KindForbidden || kind == pc.KindUnknown {
 		var pe *pc.Error
 		if errors.As(err, &pe) && pe.Code != "600002" {

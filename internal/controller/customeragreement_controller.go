@@ -89,11 +89,15 @@ type CustomerAgreementReconciler struct {
 	// MaxConcurrentReconciles bounds the reconciles in flight (Partner Center is rate limited per
 	// tenant by the client; this bounds the goroutines waiting for it).
 	MaxConcurrentReconciles int
+	// Records writes the AttestationRecord of each write to Partner Center (nil: one built from
+	// Client and APIReader at first use).
+	Records *Records
 
-	reads     readBudget
-	fullReads readBudget
-	refusals  refusalCounter
-	ids       idBook
+	recordsOnce sync.Once
+	reads       readBudget
+	fullReads   readBudget
+	refusals    refusalCounter
+	ids         idBook
 }
 
 // +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=customeragreements,verbs=get;list;watch
@@ -415,6 +419,10 @@ func (r *CustomerAgreementReconciler) SetupWithManager(ctx context.Context, mgr 
 	if err := idx.IndexField(ctx, &v1alpha1.CustomerAgreement{}, customerTenantIDField, func(o client.Object) []string {
 		return []string{norm(o.(*v1alpha1.CustomerAgreement).Spec.CustomerTenantID)}
 	}); err != nil {
+		return err
+	}
+	// The leader ends the retention of the AttestationRecords whose time has passed.
+	if err := mgr.Add(&RecordRetention{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Now: r.Now}); err != nil {
 		return err
 	}
 	createOrDelete := predicate.Funcs{

@@ -18,6 +18,9 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +64,8 @@ type fakePC struct {
 	noLink bool
 	// usedIDs are the attestation ids the reconciler passed to the GET and the create.
 	usedIDs []string
+	// sentBodies are the bodies of the writes that were sent.
+	sentBodies [][]byte
 }
 
 func newFakePC() *fakePC {
@@ -80,14 +85,36 @@ func requestIDOf(opts []pc.CallOption) string { return pc.RequestIDOf(opts...) }
 
 // send stands in for a write: onWrite plays what happens while the call waits its turn, then the
 // check the call carries runs, as the client runs it just before sending.
-func (f *fakePC) send(ctx context.Context, op string, opts []pc.CallOption) error {
+// The record hook the call carries runs next, with the body the client would send; the answer's
+// status reaches it as the client reports it.
+func (f *fakePC) send(ctx context.Context, op string, body any, opts []pc.CallOption) error {
 	if f.onWrite != nil {
 		f.onWrite()
 	}
 	if err := pc.RunBeforeSend(ctx, opts...); err != nil {
 		return err
 	}
-	return f.call(op, opts)
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	sent, err := pc.RunRecordBody(ctx, op, raw, opts...)
+	if err != nil {
+		return err
+	}
+	f.sentBodies = append(f.sentBodies, raw)
+	err = f.call(op, opts)
+	if sent != nil {
+		sent.StatusCode = http.StatusCreated
+		var pe *pc.Error
+		switch {
+		case errors.As(err, &pe):
+			sent.StatusCode = pe.StatusCode
+		case err != nil:
+			sent.StatusCode = 0
+		}
+	}
+	return err
 }
 
 func (f *fakePC) CheckCredentials(context.Context) error { return f.call("CheckCredentials", nil) }
@@ -106,8 +133,8 @@ func (f *fakePC) ListCustomerAgreements(ctx context.Context, _ string) ([]pc.Agr
 func (f *fakePC) GetDirectSignedStatus(context.Context, string) (bool, error) {
 	return f.direct, f.call(pc.OpGetDirectSignedStatus, nil)
 }
-func (f *fakePC) StartEnhancedAttestation(ctx context.Context, _ pc.EnhancedAttestationRequest, opts ...pc.CallOption) (pc.EnhancedAttestation, error) {
-	if err := f.send(ctx, pc.OpStartEnhancedAttestation, opts); err != nil {
+func (f *fakePC) StartEnhancedAttestation(ctx context.Context, req pc.EnhancedAttestationRequest, opts ...pc.CallOption) (pc.EnhancedAttestation, error) {
+	if err := f.send(ctx, pc.OpStartEnhancedAttestation, req, opts); err != nil {
 		return pc.EnhancedAttestation{}, err
 	}
 	f.startCounter++
@@ -124,15 +151,17 @@ func (f *fakePC) GetEnhancedAttestation(_ context.Context, id string) (pc.Enhanc
 	a.Phase, _ = pc.AttestationPhaseOf(a.Status) // as the client decodes it
 	return a, f.call(pc.OpGetEnhancedAttestation, nil)
 }
-func (f *fakePC) CreateAgreementFromAttestation(ctx context.Context, _, id, _ string, opts ...pc.CallOption) (pc.Agreement, error) {
+func (f *fakePC) CreateAgreementFromAttestation(ctx context.Context, _, id, tmpl string, opts ...pc.CallOption) (pc.Agreement, error) {
 	f.usedIDs = append(f.usedIDs, id)
-	if err := f.send(ctx, pc.OpCreateAgreementFromAttestation, opts); err != nil {
+	body := map[string]string{"attestationId": id, "templateId": tmpl, "type": pc.AgreementTypeMCA}
+	if err := f.send(ctx, pc.OpCreateAgreementFromAttestation, body, opts); err != nil {
 		return pc.Agreement{}, err
 	}
 	return pc.Agreement{DateAgreed: time.Now()}, nil
 }
-func (f *fakePC) CreateLegacyAgreement(ctx context.Context, _ string, c pc.Contact, _ string, d time.Time, opts ...pc.CallOption) (pc.Agreement, error) {
-	if err := f.send(ctx, pc.OpCreateLegacyAgreement, opts); err != nil {
+func (f *fakePC) CreateLegacyAgreement(ctx context.Context, _ string, c pc.Contact, tmpl string, d time.Time, opts ...pc.CallOption) (pc.Agreement, error) {
+	body := map[string]any{"primaryContact": c, "templateId": tmpl, "dateAgreed": d.UTC(), "type": pc.AgreementTypeMCA}
+	if err := f.send(ctx, pc.OpCreateLegacyAgreement, body, opts); err != nil {
 		return pc.Agreement{}, err
 	}
 	return pc.Agreement{PrimaryContact: c, DateAgreed: d}, nil
@@ -170,7 +199,7 @@ func newHarness(t *testing.T, ptType v1alpha1.PartnerType, mutate func(*v1alpha1
 	}
 	s := newScheme(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ns"}}
-	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(ns, pt, ca).WithStatusSubresource(pt, ca).
+	kube := fake.NewClientBuilder().WithScheme(s).WithObjects(ns, pt, ca).WithStatusSubresource(pt, ca, &v1alpha1.AttestationRecord{}).
 		WithIndex(&v1alpha1.CustomerAgreement{}, customerTenantIDField, func(o client.Object) []string {
 			return []string{norm(o.(*v1alpha1.CustomerAgreement).Spec.CustomerTenantID)}
 		}).Build()

@@ -33,7 +33,7 @@ const (
 var LinkDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "mca_link_deliveries_total",
 	Help: "Acceptance-link deliveries attempted, by partner tenant, channel (Email, Webhook), kind (Initial, Reminder, Renewed) and outcome (sent; deferred = will be retried; failed = given up).",
-}, []string{"partner_tenant", "channel", "kind", "outcome"})
+}, []string{labelPartnerTenant, "channel", "kind", labelOutcome})
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(LinkDeliveries)

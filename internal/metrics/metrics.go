@@ -23,6 +23,8 @@ limitations under the License.
 //	mca_partner_tenant_ready{partner_tenant}                         gauge 0/1
 //	mca_partnercenter_requests_total{partner_tenant,operation,outcome} counter
 //	mca_attestation_duration_seconds{partner_tenant,method}          histogram
+//	mca_attestation_records_total{partner_tenant,act,outcome}        counter (records.go)
+//	mca_attestation_records_unknown{partner_tenant}                  gauge (records.go)
 //
 // No label ever holds a customer id, a contact, a token or a secret.
 package metrics
@@ -45,15 +47,19 @@ const (
 	OutcomeTransportError = "transport_error"
 )
 
-// labelPartnerTenant is the label naming the PartnerTenant on every family that has one.
-const labelPartnerTenant = "partner_tenant"
+// labelPartnerTenant is the label naming the PartnerTenant on every family that has one;
+// labelOutcome says how a request, a delivery or a record ended.
+const (
+	labelPartnerTenant = "partner_tenant"
+	labelOutcome       = "outcome"
+)
 
 var (
 	// PartnerCenterRequests counts every HTTP attempt made to Partner Center (and its token endpoint).
 	PartnerCenterRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "mca_partnercenter_requests_total",
 		Help: "Requests sent to Partner Center, by partner tenant, operation and outcome (throttled = 429).",
-	}, []string{labelPartnerTenant, "operation", "outcome"})
+	}, []string{labelPartnerTenant, "operation", labelOutcome})
 
 	// AttestationDuration measures an enhanced attestation from its start to the agreement created.
 	AttestationDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{

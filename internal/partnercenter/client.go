@@ -132,6 +132,7 @@ type callOptions struct {
 	pollKey       string
 	resyncKey     string
 	beforeSend    func(context.Context) error
+	record        func(context.Context, *Sending) error
 }
 
 // BeforeSend has check run just before each attempt of the call is sent: after its turn in the
@@ -335,6 +336,8 @@ type operation struct {
 	lastErr error
 	// reauthenticated: a 401 already dropped the access token once.
 	reauthenticated bool
+	// sent is what the RecordBody hook recorded before the first attempt was sent.
+	sent *Sending
 }
 
 // newOperation encodes r's body, gives r a request and a correlation id where it has none, and
@@ -389,7 +392,13 @@ func (c *Client) try(ctx context.Context, op *operation, attempt int) (respBody 
 			return nil, false, err
 		}
 	}
+	if err := c.recordSending(ctx, op); err != nil {
+		return nil, false, err
+	}
 	status, respBody, hdr, err := c.attempt(ctx, op.log, op.r, op.url, op.body, tok, attempt)
+	if op.sent != nil {
+		op.sent.StatusCode = status
+	}
 	if err != nil {
 		retry, err := c.transportFailed(ctx, op, attempt, err)
 		return nil, retry, err
@@ -402,6 +411,20 @@ func (c *Client) try(ctx context.Context, op *operation, attempt int) (respBody 
 	}
 	retry, err = c.judgeAnswer(ctx, op, attempt, status, respBody, hdr, tok)
 	return nil, retry, err
+}
+
+// recordSending runs the call's RecordBody hook once, before its first attempt is sent.
+func (c *Client) recordSending(ctx context.Context, op *operation) error {
+	record := op.r.opts.record
+	if record == nil || op.sent != nil {
+		return nil
+	}
+	s := &Sending{Operation: op.r.op, Body: op.body, RequestID: op.r.opts.requestID, CorrelationID: op.r.opts.correlationID}
+	if err := record(ctx, s); err != nil {
+		return err
+	}
+	op.sent = s
+	return nil
 }
 
 // waitTurn waits for op's turn in the rate limiter (which also holds every call while a 429's

@@ -329,13 +329,31 @@ func TestChartImageIsTheProjectVersion(t *testing.T) {
 	}
 }
 
-// TestChartCopiesAreCurrent: the CRDs, the alert rules and the admission policies are copies of config/ (Helm cannot read
-// files outside the chart); `make chart` refreshes them.
+// TestChartCopiesAreCurrent: the CRDs, the alert rules and the admission policies are copies of
+// config/ (Helm cannot read files outside the chart); `make chart` refreshes them.
 func TestChartCopiesAreCurrent(t *testing.T) {
 	root := repo.Root(t)
 	pairs := map[string]string{
-		"charts/mca-operator/files/prometheus-rules.yaml":      "config/prometheus/rules.yaml",
-		"charts/mca-operator/files/requested-by-policies.yaml": "config/policies/requested_by.yaml",
+		"charts/mca-operator/files/prometheus-rules.yaml": "config/prometheus/rules.yaml",
+	}
+	policies, err := filepath.Glob(filepath.Join(root, "config", "policies", "*.yaml"))
+	if err != nil || len(policies) < 2 {
+		t.Fatalf("no policies in config/policies: %v", err)
+	}
+	for _, p := range policies {
+		if !strings.HasPrefix(filepath.Base(p), "kustomiz") {
+			pairs["charts/mca-operator/files/policies/"+filepath.Base(p)] = "config/policies/" + filepath.Base(p)
+		}
+	}
+	// And nothing else: a policy removed from config/ goes from the chart too.
+	copies, err := filepath.Glob(filepath.Join(root, "charts", "mca-operator", "files", "policies", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range copies {
+		if _, ok := pairs["charts/mca-operator/files/policies/"+filepath.Base(c)]; !ok {
+			t.Errorf("charts/mca-operator/files/policies/%s is not in config/policies (run make chart)", filepath.Base(c))
+		}
 	}
 	crds, err := filepath.Glob(filepath.Join(root, "config", "crd", "bases", "*.yaml"))
 	if err != nil || len(crds) == 0 {

@@ -90,6 +90,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "applying config/samples:", err)
 		return 1
 	}
+	if err := createRecord(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "creating an AttestationRecord:", err)
+		return 1
+	}
 	return m.Run()
 }
 
@@ -142,6 +146,27 @@ func applySamples(cfg *rest.Config) error {
 	return nil
 }
 
+// createRecord creates an AttestationRecord such as the operator writes for each write to Partner
+// Center (the samples have none: the operator writes them).
+func createRecord(cfg *rest.Config) error {
+	c, err := client.New(cfg, client.Options{Scheme: scheme.Scheme})
+	if err != nil {
+		return err
+	}
+	rec := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": group + "/v1alpha1", "kind": "AttestationRecord",
+		"metadata": map[string]any{"name": "atr-5c0a0cb5f1d1-0000000001"},
+		"spec": map[string]any{
+			"partnerTenant":     map[string]any{"name": "direct-bill", "tenantId": "11111111-1111-1111-1111-111111111111"},
+			"customerTenantId":  "aaaaaaaa-0000-0000-0000-000000000005",
+			"customerAgreement": map[string]any{"namespace": "customers", "name": "wide-world-partner-attestation", "uid": "u", "generation": int64(1)},
+			"act":               "StartAttestation", "requestId": "r-1", "requestBody": "{}", "requestBodySHA256": "00",
+			"sequence": int64(1), "retainUntil": "2033-01-01T00:00:00Z",
+		},
+	}}
+	return c.Create(context.Background(), rec)
+}
+
 // invocation is the part of a kubectl command line that the resource builder sees.
 type invocation struct {
 	namespace     string
@@ -181,6 +206,7 @@ func kinds(infos []*resource.Info) []string {
 
 var (
 	customerAgreement = "CustomerAgreement." + group
+	attestationRecord = "AttestationRecord." + group
 	partnerTenant     = "PartnerTenant." + group
 	namespace         = "Namespace"
 )
@@ -188,7 +214,7 @@ var (
 // TestNamesResolveToOneMeaning lists every object of each name kubectl accepts for the API and
 // checks that it lists exactly the intended kinds: `mca` is a short name of CustomerAgreement only
 // (when it was also a category, `kubectl get mca` listed PartnerTenants too), `partnercenter` is
-// the category of both.
+// the category of the three kinds.
 func TestNamesResolveToOneMeaning(t *testing.T) {
 	cases := map[string][]string{
 		"mca":                {customerAgreement},
@@ -198,7 +224,9 @@ func TestNamesResolveToOneMeaning(t *testing.T) {
 		"ptenant":            {partnerTenant},
 		"partnertenant":      {partnerTenant},
 		"partnertenants":     {partnerTenant},
-		"partnercenter":      {customerAgreement, partnerTenant},
+		"atr":                {attestationRecord},
+		"attestationrecords": {attestationRecord},
+		"partnercenter":      {attestationRecord, customerAgreement, partnerTenant},
 	}
 	for name, want := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -240,7 +268,9 @@ var intended = map[string][]string{
 	"partnertenants":     {partnerTenant},
 	"partnertenant":      {partnerTenant},
 	"ptenant":            {partnerTenant},
-	"partnercenter":      {customerAgreement, partnerTenant},
+	"atr":                {attestationRecord},
+	"attestationrecords": {attestationRecord},
+	"partnercenter":      {attestationRecord, customerAgreement, partnerTenant},
 	"namespace":          {namespace},
 	"namespaces":         {namespace},
 	"ns":                 {namespace},

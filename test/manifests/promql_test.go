@@ -41,6 +41,8 @@ var metricFamilies = map[string][]string{
 	"mca_partnercenter_requests_total": {"partner_tenant", "operation", "outcome"},
 	"mca_attestation_duration_seconds": {"partner_tenant", "method"}, // histogram
 	"mca_link_deliveries_total":        {"partner_tenant", "channel", "kind", "outcome"},
+	"mca_attestation_records_total":    {"partner_tenant", "act", "outcome"},
+	"mca_attestation_records_unknown":  {"partner_tenant"},
 }
 
 const histogramFamily = "mca_attestation_duration_seconds"
@@ -63,7 +65,10 @@ func labelValues(t testing.TB) map[string][]string {
 		"channel":   {"Email", "Webhook"},
 		"kind":      {"Initial", "Reminder", "Renewed"},
 
-		"mca_link_deliveries_total/outcome": {"sent", "deferred", "failed"},
+		"act": {"StartAttestation", "CreateAgreement", "LegacyConfirmation"},
+
+		"mca_link_deliveries_total/outcome":     {"sent", "deferred", "failed"},
+		"mca_attestation_records_total/outcome": {"Unknown", "Succeeded", "Refused", "CompletionFailed"},
 	}
 }
 

@@ -108,6 +108,12 @@ func TestPrometheusAlertsFire(t *testing.T) {
 		{"one unknown recipient among many", `
   mca_link_deliveries_total{partner_tenant="prod", channel="Email", kind="Reminder", outcome="failed"} 0x60 1x60`,
 			map[string][]string{"MCALinkDeliveriesRefused": {"prod"}}},
+		{"a record without an answer for more than an hour", `
+  mca_attestation_records_unknown{partner_tenant="sandbox"} 0x60 1x60`,
+			map[string][]string{"MCAAttestationRecordUnknown": {"sandbox"}}},
+		{"records completed within the hour", `
+  mca_attestation_records_unknown{partner_tenant="prod"} 0x120
+  mca_attestation_records_total{partner_tenant="prod", act="StartAttestation", outcome="Unknown"} 0+1x120`, nil},
 		{"a refusal more than an hour ago", `
   mca_link_deliveries_total{partner_tenant="prod", channel="Email", kind="Reminder", outcome="failed"} 0x30 1x90`, nil},
 	}

@@ -113,6 +113,7 @@ func TestPrometheusRules(t *testing.T) {
 		"MCAPartnerCenterThrottled":     regexp.MustCompile(`(?s)rate\(mca_partnercenter_requests_total\{outcome="throttled"\}\[15m\]\).*/.*rate\(mca_partnercenter_requests_total\[15m\]\)`),
 		"MCALinkDeliveriesFailing":      regexp.MustCompile(`(?s)rate\(mca_link_deliveries_total\{outcome=~"deferred\|failed"\}\[30m\]\).*/.*rate\(mca_link_deliveries_total\[30m\]\)`),
 		"MCALinkDeliveriesRefused":      regexp.MustCompile(`increase\(mca_link_deliveries_total\{outcome="failed"\}\[1h\]\)\) > 0`),
+		"MCAAttestationRecordUnknown":   regexp.MustCompile(`mca_attestation_records_unknown\) > 0`),
 	}
 	for name, re := range want {
 		expr, ok := alerts[name]
