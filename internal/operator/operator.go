@@ -86,6 +86,8 @@ type Options struct {
 	CAFile string
 	// DeliveryCAFile is an extra PEM bundle to trust for the mail relay and the webhook receiver.
 	DeliveryCAFile string
+	// PartnerTenants are the PartnerTenants this manager serves (a shard); empty: all (shard.go).
+	PartnerTenants []string
 
 	// Set by tests, the demo and the benchmark (not flags).
 	// SkipNameValidation lets one process start several managers in turn (tests, restarts).
@@ -174,6 +176,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.Var(dateFlag{&o.Policy.ReattestationCutoff}, "reattestation-cutoff", "Partner attestations from this date on count as acceptance of the current MCA terms (YYYY-MM-DD).")
 	fs.Var(dateFlag{&o.Policy.EnforcementDate}, "enforcement-date", "From this date customers with only older attestations are blocked (YYYY-MM-DD).")
 	fs.StringVar(&o.DeliveryCAFile, "link-delivery-ca-file", o.DeliveryCAFile, "Extra PEM CA bundle to trust for the mail relay and the webhook receiver of link delivery (added to the system roots).")
+	fs.Var(partnerTenantsFlag{&o.PartnerTenants}, "partner-tenants", "Serve only these PartnerTenants (names separated by commas, at most 63 characters each) and cache only their CustomerAgreements: a shard. Empty: every PartnerTenant. Each PartnerTenant is served by one manager at a time (a Lease per PartnerTenant).")
 	fs.StringVar(&o.CAFile, "partner-center-ca-file", o.CAFile, "Extra PEM CA bundle to trust for Partner Center and the token endpoint (added to the system roots).")
 }
 
@@ -224,6 +227,11 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		return nil, fmt.Errorf("creating the cache's HTTP client: %w", err)
 	}
 	broken := newUndecodable(scheme)
+	cacheOpts, err := shardCache(cacheOptions(broken, cfg, cacheHTTPClient), o.PartnerTenants)
+	if err != nil {
+		return nil, err
+	}
+	leaseNamespace := cmp.Or(o.LeaderElectionNamespace, o.CredentialsNamespace)
 	mgr, err := manager.New(cfg, manager.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
@@ -231,7 +239,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		HealthProbeBindAddress:        o.ProbeAddr,
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              o.LeaderElectionID,
-		LeaderElectionNamespace:       cmp.Or(o.LeaderElectionNamespace, o.CredentialsNamespace),
+		LeaderElectionNamespace:       leaseNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr.To(GracefulShutdownTimeout),
 		Logger:                        o.Logger,
@@ -240,7 +248,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			// not list or watch them, and may read them in the credentials namespace only.
 			DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}},
 		}},
-		Cache:      cacheOptions(broken, cfg, cacheHTTPClient),
+		Cache:      cacheOpts,
 		Controller: config.Controller{SkipNameValidation: &o.SkipNameValidation},
 	})
 	if err != nil {
@@ -254,6 +262,10 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	broken.client, broken.recorder, broken.log = mgr.GetClient(), mgr.GetEventRecorder("mca-operator"), mgr.GetLogger().WithName("undecodable")
 	if err := mgr.Add(broken); err != nil {
 		return nil, fmt.Errorf("adding the report of undecodable objects: %w", err)
+	}
+	leases, err := tenantLeases(mgr, o, leaseNamespace)
+	if err != nil {
+		return nil, err
 	}
 	clients := &controller.Clients{New: controller.NewClientFactory(controller.ClientOptions{
 		Kube:                 mgr.GetClient(),
@@ -271,6 +283,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		ResyncInterval:       o.ResyncInterval,
 		RetryInterval:        o.TenantRetryInterval,
 		Now:                  o.Now,
+		Tenants:              leases,
 	}).SetupWithManager(mgr, checks); err != nil {
 		return nil, fmt.Errorf("setting up the PartnerTenant controller: %w", err)
 	}
@@ -289,6 +302,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		Now:                     o.Now,
 		PartnerTenantChecks:     checks,
 		MaxConcurrentReconciles: o.MaxConcurrent,
+		Tenants:                 leases,
 	}
 	if err := cas.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("setting up the CustomerAgreement controller: %w", err)
@@ -305,6 +319,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		RootCAs:              roots,
 		Now:                  o.Now,
 		Queue:                delivery.NewQueue(nil),
+		Tenants:              leases,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the link delivery controller: %w", err)
 	}
