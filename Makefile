@@ -148,6 +148,7 @@ CHART ?= charts/mca-operator
 chart: manifests ## Refresh the Helm chart: CRDs, alert rules and admission policies from config/, version and appVersion from VERSION.
 	cp config/prometheus/rules.yaml $(CHART)/files/prometheus-rules.yaml
 	cp config/policies/requested_by.yaml $(CHART)/files/requested-by-policies.yaml
+	cp config/policies/partner_tenant_label.yaml $(CHART)/files/partner-tenant-label-policies.yaml
 	sed -i -e 's/^version: .*/version: $(VERSION)/' -e 's/^appVersion: .*/appVersion: "$(VERSION)"/' $(CHART)/Chart.yaml
 
 .PHONY: build-installer

@@ -164,6 +164,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", o.EnableHTTP2, "Enable HTTP/2 for the metrics server (off by default: HTTP/2 Stream Cancellation and Rapid Reset CVEs).")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "The address the probe endpoint binds to.")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "Enable leader election, so that only one manager is active.")
+	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the leader-election Lease: each shard (--partner-tenants) elects its own leader under its own name.")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", o.LeaderElectionNamespace, "Namespace of the leader-election Lease (default: the credentials namespace), so that leader election also works out of a cluster.")
 	fs.StringVar(&o.CredentialsNamespace, "credentials-namespace", o.CredentialsNamespace, "Namespace of the PartnerTenant credentials Secrets (default: $POD_NAMESPACE, else mca-operator-system).")
 	fs.DurationVar(&o.ResyncInterval, "resync-interval", o.ResyncInterval, "How often a settled customer is re-read from Partner Center (plus up to 10% jitter).")
