@@ -104,7 +104,9 @@ type tenantLease struct {
 	renewed time.Time // when the last successful renewal was sent
 	// inflight counts the reconciles that entered: the Lease is released after they end.
 	inflight int
-	elector  *leaderelection.LeaderElector
+	// holder and holderRenewed are the Lease's holder and renew time as last read.
+	holder        string
+	holderRenewed time.Time
 }
 
 // LeaseName is the name of the Lease of the PartnerTenant named name: "mca-partnertenant-" and the
@@ -275,7 +277,7 @@ func (t *TenantLeases) run(ctx context.Context, name string, l *tenantLease) {
 	log := t.Log.WithValues("partnerTenant", name, "lease", LeaseName(name), "identity", t.Identity)
 	for ctx.Err() == nil {
 		le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-			Lock:            &renewClock{LeaseLock: t.lock(name), renewed: func(at time.Time) { t.renewed(l, at) }},
+			Lock:            &renewClock{LeaseLock: t.lock(name), renewed: func(at time.Time) { t.renewed(l, at) }, read: func(r *resourcelock.LeaderElectionRecord) { t.read(l, r) }},
 			LeaseDuration:   t.leaseDuration(),
 			RenewDeadline:   t.renewDeadline(),
 			RetryPeriod:     t.retryPeriod(),
@@ -304,9 +306,6 @@ func (t *TenantLeases) run(ctx context.Context, name string, l *tenantLease) {
 			log.Error(err, "configuring the PartnerTenant's Lease")
 			return
 		}
-		t.mu.Lock()
-		l.elector = le
-		t.mu.Unlock()
 		le.Run(ctx)
 	}
 }
@@ -314,6 +313,12 @@ func (t *TenantLeases) run(ctx context.Context, name string, l *tenantLease) {
 func (t *TenantLeases) renewed(l *tenantLease, at time.Time) {
 	t.mu.Lock()
 	l.renewed = at
+	t.mu.Unlock()
+}
+
+func (t *TenantLeases) read(l *tenantLease, r *resourcelock.LeaderElectionRecord) {
+	t.mu.Lock()
+	l.holder, l.holderRenewed = r.HolderIdentity, r.RenewTime.Time
 	t.mu.Unlock()
 }
 
@@ -414,13 +419,13 @@ func (t *TenantLeases) label(ctx context.Context, o *metav1.PartialObjectMetadat
 }
 
 // watchConflict reports, in a ShardConflict event on the PartnerTenant, that another live manager
-// holds its Lease: one seen holding it on two checks a LeaseDuration apart (so it renews, unlike
-// the previous leader of this shard, whose Lease merely runs out after a failover).
+// holds its Lease: one seen renewing it (unlike the previous leader of this shard after a
+// failover, whose Lease merely runs out).
 func (t *TenantLeases) watchConflict(ctx context.Context, name string, l *tenantLease) {
-	tick := time.NewTicker(t.leaseDuration())
+	tick := time.NewTicker(t.retryPeriod())
 	defer tick.Stop()
 	var seen, reported string
-	var reportedAt time.Time
+	var seenRenewed, reportedAt time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -428,14 +433,14 @@ func (t *TenantLeases) watchConflict(ctx context.Context, name string, l *tenant
 		case <-tick.C:
 		}
 		t.mu.Lock()
-		le, held := l.elector, t.heldNow(l)
+		holder, renewed, held := l.holder, l.holderRenewed, t.heldNow(l)
 		t.mu.Unlock()
-		holder := ""
-		if le != nil && !held {
-			holder = le.GetLeader()
+		if held {
+			holder = ""
 		}
-		if holder == "" || holder == t.Identity || holder != seen {
-			seen = holder
+		alive := holder == seen && renewed.After(seenRenewed)
+		seen, seenRenewed = holder, renewed
+		if holder == "" || holder == t.Identity || !alive {
 			continue
 		}
 		if holder == reported && time.Since(reportedAt) < conflictReportEvery {
@@ -485,6 +490,16 @@ func (t *TenantLeases) retryPeriod() time.Duration {
 type renewClock struct {
 	*resourcelock.LeaseLock
 	renewed func(time.Time)
+	// read hears each record read (who holds the Lease, renewed when), for watchConflict.
+	read func(*resourcelock.LeaderElectionRecord)
+}
+
+func (r *renewClock) Get(ctx context.Context) (*resourcelock.LeaderElectionRecord, []byte, error) {
+	rec, raw, err := r.LeaseLock.Get(ctx)
+	if err == nil {
+		r.read(rec)
+	}
+	return rec, raw, err
 }
 
 func (r *renewClock) Create(ctx context.Context, ler resourcelock.LeaderElectionRecord) error {
