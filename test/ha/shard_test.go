@@ -44,7 +44,7 @@ import (
 // shardPartner is one PartnerTenant of the shard test and its partner in the simulator.
 type shardPartner struct {
 	name, tenantID, secret, clientID, clientSecret, refreshToken string
-	customerPrefix                                              string
+	customerPrefix                                               string
 }
 
 var (

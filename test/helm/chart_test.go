@@ -335,8 +335,8 @@ func TestChartImageIsTheProjectVersion(t *testing.T) {
 func TestChartCopiesAreCurrent(t *testing.T) {
 	root := repo.Root(t)
 	pairs := map[string]string{
-		"charts/mca-operator/files/prometheus-rules.yaml":      "config/prometheus/rules.yaml",
-		"charts/mca-operator/files/requested-by-policies.yaml": "config/policies/requested_by.yaml",
+		"charts/mca-operator/files/prometheus-rules.yaml":              "config/prometheus/rules.yaml",
+		"charts/mca-operator/files/requested-by-policies.yaml":         "config/policies/requested_by.yaml",
 		"charts/mca-operator/files/partner-tenant-label-policies.yaml": "config/policies/partner_tenant_label.yaml",
 	}
 	crds, err := filepath.Glob(filepath.Join(root, "config", "crd", "bases", "*.yaml"))
