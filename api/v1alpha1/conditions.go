@@ -154,4 +154,8 @@ const (
 	ReasonTemplatesLoaded = "TemplatesLoaded"
 	// ReasonReconcilePaused (Paused=True): the paused annotation is set.
 	ReasonReconcilePaused = "ReconcilePaused"
+	// ReasonShardConflict (a Warning event on a PartnerTenant): another manager holds the
+	// PartnerTenant's Lease, so this one makes no Partner Center call and no write for it; two
+	// managers name the PartnerTenant in --partner-tenants, or a sharded and an unsharded one run.
+	ReasonShardConflict = "ShardConflict"
 )

@@ -40,6 +40,24 @@ const (
 	AnnotationRequestedByUID = "partnercenter.mca.dev/requested-by-uid"
 )
 
+// LabelPartnerTenant on a CustomerAgreement equals its spec.partnerTenantRef.name (see
+// PartnerTenantLabelValue): a manager started with --partner-tenants caches only the
+// CustomerAgreements whose label names a PartnerTenant it serves. The admission policies of
+// config/policies set it and refuse a wrong value; the operator labels the objects created before
+// them.
+const LabelPartnerTenant = "partnercenter.mca.dev/partner-tenant"
+
+// PartnerTenantLabelValue is the value of LabelPartnerTenant for a CustomerAgreement of the
+// PartnerTenant named name, and false when the name does not fit a label value (more than 63
+// characters): such a CustomerAgreement carries no label, and only a manager that is not sharded
+// serves its PartnerTenant. (The admission policies cannot hash a long name: CEL has no hash.)
+func PartnerTenantLabelValue(name string) (string, bool) {
+	if len(name) > maxLabelValue {
+		return "", false
+	}
+	return name, true
+}
+
 // A link Secret holds a CustomerAgreement's acceptance link (a credential) in the operator's
 // credentials namespace: its keys, and the labels that name its CustomerAgreement. A label value
 // holds at most 63 characters and an object's name up to 253: LabelLinkName holds

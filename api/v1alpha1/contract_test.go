@@ -49,3 +49,30 @@ func TestLinkLabelValueHoldsAnyName(t *testing.T) {
 		t.Errorf("LinkOwnerName falls back to the label: got %q", got)
 	}
 }
+
+func TestPartnerTenantLabelValueFitsOrIsLeftOut(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"contoso", true},
+		{"contoso.emea-2", true},
+		{strings.Repeat("a", 63), true},
+		{strings.Repeat("a", 64), false},
+		{strings.Repeat("a.b-", 63) + "z", false},
+	} {
+		v, ok := PartnerTenantLabelValue(tc.name)
+		if ok != tc.ok {
+			t.Errorf("PartnerTenantLabelValue(%d characters): ok = %v, want %v", len(tc.name), ok, tc.ok)
+		}
+		if !ok {
+			continue
+		}
+		if v != tc.name {
+			t.Errorf("PartnerTenantLabelValue(%q) = %q, want the name itself", tc.name, v)
+		}
+		if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
+			t.Errorf("PartnerTenantLabelValue(%q) = %q: %v", tc.name, v, errs)
+		}
+	}
+}

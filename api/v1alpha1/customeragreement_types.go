@@ -399,6 +399,7 @@ type CustomerAgreementStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Namespaced,shortName={custagr,mca},categories=partnercenter
 // +kubebuilder:selectablefield:JSONPath=`.spec.customerTenantId`
+// +kubebuilder:selectablefield:JSONPath=`.spec.partnerTenantRef.name`
 // +kubebuilder:printcolumn:name="Customer",type=string,JSONPath=`.spec.customerTenantId`
 // +kubebuilder:printcolumn:name="Company",type=string,JSONPath=`.spec.companyName`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`

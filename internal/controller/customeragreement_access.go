@@ -99,6 +99,10 @@ func (s *scope) checkedJustBefore(held **outcome) pc.CallOption {
 // waited (on the tenant's rate limiter, say), or a rival the cache did not show yet, stops the
 // write.
 func (s *scope) mayWriteNow(ctx context.Context) *outcome {
+	if !s.r.Tenants.Held(s.pt.Name) {
+		// The PartnerTenant's Lease was lost while the reconcile waited: its new holder acts.
+		return &outcome{kind: kindUnchanged, retryAfter: TenantLeaseDuration}
+	}
 	reader := s.r.APIReader
 	if reader == nil {
 		reader = s.r.Client
@@ -114,7 +118,7 @@ func (s *scope) mayWriteNow(ctx context.Context) *outcome {
 	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
 		return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(pt, s.ca.Namespace))
 	}
-	if time.Since(s.ca.CreationTimestamp.Time) > cacheLagBound {
+	if time.Since(s.ca.CreationTimestamp.Time) > cacheLagBound && s.r.rivalsCached(ctx, pt) {
 		// Any rival that could own the customer was created no later than this object, long
 		// enough ago to be in the cache the claim was decided from.
 		return nil
@@ -128,6 +132,25 @@ func (s *scope) mayWriteNow(ctx context.Context) *outcome {
 
 // cacheLagBound is how long an object may take to reach the cache, generously.
 const cacheLagBound = time.Minute
+
+// rivalsCached reports whether this manager's cache holds every CustomerAgreement that may claim
+// pt's customers: a shard's cache holds only its PartnerTenants' objects, so when a PartnerTenant
+// of another shard shares pt's partner tenant id, each write asks the API server (claimNow).
+func (r *CustomerAgreementReconciler) rivalsCached(ctx context.Context, pt *v1alpha1.PartnerTenant) bool {
+	if !r.Tenants.Sharded() {
+		return true
+	}
+	var list v1alpha1.PartnerTenantList
+	if err := r.Client.List(ctx, &list); err != nil {
+		return false
+	}
+	for i := range list.Items {
+		if o := &list.Items[i]; strings.EqualFold(o.Spec.TenantID, pt.Spec.TenantID) && !r.Tenants.Serves(o.Name) {
+			return false
+		}
+	}
+	return true
+}
 
 // claimedMessage says which object owns the customer, naming it only when it lives in this
 // object's namespace: those who read this one may not see another team's namespace.

@@ -37,6 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/mca"
@@ -92,6 +93,8 @@ type CustomerAgreementReconciler struct {
 	// Records writes the AttestationRecord of each write to Partner Center (nil: one built from
 	// Client and APIReader at first use).
 	Records *Records
+	// Tenants admits the reconciles of the PartnerTenants whose Lease this manager holds (nil: all).
+	Tenants *TenantLeases
 
 	recordsOnce sync.Once
 	reads       readBudget
@@ -140,6 +143,13 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 		r.ids.forget(ca.UID)
 		return reconcile.Result{}, nil
 	}
+	leave, ok := r.Tenants.Enter(ca.Spec.PartnerTenantRef.Name)
+	if !ok {
+		// Another manager holds the PartnerTenant's Lease (or none yet): no call, no write here.
+		// Acquiring the Lease brings the PartnerTenant's customers back.
+		return reconcile.Result{}, nil
+	}
+	defer leave()
 	before := ca.DeepCopy()
 	s := &scope{r: r, ca: ca, now: r.now(), settled: mca.Settled(&ca.Status, ca.Generation)}
 	rctx, cancel := context.WithTimeout(ctx, r.reconcileTimeout())
@@ -148,7 +158,7 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 	changed := r.project(s, &before.Status, ob, o)
 	res, err := r.result(s, o)
 
-	if changed {
+	if changed && r.Tenants.Held(ca.Spec.PartnerTenantRef.Name) {
 		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), statusWriteTimeout)
 		perr := r.Client.Status().Patch(wctx, ca, client.MergeFrom(before))
 		wcancel()
@@ -429,7 +439,11 @@ func (r *CustomerAgreementReconciler) SetupWithManager(ctx context.Context, mgr 
 		UpdateFunc:  func(event.UpdateEvent) bool { return false },
 		GenericFunc: func(event.GenericEvent) bool { return false },
 	}
-	return builder.ControllerManagedBy(mgr).
+	b := builder.ControllerManagedBy(mgr)
+	if acquired := r.Tenants.Subscribe(); acquired != nil {
+		b = b.WatchesRawSource(source.Channel(acquired, handler.EnqueueRequestsFromMapFunc(r.customersOf)))
+	}
+	return b.
 		For(&v1alpha1.CustomerAgreement{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&v1alpha1.CustomerAgreement{}, handler.EnqueueRequestsFromMapFunc(r.rivalsOf), builder.WithPredicates(createOrDelete)).
 		Watches(&v1alpha1.PartnerTenant{}, handler.EnqueueRequestsFromMapFunc(r.customersOf), builder.WithPredicates(partnerTenantChanged())).

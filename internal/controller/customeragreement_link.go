@@ -134,8 +134,10 @@ func (r *CustomerAgreementReconciler) sweepLinks(ctx context.Context, key types.
 			continue
 		}
 		owner := types.NamespacedName{Namespace: sec.Labels[v1alpha1.LabelLinkNamespace], Name: v1alpha1.LinkOwnerName(sec.Annotations, sec.Labels)}
+		// Asked of the API server, not the cache: a shard's cache holds only its PartnerTenants'
+		// CustomerAgreements, and one that moved to another shard still needs its link.
 		ca := &v1alpha1.CustomerAgreement{}
-		err := r.Client.Get(ctx, owner, ca)
+		err := r.apiReader().Get(ctx, owner, ca)
 		if err == nil && string(ca.UID) == sec.Labels[v1alpha1.LabelLinkUID] && ca.DeletionTimestamp.IsZero() {
 			continue
 		}
@@ -148,6 +150,13 @@ func (r *CustomerAgreementReconciler) sweepLinks(ctx context.Context, key types.
 		logf.FromContext(ctx).Info("deleted the attestation Secret of a CustomerAgreement that is gone", "secret", sec.Name, "customerAgreement", owner.String())
 	}
 	return nil
+}
+
+func (r *CustomerAgreementReconciler) apiReader() client.Reader {
+	if r.APIReader != nil {
+		return r.APIReader
+	}
+	return r.Client
 }
 
 // SweepLinksAtStart is the start-up sweep, run by the leader.

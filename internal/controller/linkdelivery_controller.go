@@ -66,6 +66,8 @@ type LinkDeliveryReconciler struct {
 	RootCAs *x509.CertPool
 	Now     func() time.Time
 	Queue   *delivery.Queue
+	// Tenants admits the reconciles of the PartnerTenants whose Lease this manager holds (nil: all).
+	Tenants *TenantLeases
 
 	granted  chan event.GenericEvent
 	tenants  sync.Map // PartnerTenants whose delivery metrics exist
@@ -81,6 +83,11 @@ func (r *LinkDeliveryReconciler) Reconcile(ctx context.Context, req reconcile.Re
 	if err := r.Client.Get(ctx, req.NamespacedName, ca); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
+	leave, ok := r.Tenants.Enter(ca.Spec.PartnerTenantRef.Name)
+	if !ok {
+		return reconcile.Result{}, nil
+	}
+	defer leave()
 	if err := r.settleCondition(ctx, ca); err != nil {
 		return reconcile.Result{}, err
 	}
@@ -489,7 +496,11 @@ func (r *LinkDeliveryReconciler) SetupWithManager(mgr manager.Manager) error {
 	})); err != nil {
 		return err
 	}
-	return builder.ControllerManagedBy(mgr).
+	b := builder.ControllerManagedBy(mgr)
+	if acquired := r.Tenants.Subscribe(); acquired != nil {
+		b = b.WatchesRawSource(source.Channel(acquired, handler.EnqueueRequestsFromMapFunc(r.customersOf)))
+	}
+	return b.
 		For(&v1alpha1.CustomerAgreement{}, builder.WithPredicates(attestationChanged())).
 		Watches(&v1alpha1.PartnerTenant{}, handler.EnqueueRequestsFromMapFunc(r.customersOf), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.customersIn), builder.OnlyMetadata, builder.WithPredicates(namespaceLabelsChanged())).

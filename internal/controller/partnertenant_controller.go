@@ -57,6 +57,8 @@ type PartnerTenantReconciler struct {
 	// CredentialsNamespace holds the link delivery templates ConfigMaps.
 	CredentialsNamespace string
 	Now                  func() time.Time
+	// Tenants admits the reconciles of the PartnerTenants whose Lease this manager holds (nil: all).
+	Tenants *TenantLeases
 }
 
 // +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=partnertenants,verbs=get;list;watch
@@ -71,11 +73,19 @@ func (r *PartnerTenantReconciler) Reconcile(ctx context.Context, req reconcile.R
 	if err := r.Client.Get(ctx, req.NamespacedName, pt); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Clients.Forget(req.Name)
+			r.Tenants.Forget(req.Name)
 			metrics.PartnerTenantReady.DeleteLabelValues(req.Name)
 			return reconcile.Result{}, nil
 		}
 		return reconcile.Result{}, err
 	}
+	leave, ok := r.Tenants.Enter(pt.Name)
+	if !ok {
+		// Another manager holds the PartnerTenant's Lease (or none yet): acquiring it brings the
+		// PartnerTenant back.
+		return reconcile.Result{}, nil
+	}
+	defer leave()
 	before := pt.DeepCopy()
 
 	result, checkErr := r.check(ctx, pt)
@@ -87,7 +97,7 @@ func (r *PartnerTenantReconciler) Reconcile(ctx context.Context, req reconcile.R
 	for i := range pt.Status.Conditions {
 		pt.Status.Conditions[i].ObservedGeneration = pt.Generation
 	}
-	if !equality.Semantic.DeepEqual(before.Status, pt.Status) {
+	if !equality.Semantic.DeepEqual(before.Status, pt.Status) && r.Tenants.Held(pt.Name) {
 		pt.Status.LastSyncTime = &metav1.Time{Time: r.now()}
 		if err := r.Client.Status().Patch(ctx, pt, client.MergeFrom(before)); err != nil {
 			return reconcile.Result{}, err
@@ -202,6 +212,9 @@ func (r *PartnerTenantReconciler) SetupWithManager(mgr manager.Manager, checks <
 		For(&v1alpha1.PartnerTenant{}, builder.WithPredicates(partnerTenantEvents()))
 	if checks != nil {
 		b = b.WatchesRawSource(source.Channel(checks, &handler.EnqueueRequestForObject{}))
+	}
+	if acquired := r.Tenants.Subscribe(); acquired != nil {
+		b = b.WatchesRawSource(source.Channel(acquired, &handler.EnqueueRequestForObject{}))
 	}
 	return b.
 		WithOptions(controller.Options{MaxConcurrentReconciles: 2}).

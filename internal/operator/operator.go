@@ -86,6 +86,8 @@ type Options struct {
 	CAFile string
 	// DeliveryCAFile is an extra PEM bundle to trust for the mail relay and the webhook receiver.
 	DeliveryCAFile string
+	// PartnerTenants are the PartnerTenants this manager serves (a shard); empty: all (shard.go).
+	PartnerTenants []string
 
 	// Set by tests, the demo and the benchmark (not flags).
 	// SkipNameValidation lets one process start several managers in turn (tests, restarts).
@@ -162,6 +164,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", o.EnableHTTP2, "Enable HTTP/2 for the metrics server (off by default: HTTP/2 Stream Cancellation and Rapid Reset CVEs).")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "The address the probe endpoint binds to.")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "Enable leader election, so that only one manager is active.")
+	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "Name of the leader-election Lease: each shard (--partner-tenants) elects its own leader under its own name.")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", o.LeaderElectionNamespace, "Namespace of the leader-election Lease (default: the credentials namespace), so that leader election also works out of a cluster.")
 	fs.StringVar(&o.CredentialsNamespace, "credentials-namespace", o.CredentialsNamespace, "Namespace of the PartnerTenant credentials Secrets (default: $POD_NAMESPACE, else mca-operator-system).")
 	fs.DurationVar(&o.ResyncInterval, "resync-interval", o.ResyncInterval, "How often a settled customer is re-read from Partner Center, each at its own slot of the interval (spread evenly, across restarts too).")
@@ -174,6 +177,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.Var(dateFlag{&o.Policy.ReattestationCutoff}, "reattestation-cutoff", "Partner attestations from this date on count as acceptance of the current MCA terms (YYYY-MM-DD).")
 	fs.Var(dateFlag{&o.Policy.EnforcementDate}, "enforcement-date", "From this date customers with only older attestations are blocked (YYYY-MM-DD).")
 	fs.StringVar(&o.DeliveryCAFile, "link-delivery-ca-file", o.DeliveryCAFile, "Extra PEM CA bundle to trust for the mail relay and the webhook receiver of link delivery (added to the system roots).")
+	fs.Var(partnerTenantsFlag{&o.PartnerTenants}, "partner-tenants", "Serve only these PartnerTenants (names separated by commas, at most 63 characters each) and cache only their CustomerAgreements: a shard. Empty: every PartnerTenant. Each PartnerTenant is served by one manager at a time (a Lease per PartnerTenant).")
 	fs.StringVar(&o.CAFile, "partner-center-ca-file", o.CAFile, "Extra PEM CA bundle to trust for Partner Center and the token endpoint (added to the system roots).")
 }
 
@@ -224,6 +228,11 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		return nil, fmt.Errorf("creating the cache's HTTP client: %w", err)
 	}
 	broken := newUndecodable(scheme)
+	cacheOpts, err := shardCache(cacheOptions(broken, cfg, cacheHTTPClient), o.PartnerTenants)
+	if err != nil {
+		return nil, err
+	}
+	leaseNamespace := cmp.Or(o.LeaderElectionNamespace, o.CredentialsNamespace)
 	mgr, err := manager.New(cfg, manager.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
@@ -231,7 +240,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		HealthProbeBindAddress:        o.ProbeAddr,
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              o.LeaderElectionID,
-		LeaderElectionNamespace:       cmp.Or(o.LeaderElectionNamespace, o.CredentialsNamespace),
+		LeaderElectionNamespace:       leaseNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr.To(GracefulShutdownTimeout),
 		Logger:                        o.Logger,
@@ -240,7 +249,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			// not list or watch them, and may read them in the credentials namespace only.
 			DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}},
 		}},
-		Cache:      cacheOptions(broken, cfg, cacheHTTPClient),
+		Cache:      cacheOpts,
 		Controller: config.Controller{SkipNameValidation: &o.SkipNameValidation},
 	})
 	if err != nil {
@@ -254,6 +263,10 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	broken.client, broken.recorder, broken.log = mgr.GetClient(), mgr.GetEventRecorder("mca-operator"), mgr.GetLogger().WithName("undecodable")
 	if err := mgr.Add(broken); err != nil {
 		return nil, fmt.Errorf("adding the report of undecodable objects: %w", err)
+	}
+	leases, err := tenantLeases(mgr, o, leaseNamespace)
+	if err != nil {
+		return nil, err
 	}
 	clients := &controller.Clients{New: controller.NewClientFactory(controller.ClientOptions{
 		Kube:                 mgr.GetClient(),
@@ -271,6 +284,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		ResyncInterval:       o.ResyncInterval,
 		RetryInterval:        o.TenantRetryInterval,
 		Now:                  o.Now,
+		Tenants:              leases,
 	}).SetupWithManager(mgr, checks); err != nil {
 		return nil, fmt.Errorf("setting up the PartnerTenant controller: %w", err)
 	}
@@ -289,6 +303,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		Now:                     o.Now,
 		PartnerTenantChecks:     checks,
 		MaxConcurrentReconciles: o.MaxConcurrent,
+		Tenants:                 leases,
 	}
 	if err := cas.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("setting up the CustomerAgreement controller: %w", err)
@@ -305,6 +320,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		RootCAs:              roots,
 		Now:                  o.Now,
 		Queue:                delivery.NewQueue(nil),
+		Tenants:              leases,
 	}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the link delivery controller: %w", err)
 	}

@@ -203,3 +203,9 @@ func freeAddr(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+func (m *managerProc) logText() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.logBytes.String()
+}

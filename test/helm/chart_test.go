@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -432,9 +433,74 @@ resources:
 			t.Error("leaderElection.enabled=false still passes --leader-elect")
 		}
 	}
-	for _, o := range noLE {
-		if str(o, "metadata", "name") == "mca-operator-leader-election-role" {
-			t.Error("leaderElection.enabled=false still creates the leader-election Role")
+	// The PartnerTenant Leases need the Role with leader election off too.
+	find(t, noLE, "Role", "mca-operator-leader-election-role")
+}
+
+// TestChartShards: shards render one Deployment per shard, each serving its PartnerTenants under
+// its own leader election and selecting only its own pods; a PartnerTenant named by two shards
+// is refused at render time.
+func TestChartShards(t *testing.T) {
+	objs := renderChart(t, `
+shards:
+- {name: emea, partnerTenants: [contoso-de, contoso-fr], replicas: 2}
+- {name: us, partnerTenants: [contoso-us]}
+`)
+	want := map[string]struct {
+		args     []string
+		replicas float64
+	}{
+		"mca-operator-controller-manager-emea": {[]string{"--leader-election-id=emea.mca-operator.partnercenter.mca.dev", "--partner-tenants=contoso-de,contoso-fr"}, 2},
+		"mca-operator-controller-manager-us":   {[]string{"--leader-election-id=us.mca-operator.partnercenter.mca.dev", "--partner-tenants=contoso-us"}, 1},
+	}
+	deps := 0
+	for _, o := range objs {
+		if str(o, "kind") != "Deployment" {
+			continue
+		}
+		deps++
+		name := str(o, "metadata", "name")
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("unexpected Deployment %s", name)
+			continue
+		}
+		got := args(t, []object{o})
+		for _, a := range w.args {
+			if !slices.Contains(got, a) {
+				t.Errorf("%s: args %q lack %q", name, got, a)
+			}
+		}
+		if r := nested(o, "spec", "replicas"); r != w.replicas {
+			t.Errorf("%s: replicas %v, want %v", name, r, w.replicas)
+		}
+		shard := strings.TrimPrefix(name, "mca-operator-controller-manager-")
+		if nested(o, "spec", "selector", "matchLabels", "partnercenter.mca.dev/shard") != shard ||
+			nested(o, "spec", "template", "metadata", "labels", "partnercenter.mca.dev/shard") != shard {
+			t.Errorf("%s does not select only its own pods: %v", name, nested(o, "spec", "selector"))
+		}
+	}
+	if deps != len(want) {
+		t.Errorf("%d Deployments rendered, want %d", deps, len(want))
+	}
+
+	c := loadChart(t)
+	for name, overrides := range map[string]string{
+		"overlap":    "shards: [{name: a, partnerTenants: [contoso]}, {name: b, partnerTenants: [contoso, fabrikam]}]",
+		"no tenants": "shards: [{name: a}]",
+	} {
+		vals, err := chartutil.ReadValues([]byte(overrides))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rv, err := chartutil.ToRenderValues(c, vals.AsMap(), chartutil.ReleaseOptions{Name: releaseName, Namespace: namespace, IsInstall: true}, chartutil.DefaultCapabilities)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := engine.Render(c, rv); err == nil {
+			t.Errorf("%s: the chart renders shards %s", name, overrides)
+		} else if name == "overlap" && !strings.Contains(err.Error(), "PartnerTenant contoso is named by shards a and b") {
+			t.Errorf("overlap: %v", err)
 		}
 	}
 }

@@ -116,12 +116,17 @@ func start(t *testing.T) *cluster {
 	return c
 }
 
-// install creates the shipped admission policies of the given kinds.
-func (c *cluster) install(kinds ...string) {
+// install creates the shipped admission policy objects named policy, of the given kinds.
+func (c *cluster) install(policy string, kinds ...string) {
 	c.t.Helper()
-	objs := shipped(c.t, kinds...)
+	var objs []*unstructured.Unstructured
+	for _, o := range shipped(c.t, kinds...) {
+		if strings.HasSuffix(o.GetName(), "-"+policy) {
+			objs = append(objs, o)
+		}
+	}
 	if len(objs) != len(kinds) {
-		c.t.Fatalf("config/default ships %d objects of kinds %v, want one each", len(objs), kinds)
+		c.t.Fatalf("config/default ships %d objects of policy %s of kinds %v, want one each", len(objs), policy, kinds)
 	}
 	for _, o := range objs {
 		if err := c.admin.Create(context.Background(), o); err != nil {
@@ -177,7 +182,7 @@ func requester(ca *v1alpha1.CustomerAgreement) (string, string) {
 // and refuses a name that is not the requester's.
 func TestWhoAskedIsStampedAndCannotBeForged(t *testing.T) {
 	c := start(t)
-	c.install("MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+	c.install("requested-by", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
 	ctx := context.Background()
 	alice, bob := c.as("alice", "uid-alice"), c.as("bob", "uid-bob")
 
@@ -242,7 +247,7 @@ func TestWhoAskedIsStampedAndCannotBeForged(t *testing.T) {
 // names themselves.
 func TestWithoutTheMutatingPolicyTheRequesterNamesThemselves(t *testing.T) {
 	c := start(t)
-	c.install("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+	c.install("requested-by", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
 	ctx := context.Background()
 	alice := c.as("alice", "uid-alice")
 	eventually(t, func() error {
