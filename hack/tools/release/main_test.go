@@ -293,7 +293,7 @@ func TestReleasePacksTheGivenPlatforms(t *testing.T) {
 	if err := yaml.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	var got []string
+	got := make([]string, 0, len(m.Spec.Platforms))
 	for _, p := range m.Spec.Platforms {
 		got = append(got, p.Selector.MatchLabels["os"]+"/"+p.Selector.MatchLabels["arch"])
 	}
@@ -304,7 +304,7 @@ func TestReleasePacksTheGivenPlatforms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var files []string
+	files := make([]string, 0, len(entries))
 	for _, e := range entries {
 		files = append(files, e.Name())
 	}
