@@ -90,12 +90,13 @@ $(error ENVTEST_SOURCE must be build or download, not $(ENVTEST_SOURCE))
 endif
 
 .PHONY: test
-test: verify-generated vet lint $(ENVTEST_BINS) setup-envtest ## Run every test: lint, unit, fuzz seeds, contract, envtest suites, demo.
+test: verify-generated vet lint $(ENVTEST_BINS) setup-envtest ## Run every test: lint, unit, fuzz seeds, contract, envtest suites, demo, the release's dry run.
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bin/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test ./... -coverprofile cover.out -timeout 30m
 	cd $(TEST_MODULE) && KUBEBUILDER_ASSETS="$$($(KUBEBUILDER_ASSETS_CMD))" go test ./... -timeout 30m
 	cd $(TOOLS_MODULE) && go test ./...
+	$(MAKE) release-dry
 
 # The benchmark runs from the repository root: it builds ./cmd/manager and ./cmd/kubectl-mca and
 # reads config/crd/bases.
@@ -151,20 +152,39 @@ chart: manifests ## Refresh the Helm chart: CRDs, alert rules and admission poli
 		case $$f in */kustomiz*) ;; *) cp $$f $(CHART)/files/policies/ ;; esac; done
 	sed -i -e 's/^version: .*/version: $(VERSION)/' -e 's/^appVersion: .*/appVersion: "$(VERSION)"/' $(CHART)/Chart.yaml
 
-.PHONY: build-installer
-build-installer: manifests generate kustomize ## Render config/default (CRDs, RBAC, Deployment, Service) into one file, dist/install.yaml.
-	mkdir -p dist
-	cd config/manager && $(KUSTOMIZE) edit set image controller=${IMG}
-	$(KUSTOMIZE) build config/default > dist/install.yaml
+# render-install renders config/default, its manager image set to $(IMG), into the file $(1). It
+# renders a copy of config/ (kustomize refuses an overlay that points at an absolute path), so that
+# the working tree is left as it was.
+define render-install
+config=$$(mktemp -d) && trap 'rm -rf "$$config"' EXIT && cp -R config "$$config/" && \
+	(cd "$$config/config/manager" && $(KUSTOMIZE) edit set image controller=$(IMG)) && \
+	$(KUSTOMIZE) build "$$config/config/default" > $(1)
+endef
 
+.PHONY: build-installer
+build-installer: manifests generate kustomize ## Render config/default (CRDs, RBAC, Deployment, Service) with IMG into one file, dist/install.yaml.
+	mkdir -p dist
+	$(call render-install,dist/install.yaml)
+
+# A release: the kubectl-mca archives of RELEASE_PLATFORMS; the manager's image is for linux amd64
+# and arm64 (hack/tools/release reads manager_linux_<arch> of both).
 RELEASE_DIR ?= dist
+RELEASE_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 KREW_VERSION ?= v0.4.3
 HELM_VERSION ?= v3.22.0
+# RELEASE_DRY=1 is CI's dry run of the same recipe (`make release-dry`, the last step of `make
+# test`): it builds into a new temporary directory instead of RELEASE_DIR, and removes it once every
+# check passed. It builds every platform: warm, the cross builds are mostly links from the build
+# cache; RELEASE_PLATFORMS="linux/amd64 windows/arm64" narrows it.
+ifneq ($(RELEASE_DRY),)
+override RELEASE_DIR := $(shell mktemp -d -t mca-release-dry.XXXXXX)
+endif
 
 .PHONY: release
-release: build-installer ## Build a release into dist/ (VERSION=x.y.z), publishing nothing: kubectl-mca archives, checksums.txt, the krew manifest mca.yaml (checked by installing it with krew), install.yaml, the packaged chart, the manager's amd64+arm64 image index (image/oci) with SBOMs.
+release: manifests generate kustomize ## Build and check a release (VERSION=x.y.z) into RELEASE_DIR (dist/), publishing nothing: kubectl-mca archives of RELEASE_PLATFORMS, checksums.txt, krew manifest mca.yaml, install.yaml, chart, amd64+arm64 image index with SBOMs.
+	@echo "release $(VERSION) into $(RELEASE_DIR): kubectl-mca for $(RELEASE_PLATFORMS); the image for linux/amd64, linux/arm64"
 	rm -rf $(RELEASE_DIR)/bin
-	for p in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do \
+	for p in $(RELEASE_PLATFORMS); do \
 		os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" != windows ] || ext=.exe; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags="-s -w" -o $(RELEASE_DIR)/bin/kubectl-mca_$${os}_$${arch}$$ext ./cmd/kubectl-mca; \
 	done
@@ -172,11 +192,27 @@ release: build-installer ## Build a release into dist/ (VERSION=x.y.z), publishi
 		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build -trimpath -ldflags="-s -w" -o $(RELEASE_DIR)/bin/manager_linux_$$arch ./cmd/manager; \
 	done
 	go build -C $(TOOLS_MODULE) -o $(TOOLS_BIN)/release ./release
-	$(TOOLS_BIN)/release --version $(VERSION) --bin-dir $(RELEASE_DIR)/bin --out $(RELEASE_DIR) --manager-bin-dir $(RELEASE_DIR)/bin --image $(IMG)
-	krew_root=$$(mktemp -d) && trap 'rm -rf "$$krew_root"' EXIT && \
-		KREW_ROOT=$$krew_root go run sigs.k8s.io/krew/cmd/krew@$(KREW_VERSION) install --manifest=$(RELEASE_DIR)/mca.yaml \
-			--archive=$(RELEASE_DIR)/kubectl-mca_$$(go env GOOS)_$$(go env GOARCH).tar.gz
+	$(TOOLS_BIN)/release --version $(VERSION) --platforms "$(RELEASE_PLATFORMS)" --bin-dir $(RELEASE_DIR)/bin --out $(RELEASE_DIR) --manager-bin-dir $(RELEASE_DIR)/bin --image $(IMG)
+	$(call render-install,$(RELEASE_DIR)/install.yaml)
 	go run helm.sh/helm/v3/cmd/helm@$(HELM_VERSION) package $(CHART) --version $(VERSION) --app-version $(VERSION) --destination $(RELEASE_DIR)
+	@# The checks. krew's own code validates the manifest (krew is run, not imported: its go.mod
+	@# requires client-go v11.0.0+incompatible, which would displace any module's client-go), then
+	@# installs every platform's archive from it, which verifies the archive's sha256.
+	go run sigs.k8s.io/krew/cmd/validate-krew-manifest@$(KREW_VERSION) -manifest $(RELEASE_DIR)/mca.yaml -skip-install
+	for p in $(RELEASE_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=tar.gz; [ "$$os" != windows ] || ext=zip; \
+		krew_root=$$(mktemp -d); ok=1; \
+		out=$$(KREW_ROOT=$$krew_root KREW_OS=$$os KREW_ARCH=$$arch go run sigs.k8s.io/krew/cmd/krew@$(KREW_VERSION) install \
+			--manifest=$(RELEASE_DIR)/mca.yaml --archive=$(RELEASE_DIR)/kubectl-mca_$${os}_$${arch}.$$ext </dev/null 2>&1) || ok=; \
+		rm -rf "$$krew_root"; [ -n "$$ok" ] || { echo "$$out"; exit 1; }; echo "krew installed $$p from mca.yaml"; \
+	done
+	cd $(TEST_MODULE) && RELEASE_CHECK_DIR=$(abspath $(RELEASE_DIR)) RELEASE_CHECK_PLATFORMS="$(RELEASE_PLATFORMS)" \
+		RELEASE_CHECK_VERSION=$(VERSION) RELEASE_CHECK_IMAGE=$(IMG) go test -count=1 ./release
+	$(if $(RELEASE_DRY),rm -rf $(RELEASE_DIR))
+
+.PHONY: release-dry
+release-dry: ## CI's dry run of `make release` (RELEASE_DRY=1): the same build and checks, into a temporary directory.
+	$(MAKE) release RELEASE_DRY=1
 
 ifndef ignore-not-found
   ignore-not-found = false

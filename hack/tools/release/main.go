@@ -19,8 +19,8 @@ limitations under the License.
 // checksums.txt and fills the krew manifest plugins/mca.yaml with the version, the download URLs
 // and the checksums. Given the manager's binaries, it also writes the manager's multi-arch image
 // (an OCI layout holding an index of one image per architecture) and the SPDX SBOM of each.
-// `make release VERSION=x.y.z` builds the binaries, runs it, and installs the host's archive with
-// krew from the written manifest.
+// `make release VERSION=x.y.z` builds the binaries, runs it with the platforms it built, and checks
+// the result (krew validates the manifest and installs every archive from it; test/release).
 package main
 
 import (
@@ -50,7 +50,7 @@ import (
 	"github.com/mca-operator/mca-operator/hack/tools/internal/image"
 )
 
-// Platforms are the os/arch pairs of a release.
+// Platforms are the os/arch pairs of a release, the default of Options.Platforms.
 var Platforms = []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64"}
 
 // ImageArchs are the architectures of the manager's image (linux).
@@ -58,12 +58,13 @@ var ImageArchs = []string{"amd64", "arm64"}
 
 // Options are the inputs of a release.
 type Options struct {
-	Version  string // x.y.z, without the v
-	BinDir   string // kubectl-mca_<os>_<arch>[.exe] of every platform
-	License  string // the LICENSE file put into every archive
-	Manifest string // the krew manifest to fill (plugins/mca.yaml)
-	Repo     string // https://github.com/<owner>/<name>, whose release downloads the archives
-	Out      string // where the archives, checksums.txt and mca.yaml go
+	Version   string   // x.y.z, without the v
+	Platforms []string // the os/arch pairs to pack; empty: Platforms
+	BinDir    string   // kubectl-mca_<os>_<arch>[.exe] of every platform
+	License   string   // the LICENSE file put into every archive
+	Manifest  string   // the krew manifest to fill (plugins/mca.yaml)
+	Repo      string   // https://github.com/<owner>/<name>, whose release downloads the archives
+	Out       string   // where the archives, checksums.txt and mca.yaml go
 	// ManagerBinDir holds manager_linux_<arch> of every ImageArchs; empty: no image.
 	ManagerBinDir string
 	Image         string // the image reference recorded in the layout
@@ -76,7 +77,9 @@ var archiveTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func main() {
 	var o Options
+	var platforms string
 	flag.StringVar(&o.Version, "version", "", "The release version, x.y.z.")
+	flag.StringVar(&platforms, "platforms", strings.Join(Platforms, " "), "The os/arch pairs to pack, separated by spaces or commas.")
 	flag.StringVar(&o.BinDir, "bin-dir", "dist/bin", "The directory of the kubectl-mca_<os>_<arch>[.exe] binaries.")
 	flag.StringVar(&o.License, "license", "LICENSE", "The LICENSE file put into every archive.")
 	flag.StringVar(&o.Manifest, "manifest", "plugins/mca.yaml", "The krew manifest to fill.")
@@ -85,6 +88,7 @@ func main() {
 	flag.StringVar(&o.ManagerBinDir, "manager-bin-dir", "", "The directory of the static manager_linux_<arch> binaries; empty: no image.")
 	flag.StringVar(&o.Image, "image", "mca-operator:latest", "The image reference recorded in the OCI layout and the SBOMs.")
 	flag.Parse()
+	o.Platforms = strings.FieldsFunc(platforms, func(r rune) bool { return r == ' ' || r == ',' })
 	if err := Run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "release:", err)
 		os.Exit(1)
@@ -96,6 +100,12 @@ func Run(o Options) error {
 	if !semver.MatchString(o.Version) {
 		return fmt.Errorf("version %q: want x.y.z", o.Version)
 	}
+	if len(o.Platforms) == 0 {
+		o.Platforms = Platforms
+	}
+	if err := checkPlatforms(o.Platforms); err != nil {
+		return err
+	}
 	license, err := os.ReadFile(o.License)
 	if err != nil {
 		return err
@@ -104,8 +114,8 @@ func Run(o Options) error {
 		return err
 	}
 	var sums strings.Builder
-	platforms := make([]any, 0, len(Platforms))
-	for _, p := range Platforms {
+	platforms := make([]any, 0, len(o.Platforms))
+	for _, p := range o.Platforms {
 		goos, goarch, _ := strings.Cut(p, "/")
 		bin := "kubectl-mca"
 		if goos == "windows" {
@@ -147,6 +157,23 @@ func Run(o Options) error {
 		return nil
 	}
 	return imageIndex(o, filepath.Join(o.Out, "image"))
+}
+
+// checkPlatforms refuses a platform that is not os/arch and one listed twice, which would give
+// the krew manifest two platforms whose selectors overlap.
+func checkPlatforms(platforms []string) error {
+	seen := map[string]bool{}
+	for _, p := range platforms {
+		goos, goarch, ok := strings.Cut(p, "/")
+		if !ok || goos == "" || goarch == "" || strings.Contains(goarch, "/") {
+			return fmt.Errorf("platform %q: want os/arch", p)
+		}
+		if seen[p] {
+			return fmt.Errorf("platform %s is listed twice", p)
+		}
+		seen[p] = true
+	}
+	return nil
 }
 
 // imageIndex writes the manager's image for every ImageArchs into out: oci/, an OCI layout whose

@@ -274,3 +274,65 @@ func TestReleaseWritesTheMultiArchImage(t *testing.T) {
 		}
 	}
 }
+
+// TestReleasePacksTheGivenPlatforms: a release of some platforms (the dry run's) packs those and
+// no other, and its manifest and checksums.txt name exactly them.
+func TestReleasePacksTheGivenPlatforms(t *testing.T) {
+	bins, out := pluginBinaries(t), t.TempDir()
+	want := []string{"linux/amd64", "windows/arm64"}
+	o := Options{Version: "1.2.3", Platforms: want, BinDir: bins, License: filepath.Join("..", "..", "..", "LICENSE"),
+		Manifest: filepath.Join("..", "..", "..", "plugins", "mca.yaml"), Repo: "https://github.com/mca-operator/mca-operator", Out: out}
+	if err := Run(o); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "mca.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m krewManifest
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, 0, len(m.Spec.Platforms))
+	for _, p := range m.Spec.Platforms {
+		got = append(got, p.Selector.MatchLabels["os"]+"/"+p.Selector.MatchLabels["arch"])
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("the manifest has the platforms %v, want %v", got, want)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := make([]string, 0, len(entries))
+	for _, e := range entries {
+		files = append(files, e.Name())
+	}
+	if w := "checksums.txt kubectl-mca_linux_amd64.tar.gz kubectl-mca_windows_arm64.zip mca.yaml"; strings.Join(files, " ") != w {
+		t.Errorf("the release wrote %v, want %s", files, w)
+	}
+	sums, err := os.ReadFile(filepath.Join(out, "checksums.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(sums), "\n"); n != len(want) {
+		t.Errorf("checksums.txt has %d lines, want %d:\n%s", n, len(want), sums)
+	}
+}
+
+// TestReleaseRefusesBadPlatforms: a platform that is not os/arch, or one listed twice (which would
+// give krew two overlapping selectors), fails the release before anything is written.
+func TestReleaseRefusesBadPlatforms(t *testing.T) {
+	bins := pluginBinaries(t)
+	for _, platforms := range [][]string{{"linux"}, {"linux/"}, {"/amd64"}, {"linux/amd64/v2"}, {"linux/amd64", "linux/amd64"}} {
+		out := filepath.Join(t.TempDir(), "out")
+		o := Options{Version: "1.2.3", Platforms: platforms, BinDir: bins, License: filepath.Join("..", "..", "..", "LICENSE"),
+			Manifest: filepath.Join("..", "..", "..", "plugins", "mca.yaml"), Out: out}
+		if err := Run(o); err == nil {
+			t.Errorf("platforms %q: the release did not fail", platforms)
+		}
+		if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("platforms %q: the failed release created its output directory (%v)", platforms, err)
+		}
+	}
+}
