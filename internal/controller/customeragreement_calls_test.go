@@ -127,6 +127,7 @@ func TestSettledResyncCostsOneReadAndNoWrite(t *testing.T) {
 			}
 			kube := h.count()
 			h.pc.resetCalls()
+			h.slotComes()
 			if _, err := h.reconcile(); err != nil {
 				t.Fatal(err)
 			}

@@ -123,6 +123,10 @@ type scope struct {
 	// for the customer's resync slot.
 	settled   bool
 	untilSlot time.Duration
+	// lastRead is the read on record before this reconcile took one (had: there was one): put
+	// back when the tenant's rate had no room and nothing was sent, so that the read keeps its turn.
+	lastRead    readMark
+	hadLastRead bool
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -155,6 +159,9 @@ func (r *CustomerAgreementReconciler) Reconcile(ctx context.Context, req reconci
 	rctx, cancel := context.WithTimeout(ctx, r.reconcileTimeout())
 	ob, o := s.reconcile(rctx)
 	cancel()
+	if o.deferred {
+		r.reads.restore(ca, s.lastRead, s.hadLastRead)
+	}
 	changed := r.project(s, &before.Status, ob, o)
 	res, err := r.result(s, o)
 
@@ -202,6 +209,7 @@ func (s *scope) reconcile(ctx context.Context) (observation, *outcome) {
 		}
 		ctx = pc.ResyncContext(ctx)
 	}
+	s.lastRead, s.hadLastRead = s.r.reads.last(s.ca)
 	if wait := s.r.reads.take(s.ca, time.Now(), s.r.MinReadInterval); wait > 0 {
 		return ob, &outcome{kind: kindUnchanged, retryAfter: wait}
 	}
@@ -298,17 +306,25 @@ func (r *CustomerAgreementReconciler) untilSlot(ca *v1alpha1.CustomerAgreement, 
 	return mca.NextResync(mca.ResyncOffset(string(ca.UID), r.ResyncInterval), r.ResyncInterval, from).Sub(now)
 }
 
-// firstResync defers the first read, in this process, of a customer settled under its current
-// spec to the customer's resync slot, so that a restart, an upgrade or a failover reads the
-// settled customers at their slots rather than all at once. It returns the time to wait (0: read
-// now), and counts the customer as read at its previous slot.
+// firstResync keeps a customer settled under its current spec to its resync slot: its first
+// reconcile in this process (a restart, an upgrade, a failover) counts it as read at its previous
+// slot, and any reconcile before the next slot (an event that changes no spec: a label, the
+// Lease of its PartnerTenant acquired) reads nothing, unless a person asked for a reconcile with
+// the reconcile-now annotation since the last read. It returns the time to wait (0: read now).
 func (r *CustomerAgreementReconciler) firstResync(ca *v1alpha1.CustomerAgreement, now time.Time) time.Duration {
-	if r.ResyncInterval <= 0 || r.reads.seen(ca) {
+	if r.ResyncInterval <= 0 {
 		return 0
 	}
-	wait := r.untilSlot(ca, now)
-	r.reads.mark(ca, now.Add(wait-r.ResyncInterval))
-	return wait
+	m, ok := r.reads.last(ca)
+	if !ok {
+		wait := r.untilSlot(ca, now)
+		r.reads.mark(ca, now.Add(wait-r.ResyncInterval))
+		return wait
+	}
+	if m.asked != ca.Annotations[v1alpha1.AnnotationReconcileRequestedAt] {
+		return 0
+	}
+	return max(m.at.Add(r.ResyncInterval).Sub(now), 0)
 }
 
 // pollAfter checks an attestation in flight again: after the poll interval while the link is
@@ -351,6 +367,8 @@ type readBudget struct {
 type readMark struct {
 	at         time.Time
 	generation int64
+	// asked is the reconcile-now annotation's value when the mark was made.
+	asked string
 }
 
 // take spends a read for ca, or returns how long to wait: reads of one generation are at least
@@ -366,16 +384,16 @@ func (b *readBudget) take(ca *v1alpha1.CustomerAgreement, now time.Time, min tim
 	if b.marks == nil {
 		b.marks = map[types.UID]readMark{}
 	}
-	b.marks[ca.UID] = readMark{at: now, generation: ca.Generation}
+	b.marks[ca.UID] = readMark{at: now, generation: ca.Generation, asked: ca.Annotations[v1alpha1.AnnotationReconcileRequestedAt]}
 	return 0
 }
 
-// seen reports whether a read of ca's generation is on record.
-func (b *readBudget) seen(ca *v1alpha1.CustomerAgreement) bool {
+// last returns the read of ca's generation on record, if any.
+func (b *readBudget) last(ca *v1alpha1.CustomerAgreement) (readMark, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	m, ok := b.marks[ca.UID]
-	return ok && m.generation == ca.Generation
+	return m, ok && m.generation == ca.Generation
 }
 
 // mark records a read of ca at now.
@@ -385,7 +403,18 @@ func (b *readBudget) mark(ca *v1alpha1.CustomerAgreement, now time.Time) {
 	if b.marks == nil {
 		b.marks = map[types.UID]readMark{}
 	}
-	b.marks[ca.UID] = readMark{at: now, generation: ca.Generation}
+	b.marks[ca.UID] = readMark{at: now, generation: ca.Generation, asked: ca.Annotations[v1alpha1.AnnotationReconcileRequestedAt]}
+}
+
+// restore puts back the read on record before a read that was not made (m, had: as last gave).
+func (b *readBudget) restore(ca *v1alpha1.CustomerAgreement, m readMark, had bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if had {
+		b.marks[ca.UID] = m
+		return
+	}
+	delete(b.marks, ca.UID)
 }
 
 func (b *readBudget) forget(uid types.UID) {

@@ -316,6 +316,7 @@ func TestReconcileSteadyStateWritesNothing(t *testing.T) {
 	wantResyncSlot(t, h, res, time.Now())
 	rv := h.get().ResourceVersion
 	calls := h.pc.calls[pc.OpListCustomerAgreements]
+	h.slotComes()
 	if _, err := h.reconcile(); err != nil {
 		t.Fatal(err)
 	}

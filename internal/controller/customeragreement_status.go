@@ -83,6 +83,8 @@ type outcome struct {
 	credentials bool
 	// retryAfter: Partner Center asked to wait this long (429).
 	retryAfter time.Duration
+	// deferred: the tenant's rate had no room for a poll or a resync read; nothing was sent.
+	deferred bool
 
 	// What the writes changed, for project. followed replaces the attestations observed (nil: as
 	// observed); created is the agreement this reconcile created; refusedSignatory is the key of
@@ -127,7 +129,7 @@ func duplicate() *outcome {
 func (s *scope) failed(err error) *outcome {
 	if k := pc.KindOf(err); k == pc.KindPollDeferred || k == pc.KindResyncDeferred {
 		after, _ := pc.RetryAfter(err)
-		return &outcome{kind: kindUnchanged, retryAfter: max(after, time.Millisecond)}
+		return &outcome{kind: kindUnchanged, retryAfter: max(after, time.Millisecond), deferred: true}
 	}
 	f := classify(err)
 	if f.RetryAfter > 0 || !f.Stalled {

@@ -17,6 +17,7 @@ limitations under the License.
 package controller
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -83,6 +84,18 @@ func TestRestartReadsASettledCustomerAtItsSlot(t *testing.T) {
 	}
 	wantResyncSlot(t, h, res, now)
 
+	// Another event before the slot (a label patched, the PartnerTenant's Lease acquired, which
+	// requeues all its customers) reads nothing either.
+	res, err = h.reconcile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.customerReads(); n != 0 || kube.writes != 0 {
+		t.Fatalf("a second reconcile before the slot read %d times, wrote %d times: %v", n, kube.writes, h.pc.calls)
+	}
+	wantResyncSlot(t, h, res, time.Now())
+
+	h.slotComes()
 	res, err = h.reconcile()
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +104,50 @@ func TestRestartReadsASettledCustomerAtItsSlot(t *testing.T) {
 		t.Fatalf("at its slot: %v, %d as a resync, %d writes; want one resync read and no write", h.pc.calls, h.pc.resyncReads, kube.writes)
 	}
 	wantResyncSlot(t, h, res, time.Now())
+}
+
+// slotComes moves the harness's customer to its next resync slot, as if a resync interval had
+// passed since its last read (the slots count real time).
+func (h *harness) slotComes() {
+	h.t.Helper()
+	uid := h.get().UID
+	m, ok := h.r.reads.marks[uid]
+	if !ok {
+		h.t.Fatal("no read on record")
+	}
+	m.at = m.at.Add(-h.r.ResyncInterval)
+	h.r.reads.marks[uid] = m
+}
+
+// A person's reconcile-now annotation still reads a settled customer before its slot (once the
+// read budget allows), and only once per request.
+func TestReconcileNowReadsASettledCustomerBeforeItsSlot(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	h.pc.records = []pc.Agreement{{PrimaryContact: pc.Contact{FirstName: "Ada"}, DateAgreed: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	h.restart()
+	h.pc.resetCalls()
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	ca := h.get()
+	if ca.Annotations == nil {
+		ca.Annotations = map[string]string{}
+	}
+	ca.Annotations[v1alpha1.AnnotationReconcileRequestedAt] = time.Now().UTC().Format(time.RFC3339)
+	if err := h.kube.Update(context.Background(), ca); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := h.reconcile(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := h.pc.calls[pc.OpListCustomerAgreements]; n != 1 {
+		t.Fatalf("reconcile-now on a settled customer: %d reads, want 1: %v", n, h.pc.calls)
+	}
 }
 
 // Customers with work in flight keep their own schedule after a restart: an attestation awaiting
