@@ -82,7 +82,10 @@ func TestVerifyChain(t *testing.T) {
 			es[1].Name, es[2].Name = es[2].Name, es[1].Name
 			return es
 		}, "OutOfOrder:2 OutOfOrder:3 OutOfOrder:3 OutOfOrder:4", "it holds sequence 2, whose record is named " + RecordName(pt, 2)},
-		{"links to an older record", func(es []ChainEntry) []ChainEntry { es[3].Previous = &v1alpha1.RecordLink{Name: es[1].Name, Digest: es[1].Digest}; return es }, "OutOfOrder:4", "as its previous record, not " + RecordName(pt, 3)},
+		{"links to an older record", func(es []ChainEntry) []ChainEntry {
+			es[3].Previous = &v1alpha1.RecordLink{Name: es[1].Name, Digest: es[1].Digest}
+			return es
+		}, "OutOfOrder:4", "as its previous record, not " + RecordName(pt, 3)},
 		{"sequence held twice", func(es []ChainEntry) []ChainEntry {
 			dup := es[2]
 			dup.Name = "atr-other"
