@@ -58,7 +58,7 @@ func TestAuditExportShowGolden(t *testing.T) {
 	needCluster(t)
 	t0 := goldenNow.Add(-48 * time.Hour)
 	createRecords(t, chainRecords("golden-audit-a", "a0a0a0a0-0000-4000-8000-00000000000a", fiveActs(t0)))
-	createRecords(t, chainRecords("golden-audit-b", "b0b0b0b0-0000-4000-8000-00000000000b", fiveActs(t0.Add(-24*time.Hour))[:2]))
+	createRecords(t, chainRecords("golden-audit-b", "b0b0b0b0-0000-4000-8000-00000000000b", fiveActs(t0.Add(-24 * time.Hour))[:2]))
 	ctx := tctx(t)
 	now := "--now=" + goldenNow.Format(time.RFC3339)
 	for _, c := range []struct {
