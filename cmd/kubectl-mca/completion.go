@@ -23,14 +23,40 @@ import (
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 )
 
-// registerCompletions completes PartnerTenant names for --partner-tenant. Cobra's own
-// `completion` command writes the bash, zsh, fish and PowerShell scripts.
+// registerCompletions completes PartnerTenant names for --partner-tenant, in every command and
+// subcommand (audit verify ...), and CustomerAgreements for audit show. Cobra's own `completion`
+// command writes the bash, zsh, fish and PowerShell scripts.
 func registerCompletions(a *app, root *cobra.Command) {
 	for _, c := range root.Commands() {
 		if c.Flags().Lookup("partner-tenant") != nil {
 			_ = c.RegisterFlagCompletionFunc("partner-tenant", a.completePartnerTenants)
 		}
+		if c.Name() == "show" && c.Parent() != nil && c.Parent().Name() == "audit" {
+			c.ValidArgsFunction = a.completeNamespacedCustomerAgreements
+		}
+		registerCompletions(a, c)
 	}
+}
+
+// completeNamespacedCustomerAgreements completes NAMESPACE/NAME of the CustomerAgreements in
+// every namespace the user may list.
+func (a *app) completeNamespacedCustomerAgreements(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	kc, err := a.kube()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var cas v1alpha1.CustomerAgreementList
+	if err := kc.List(cmd.Context(), &cas); err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	out := make([]string, 0, len(cas.Items))
+	for _, ca := range cas.Items {
+		out = append(out, ca.Namespace+"/"+ca.Name)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 func (a *app) completePartnerTenants(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {

@@ -17,8 +17,8 @@ limitations under the License.
 // Command kubectl-mca is a kubectl plugin for mca-operator: it imports a partner's existing
 // customers from Partner Center into CustomerAgreement manifests for Git, shows the fleet's MCA
 // standing at a glance, lists pending acceptance links, pauses, resumes and re-triggers
-// reconciles, and probes a Partner Center tenant (the integration sandbox) against the shapes the
-// operator models.
+// reconciles, probes a Partner Center tenant (the integration sandbox) against the shapes the
+// operator models, and verifies, exports and reconciles the AttestationRecords (audit).
 //
 // Install it on the PATH as kubectl-mca (go install ./cmd/kubectl-mca, or the krew manifest in
 // plugins/) and run `kubectl mca --help`.

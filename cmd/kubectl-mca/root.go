@@ -85,7 +85,8 @@ func (a *app) rootCmd() *cobra.Command {
   links      pending acceptance links (needs read access to the operator's Secrets)
   pause, resume, reconcile
              control one CustomerAgreement (or reconcile a PartnerTenant)
-  probe      check a Partner Center tenant (the integration sandbox) against the modeled shapes`,
+  probe      check a Partner Center tenant (the integration sandbox) against the modeled shapes
+  audit      verify, export and show the AttestationRecords; reconcile them with Partner Center`,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl mca"},
 		SilenceUsage:  true,
 		SilenceErrors: false,
@@ -101,7 +102,7 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.nowFlag, "now", "", "Evaluate times as of this RFC 3339 instant (tests).")
 	_ = pf.MarkHidden("now")
 
-	root.AddCommand(a.importCmd(), a.statusCmd(), a.linksCmd(), a.pauseCmd(true), a.pauseCmd(false), a.reconcileCmd(), a.probeCmd())
+	root.AddCommand(a.importCmd(), a.statusCmd(), a.linksCmd(), a.pauseCmd(true), a.pauseCmd(false), a.reconcileCmd(), a.probeCmd(), a.auditCmd())
 	registerCompletions(a, root)
 	return root
 }

@@ -80,7 +80,7 @@ type customersPageWire struct {
 	} `json:"links"`
 }
 
-// maxCustomerPages stops a list whose next links never end.
+// maxCustomerPages stops a list (of customers or activity log entries) whose next links never end.
 const maxCustomerPages = 100000
 
 // ListCustomers lists the partner's customers, pageSize at a time (0: 100), and calls fn with
@@ -92,18 +92,10 @@ func (c *Client) ListCustomers(ctx context.Context, pageSize int, fn func(page C
 		pageSize = 100
 	}
 	r := request{op: OpListCustomers, method: http.MethodGet, path: "/v1/customers", query: url.Values{"size": {strconv.Itoa(pageSize)}}, auth: tokenAppUser}
-	seen := map[string]bool{}
-	for pages := 0; ; pages++ {
-		if pages >= maxCustomerPages {
-			return &Error{Kind: KindUnknown, Operation: OpListCustomers, Message: fmt.Sprintf("more than %d pages: the next links do not end", maxCustomerPages)}
-		}
-		b, err := c.do(ctx, r)
-		if err != nil {
-			return err
-		}
+	return c.listPages(ctx, r, func(b []byte) (*linkWire, error) {
 		var w customersPageWire
 		if err := json.Unmarshal(b, &w); err != nil {
-			return c.decodeFailure(OpListCustomers, err)
+			return nil, c.decodeFailure(OpListCustomers, err)
 		}
 		page := CustomersPage{Customers: make([]Customer, 0, len(w.Items))}
 		if w.TotalCount != nil {
@@ -116,29 +108,48 @@ func (c *Client) ListCustomers(ctx context.Context, pageSize int, fn func(page C
 			}
 			page.Customers = append(page.Customers, cu)
 		}
-		if err := fn(page); err != nil {
+		return w.Links.Next, fn(page)
+	})
+}
+
+// listPages sends r, hands each page's body to page, and follows the next link page returns
+// (contract §7) until there is none. An error from page ends the listing and is returned as is.
+// A next link that repeats an earlier page, or more than maxCustomerPages pages, end it with an
+// error: continuation tokens that never end.
+func (c *Client) listPages(ctx context.Context, r request, page func(body []byte) (*linkWire, error)) error {
+	seen := map[string]bool{}
+	for pages := 0; ; pages++ {
+		if pages >= maxCustomerPages {
+			return &Error{Kind: KindUnknown, Operation: r.op, Message: fmt.Sprintf("more than %d pages: the next links do not end", maxCustomerPages)}
+		}
+		b, err := c.do(ctx, r)
+		if err != nil {
 			return err
 		}
-		if w.Links.Next == nil || w.Links.Next.URI == "" {
+		link, err := page(b)
+		if err != nil {
+			return err
+		}
+		if link == nil || link.URI == "" {
 			return nil
 		}
-		next, err := nextRequest(w.Links.Next)
+		next, err := nextRequest(r.op, r.auth, link)
 		if err != nil {
-			return c.decodeFailure(OpListCustomers, err)
+			return c.decodeFailure(r.op, err)
 		}
 		k := next.header[http.CanonicalHeaderKey(HeaderContinuationToken)] + "\x00" + next.path + "?" + next.query.Encode()
 		if seen[k] {
-			return &Error{Kind: KindUnknown, Operation: OpListCustomers, StatusCode: http.StatusOK, Message: "the next link repeats an earlier page"}
+			return &Error{Kind: KindUnknown, Operation: r.op, StatusCode: http.StatusOK, Message: "the next link repeats an earlier page"}
 		}
 		seen[k] = true
 		r = next
 	}
 }
 
-// nextRequest turns a links.next into the request for the next page: its path and query (relative
-// to /v1 unless it names /v1 itself; a scheme or host is ignored, so the request never leaves the
-// configured endpoint) and the headers it names.
-func nextRequest(l *linkWire) (request, error) {
+// nextRequest turns a links.next into the request op for the next page, with a token of kind
+// auth: its path and query (relative to /v1 unless it names /v1 itself; a scheme or host is
+// ignored, so the request never leaves the configured endpoint) and the headers it names.
+func nextRequest(op string, auth tokenKind, l *linkWire) (request, error) {
 	if l.Method != "" && !strings.EqualFold(l.Method, http.MethodGet) {
 		return request{}, fmt.Errorf("the next link uses method %q, not GET", l.Method)
 	}
@@ -153,7 +164,7 @@ func nextRequest(l *linkWire) (request, error) {
 	if p != "/v1" && !strings.HasPrefix(p, "/v1/") {
 		p = "/v1" + p
 	}
-	r := request{op: OpListCustomers, method: http.MethodGet, path: p, query: u.Query(), auth: tokenAppUser, header: map[string]string{}}
+	r := request{op: op, method: http.MethodGet, path: p, query: u.Query(), auth: auth, header: map[string]string{}}
 	for _, h := range l.Headers {
 		k := http.CanonicalHeaderKey(strings.TrimSpace(h.Key))
 		switch k {

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/mca"
 )
 
@@ -172,3 +173,33 @@ type createFromAttestationBody struct {
 // formatWireTime is how the client writes timestamps (documented example:
 // "2026-11-20T00:00:00Z").
 func formatWireTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// The activity log (§7a). Documented: the resource type "agreement" and, in the published list of
+// 2021, the operation create_agreement. Modeled: that creating an agreement from an enhanced
+// attestation and the legacy confirmation both log create_agreement, that starting an enhanced
+// attestation logs start_enhanced_attestation without a customer (its request names none), that
+// a write logs one entry when Partner Center carries it out (operationStatus succeeded; a replay
+// of the same MS-RequestId logs none), and that originalCorrelationId echoes the call's
+// MS-CorrelationId (audit reconcile falls back on the customer and the time where it does not).
+const (
+	AuditResourceTypeAgreement     = "agreement"
+	AuditOperationCreateAgreement  = "create_agreement"
+	AuditOperationStartAttestation = "start_enhanced_attestation"
+	AuditOperationStatusSucceeded  = "succeeded"
+)
+
+// AuditActOf is the act an activity log entry records, if it is one an AttestationRecord records:
+// an agreement resource and a modeled operation, carried out (operation type and status in any
+// case).
+func AuditActOf(r AuditRecord) (act v1alpha1.RecordAct, ok bool) {
+	if !strings.EqualFold(r.ResourceType, AuditResourceTypeAgreement) || !strings.EqualFold(r.OperationStatus, AuditOperationStatusSucceeded) {
+		return "", false
+	}
+	switch strings.ToLower(r.OperationType) {
+	case AuditOperationCreateAgreement:
+		return v1alpha1.ActCreateAgreement, true
+	case AuditOperationStartAttestation:
+		return v1alpha1.ActStartAttestation, true
+	}
+	return "", false
+}

@@ -203,6 +203,7 @@ const (
 	OpGetAgreementDocument     = "GetAgreementDocument"
 	OpStartEnhancedAttestation = "StartEnhancedAttestation"
 	OpGetEnhancedAttestation   = "GetEnhancedAttestation"
+	OpListAuditRecords         = "ListAuditRecords"
 )
 
 // operation names the request's operation in the request log, then serves it with h.
@@ -218,6 +219,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /{tenant}/oauth2/token", operation(OpToken, s.handleToken))
 	mux.HandleFunc("GET /v1/agreements", operation(OpGetAgreementMetadata, s.api(KindAppUser, s.getMetadata)))
 	mux.HandleFunc("GET /v1/customers", operation(OpListCustomers, s.api("", s.listCustomers)))
+	mux.HandleFunc("GET /v1/auditrecords", operation(OpListAuditRecords, s.api("", s.listAuditRecords)))
 	mux.HandleFunc("GET /v1/customers/{customer}/agreements", operation(OpListCustomerAgreements, s.api(KindAppUser, s.listAgreements)))
 	mux.HandleFunc("POST /v1/customers/{customer}/agreements", operation(OpCreateAgreement, s.api("", s.createAgreement)))
 	mux.HandleFunc("GET /v1/customers/{customer}/directSignedMicrosoftCustomerAgreementStatus", operation(OpGetDirectSignedStatus, s.api(KindAppUser, s.directStatus)))
@@ -636,6 +638,10 @@ func (s *Server) startEnhanced(r *http.Request, body []byte, ac apiCtx) response
 	rec := EnhancedStart{Time: now, PartnerTenantID: ac.p.TenantID, RequestID: r.Header.Get("MS-RequestId"), Fields: []string{}}
 	resp := s.startEnhancedLocked(body, ac, now, &rec)
 	rec.Status = resp.status
+	if resp.status == http.StatusCreated {
+		a := s.attestations[key(rec.AttestationID)]
+		s.logWriteLocked(r, ac, AuditOperationStartAttestation, "", a.CompanyName, "enhanced attestation for "+a.CompanyName)
+	}
 	if len(s.starts) >= maxRequestLog {
 		s.starts = append(s.starts[:0:0], s.starts[len(s.starts)-maxRequestLog/2:]...)
 	}
@@ -803,6 +809,7 @@ func (s *Server) createAgreement(r *http.Request, body []byte, ac apiCtx) respon
 		return s.errRich(http.StatusBadRequest, codeDuplicate, "PartnerConfirmedAgreementAlreadyExists", "A partner confirmed agreement already exists for the customer.")
 	}
 	c.agreements = append(c.agreements, rec)
+	s.logWriteLocked(r, ac, AuditOperationCreateAgreement, c.tenantID, c.company, rec.Source+" "+rec.Type)
 	if att != nil {
 		att.Status, att.CustomerTenantID = StatusAgreementCreated, c.tenantID
 	}

@@ -37,9 +37,11 @@ const (
 	HeaderContinuationToken = "MS-ContinuationToken"
 )
 
-// customerCursor is what a continuation token stands for.
+// customerCursor is what a continuation token stands for: a position in a list of a partner
+// ("customers", or the activity log with its query).
 type customerCursor struct {
 	partner string
+	list    string
 	offset  int
 }
 
@@ -110,19 +112,9 @@ func (s *Server) listCustomers(r *http.Request, _ []byte, ac apiCtx) response {
 		}
 		size = n
 	}
-	st := s.listStateLocked()
-	pk := key(ac.p.TenantID)
-	offset := 0
-	tok := strings.TrimSpace(r.Header.Get(HeaderContinuationToken))
-	switch {
-	case tok != "":
-		cur, ok := st.tokens[tok]
-		if !ok || cur.partner != pk {
-			return s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, "The continuation token is invalid.")
-		}
-		offset = cur.offset
-	case strings.EqualFold(q.Get("seekOperation"), "Next"):
-		return s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, "seekOperation=Next requires the MS-ContinuationToken header.")
+	offset, errResp := s.cursorLocked(r, ac, listCustomers)
+	if errResp != nil {
+		return *errResp
 	}
 	ids := make([]string, 0, len(ac.p.customers))
 	for id := range ac.p.customers {
@@ -134,31 +126,63 @@ func (s *Server) listCustomers(r *http.Request, _ []byte, ac apiCtx) response {
 	for _, id := range ids[min(offset, len(ids)):end] {
 		items = append(items, s.renderCustomer(ac.p.customers[id]))
 	}
-	self := "/customers?size=" + strconv.Itoa(size)
-	links := map[string]any{"self": map[string]any{"uri": self, "method": http.MethodGet, "headers": []any{}}}
-	if end < len(ids) {
-		if len(st.tokens) >= maxContinuationTokens {
-			n := 0
-			for k := range st.tokens {
-				if n >= maxContinuationTokens/2 {
-					break
-				}
-				delete(st.tokens, k)
-				n++
-			}
-		}
-		next := randHex(24)
-		st.tokens[next] = customerCursor{partner: pk, offset: end}
-		links["next"] = map[string]any{
-			"uri":     self + "&seekOperation=Next",
-			"method":  http.MethodGet,
-			"headers": []any{map[string]any{"key": HeaderContinuationToken, "value": next}},
-		}
-	}
+	links := s.pageLinksLocked(ac, "/customers?size="+strconv.Itoa(size), listCustomers, end, len(ids))
 	return jsonResp(http.StatusOK, map[string]any{
 		"totalCount": len(ids),
 		"items":      items,
 		"links":      links,
 		"attributes": map[string]any{"objectType": "Collection"},
 	})
+}
+
+// listCustomers names the customers list in continuation tokens.
+const listCustomers = "customers"
+
+// cursorLocked is where the page r asks for starts in the list named list: 0 for the first page,
+// else the offset its MS-ContinuationToken stands for. A token this server did not issue, or
+// issued to another partner or for another list, is refused with 400, and so is
+// seekOperation=Next without a token.
+func (s *Server) cursorLocked(r *http.Request, ac apiCtx, list string) (int, *response) {
+	tok := strings.TrimSpace(r.Header.Get(HeaderContinuationToken))
+	switch {
+	case tok != "":
+		cur, ok := s.listStateLocked().tokens[tok]
+		if !ok || cur.partner != key(ac.p.TenantID) || cur.list != list {
+			resp := s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, "The continuation token is invalid.")
+			return 0, &resp
+		}
+		return cur.offset, nil
+	case strings.EqualFold(r.URL.Query().Get("seekOperation"), "Next"):
+		resp := s.errGeneric(http.StatusBadRequest, simCodeInvalidRequest, "seekOperation=Next requires the MS-ContinuationToken header.")
+		return 0, &resp
+	}
+	return 0, nil
+}
+
+// pageLinksLocked is the links of a page of list that ends at end of total items: self, and,
+// unless it is the last page, next, with a new continuation token.
+func (s *Server) pageLinksLocked(ac apiCtx, self, list string, end, total int) map[string]any {
+	links := map[string]any{"self": map[string]any{"uri": self, "method": http.MethodGet, "headers": []any{}}}
+	if end >= total {
+		return links
+	}
+	st := s.listStateLocked()
+	if len(st.tokens) >= maxContinuationTokens {
+		n := 0
+		for k := range st.tokens {
+			if n >= maxContinuationTokens/2 {
+				break
+			}
+			delete(st.tokens, k)
+			n++
+		}
+	}
+	next := randHex(24)
+	st.tokens[next] = customerCursor{partner: key(ac.p.TenantID), list: list, offset: end}
+	links["next"] = map[string]any{
+		"uri":     self + "&seekOperation=Next",
+		"method":  http.MethodGet,
+		"headers": []any{map[string]any{"key": HeaderContinuationToken, "value": next}},
+	}
+	return links
 }

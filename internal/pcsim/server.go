@@ -130,6 +130,9 @@ type WireVariants struct {
 	// LegacyRetired: the legacy confirmation answers 400 / 600100
 	// LegacyAttestationRetired.
 	LegacyRetired bool `json:"legacyRetired,omitempty"`
+	// AuditNoCorrelationID: activity log entries carry an empty originalCorrelationId (the
+	// contract models it as the call's MS-CorrelationId).
+	AuditNoCorrelationID bool `json:"auditNoCorrelationId,omitempty"`
 }
 
 // RequestRecord is one entry of the request log. It never holds a token,
@@ -205,6 +208,7 @@ type partner struct {
 	userID       string
 	customers    map[string]*customer
 	limiter      *rate.Limiter
+	audit        []AuditRecord // the activity log (§7a), in the order written
 }
 
 type customer struct {
