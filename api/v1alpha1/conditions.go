@@ -160,7 +160,7 @@ const (
 	ReasonShardConflict = "ShardConflict"
 	// ReasonAwaitingApproval (Reconciling=True): the PartnerTenant requires four eyes
 	// (spec.approval.required) and the act's AttestationRecord waits for a person other than the
-	// requester to approve it (kubectl mca approve); nothing is sent to Partner Center before.
+	// requester to approve it (its status.approval); nothing is sent to Partner Center before.
 	ReasonAwaitingApproval = "AwaitingApproval"
 	// ReasonApprovalDenied (Stalled=True): the act's AttestationRecord was denied. Denial is final
 	// for that intent: the operator does not make the act; a changed spec is a new intent.

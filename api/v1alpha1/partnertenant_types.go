@@ -169,7 +169,7 @@ type PartnerTenantSpec struct {
 type ApprovalSettings struct {
 	// required: each write to Partner Center waits, with Reconciling=True and reason
 	// AwaitingApproval, until its AttestationRecord is approved by a person who is not the
-	// requester and who holds the verb approve on this PartnerTenant (kubectl mca approve). The
+	// requester and who holds the verb approve on this PartnerTenant (status.approval). The
 	// approval names the SHA-256 of the exact request body. Records created while it was required
 	// still need their approval after it is turned off. Default false.
 	// +optional

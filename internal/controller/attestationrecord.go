@@ -151,8 +151,8 @@ func (s *scope) approvalHeld(h *errApprovalHeld) *outcome {
 		return stalled(v1alpha1.ReasonApprovalDenied, msg+". Denial is final for this intent: the operator does not make the act. A changed spec (another signatory, company or customer data) is a new intent, which needs its own approval.")
 	}
 	return waitingFor(v1alpha1.ReasonAwaitingApproval, fmt.Sprintf(
-		"The %s of AttestationRecord %s, asked for by %s, waits for approval: PartnerTenant %s requires four eyes. A person other than %s who holds the verb approve on the PartnerTenant runs kubectl mca approve %s (or deny); nothing is sent to Partner Center before.",
-		rec.Spec.Act, rec.Name, who, s.pt.Name, who, rec.Name))
+		"The %s of AttestationRecord %s, asked for by %s, waits for approval: PartnerTenant %s requires four eyes. A person other than %s who holds the verb approve on the PartnerTenant writes the record's status.approval (decision Approved or Denied, by, requestBodySHA256 %s, at); nothing is sent to Partner Center before.",
+		rec.Spec.Act, rec.Name, who, s.pt.Name, who, rec.Spec.RequestBodySHA256))
 }
 
 // complete records Partner Center's answer (err nil: success) in the record, if one was written.
@@ -267,7 +267,7 @@ func (rs *Records) supersede(ctx context.Context, rec *v1alpha1.AttestationRecor
 }
 
 // decided drops the label that marks rec as awaiting approval, once the decision was acted on
-// (or the record superseded): kubectl mca pending and the operator's cache no longer hold it.
+// (or the record superseded): the label's selection and the operator's cache no longer hold it.
 func (rs *Records) decided(ctx context.Context, rec *v1alpha1.AttestationRecord) error {
 	if _, ok := rec.Labels[v1alpha1.LabelRecordApproval]; !ok {
 		return nil

@@ -86,10 +86,3 @@ func Superseded(pending []v1alpha1.AttestationRecord, caUID, keep string) []int 
 	}
 	return out
 }
-
-// AwaitsApproval says whether a record's act waits for a person's decision: it needs approval,
-// none was given, it was not sent and no other record replaced it. kubectl mca pending lists
-// those (the label partnercenter.mca.dev/approval selects candidates; this is the truth).
-func AwaitsApproval(r *v1alpha1.AttestationRecord) bool {
-	return r.Spec.ApprovalRequired && r.Status.Approval == nil && r.Status.Outcome == "" && r.Status.SupersededBy == ""
-}
