@@ -49,6 +49,43 @@ const (
 	OutcomeRefused RecordOutcome = "Refused"
 )
 
+// ApprovalDecision is a person's decision on a record's act.
+// +kubebuilder:validation:Enum=Approved;Denied
+type ApprovalDecision string
+
+const (
+	// ApprovalApproved releases the act, if its body is the one approved.
+	ApprovalApproved ApprovalDecision = "Approved"
+	// ApprovalDenied is final for the act's intent: the operator does not make it.
+	ApprovalDenied ApprovalDecision = "Denied"
+)
+
+// RecordApproval is a person's decision on a record whose act needs approval. It is written once,
+// by the approver, through the status subresource; the admission policy
+// attestationrecord-approval admits it only from a user who holds the verb approve on the
+// record's PartnerTenant, who is not the requester, and in whose name it is.
+type RecordApproval struct {
+	// decision: Approved or Denied.
+	// +required
+	Decision ApprovalDecision `json:"decision"`
+	// by is the approver's username (request.userInfo.username of the write).
+	// +kubebuilder:validation:MaxLength=512
+	// +required
+	By string `json:"by"`
+	// requestBodySHA256 is the hex SHA-256 of the request body approved: spec.requestBodySHA256.
+	// The operator sends only a body with this digest.
+	// +kubebuilder:validation:MaxLength=64
+	// +required
+	RequestBodySHA256 string `json:"requestBodySHA256"`
+	// at is when the decision was made.
+	// +required
+	At metav1.Time `json:"at"`
+	// reason is the approver's note, if any.
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	Reason string `json:"reason,omitempty"`
+}
+
 // RecordPartnerTenant names the PartnerTenant a record was written for.
 type RecordPartnerTenant struct {
 	// name of the PartnerTenant.
@@ -158,6 +195,10 @@ type AttestationRecordSpec struct {
 	// not be deleted before then.
 	// +required
 	RetainUntil metav1.Time `json:"retainUntil"`
+	// approvalRequired: the PartnerTenant asked for four eyes (spec.approval.required) when the
+	// record was created; the act is sent only once status.approval approves this body.
+	// +optional
+	ApprovalRequired bool `json:"approvalRequired,omitempty"`
 }
 
 // AttestationRecordStatus is Partner Center's answer. Each field is written once; outcome may
@@ -171,6 +212,8 @@ type AttestationRecordSpec struct {
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.requestedAt) || (has(self.requestedAt) && self.requestedAt == oldSelf.requestedAt)",message="status.requestedAt is written once"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.answeredAt) || (has(self.answeredAt) && self.answeredAt == oldSelf.answeredAt)",message="status.answeredAt is written once"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.retentionEndedAt) || (has(self.retentionEndedAt) && self.retentionEndedAt == oldSelf.retentionEndedAt)",message="status.retentionEndedAt is written once"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.approval) || (has(self.approval) && self.approval == oldSelf.approval)",message="status.approval is written once"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.supersededBy) || (has(self.supersededBy) && self.supersededBy == oldSelf.supersededBy)",message="status.supersededBy is written once"
 type AttestationRecordStatus struct {
 	// outcome: Unknown (about to be sent, or no answer came back), Succeeded, or Refused.
 	// +optional
@@ -208,6 +251,14 @@ type AttestationRecordStatus struct {
 	// record be deleted.
 	// +optional
 	RetentionEndedAt *metav1.Time `json:"retentionEndedAt,omitempty"`
+	// approval is a person's decision on an act that needs one (spec.approvalRequired).
+	// +optional
+	Approval *RecordApproval `json:"approval,omitempty"`
+	// supersededBy names the record that replaced this one before its act was sent: the
+	// CustomerAgreement's spec changed while the act waited for approval. Its act is never sent.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	SupersededBy string `json:"supersededBy,omitempty"`
 }
 
 // AttestationRecord is the durable record of one write to Partner Center (a legal act in the
@@ -221,6 +272,7 @@ type AttestationRecordStatus struct {
 // +kubebuilder:printcolumn:name="Customer",type=string,JSONPath=`.spec.customerTenantId`
 // +kubebuilder:printcolumn:name="Act",type=string,JSONPath=`.spec.act`
 // +kubebuilder:printcolumn:name="Outcome",type=string,JSONPath=`.status.outcome`
+// +kubebuilder:printcolumn:name="Approval",type=string,JSONPath=`.status.approval.decision`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.spec == oldSelf.spec",message="spec of an AttestationRecord is immutable"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.status) || has(self.status)",message="status of an AttestationRecord cannot be removed"

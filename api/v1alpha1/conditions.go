@@ -158,4 +158,11 @@ const (
 	// PartnerTenant's Lease, so this one makes no Partner Center call and no write for it; two
 	// managers name the PartnerTenant in --partner-tenants, or a sharded and an unsharded one run.
 	ReasonShardConflict = "ShardConflict"
+	// ReasonAwaitingApproval (Reconciling=True): the PartnerTenant requires four eyes
+	// (spec.approval.required) and the act's AttestationRecord waits for a person other than the
+	// requester to approve it (its status.approval); nothing is sent to Partner Center before.
+	ReasonAwaitingApproval = "AwaitingApproval"
+	// ReasonApprovalDenied (Stalled=True): the act's AttestationRecord was denied. Denial is final
+	// for that intent: the operator does not make the act; a changed spec is a new intent.
+	ReasonApprovalDenied = "ApprovalDenied"
 )

@@ -73,10 +73,15 @@ const (
 )
 
 // Labels of an AttestationRecord: its PartnerTenant (LinkLabelValue of the name, so that any name
-// can be selected) and its MS-RequestId, by which a retry of the write finds the record.
+// can be selected) and its MS-RequestId, by which a retry of the write finds the record. A record
+// whose act waits for a person's approval carries LabelRecordApproval=ApprovalPending from its
+// creation until the operator acted on the decision (or the record was superseded): kubectl mca
+// pending and the operator's watch select by it, so that neither reads every record.
 const (
 	LabelRecordPartnerTenant = "partnercenter.mca.dev/partner-tenant"
 	LabelRecordRequestID     = "partnercenter.mca.dev/request-id"
+	LabelRecordApproval      = "partnercenter.mca.dev/approval"
+	ApprovalPending          = "pending"
 )
 
 // An attestation ids Secret holds, in the credentials namespace, Partner Center's ids of the

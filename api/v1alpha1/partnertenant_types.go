@@ -159,6 +159,21 @@ type PartnerTenantSpec struct {
 	// audit configures the AttestationRecords of this tenant's writes to Partner Center.
 	// +optional
 	Audit *AuditSettings `json:"audit,omitempty"`
+
+	// approval asks for four eyes on this tenant's writes to Partner Center.
+	// +optional
+	Approval *ApprovalSettings `json:"approval,omitempty"`
+}
+
+// ApprovalSettings configures the approval of a partner tenant's legal acts.
+type ApprovalSettings struct {
+	// required: each write to Partner Center waits, with Reconciling=True and reason
+	// AwaitingApproval, until its AttestationRecord is approved by a person who is not the
+	// requester and who holds the verb approve on this PartnerTenant (status.approval). The
+	// approval names the SHA-256 of the exact request body. Records created while it was required
+	// still need their approval after it is turned off. Default false.
+	// +optional
+	Required bool `json:"required,omitempty"`
 }
 
 // DefaultRecordRetention is how long an AttestationRecord is kept when spec.audit.retention is

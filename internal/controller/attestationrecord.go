@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,7 +30,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/mca"
@@ -43,9 +47,16 @@ import (
 // digest (mca.RecordDigest). One manager (the leader) writes them; its writes for one
 // PartnerTenant take turns on the chain's mutex. The chain's head is found at its first use by
 // probing names (mca.ChainHead), then kept in memory: the records are neither cached nor listed,
-// however many there are.
+// however many there are (only those awaiting approval are cached, by their label).
+//
+// Four eyes (PartnerTenant spec.approval.required): the record is created by the same hook, with
+// the exact body, but the hook then holds the write (errApprovalHeld) until status.approval, written
+// by a person through the status subresource, approves that very body (mca.Approval). The client
+// encodes the body deterministically, so the next attempt of the act carries the same bytes and
+// finds the same record by its request id; a body that changed in between finds no record of its
+// own (mca.RecordFor) and gets a new one, which needs a new approval and supersedes the old.
 
-// +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=attestationrecords,verbs=create;get;list
+// +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=attestationrecords,verbs=create;get;list;watch;patch;record
 // +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=attestationrecords/status,verbs=update;patch
 
 // Records writes the AttestationRecords.
@@ -91,10 +102,16 @@ func (s *scope) recordWrite(act v1alpha1.RecordAct, attestationID string) *recor
 }
 
 // option is the call option that records the write just before it is sent. A record that cannot
-// be written stops the write (w.failed says why); the reconcile retries later.
+// be written stops the write (w.failed says why); the reconcile retries later. So does a write
+// that waits for approval or was denied (w.failed is AwaitingApproval or ApprovalDenied).
 func (w *recordedWrite) option() pc.CallOption {
 	return pc.RecordBody(func(ctx context.Context, sent *pc.Sending) error {
 		rec, err := w.s.r.records().open(ctx, w.s, w.act, w.attestationID, sent)
+		var held *errApprovalHeld
+		if errors.As(err, &held) {
+			w.failed = w.s.approvalHeld(held)
+			return err
+		}
 		if err != nil {
 			w.failed = transient(v1alpha1.ReasonPartnerCenterError,
 				"Writing the AttestationRecord of the "+string(w.act)+" failed, so nothing was sent to Partner Center: "+err.Error(), err)
@@ -107,6 +124,36 @@ func (w *recordedWrite) option() pc.CallOption {
 
 // errRecordNotWritten ends a write whose record could not be written.
 var errRecordNotWritten = errors.New("the write to Partner Center was not sent: its record could not be written")
+
+// errApprovalHeld ends a write that waits for approval, or was denied: nothing was sent.
+type errApprovalHeld struct {
+	record  *v1alpha1.AttestationRecord
+	verdict mca.ApprovalVerdict
+}
+
+func (e *errApprovalHeld) Error() string {
+	return "the write to Partner Center was not sent: AttestationRecord " + e.record.Name + " is " + string(e.verdict)
+}
+
+// approvalHeld is the outcome of a write held by its approval: Reconciling=True with reason
+// AwaitingApproval while it waits, Stalled with reason ApprovalDenied once denied.
+func (s *scope) approvalHeld(h *errApprovalHeld) *outcome {
+	rec := h.record
+	who := "the requester"
+	if u := rec.Spec.RequestedBy.Username; u != "" {
+		who = u
+	}
+	if a := rec.Status.Approval; h.verdict == mca.ApprovalDenied && a != nil {
+		msg := fmt.Sprintf("%s denied the %s of AttestationRecord %s at %s", a.By, rec.Spec.Act, rec.Name, a.At.UTC().Format(time.RFC3339))
+		if a.Reason != "" {
+			msg += " (" + a.Reason + ")"
+		}
+		return stalled(v1alpha1.ReasonApprovalDenied, msg+". Denial is final for this intent: the operator does not make the act. A changed spec (another signatory, company or customer data) is a new intent, which needs its own approval.")
+	}
+	return waitingFor(v1alpha1.ReasonAwaitingApproval, fmt.Sprintf(
+		"The %s of AttestationRecord %s, asked for by %s, waits for approval: PartnerTenant %s requires four eyes. A person other than %s who holds the verb approve on the PartnerTenant writes the record's status.approval (decision Approved or Denied, by, requestBodySHA256 %s, at); nothing is sent to Partner Center before.",
+		rec.Spec.Act, rec.Name, who, s.pt.Name, who, rec.Spec.RequestBodySHA256))
+}
 
 // complete records Partner Center's answer (err nil: success) in the record, if one was written.
 // handle names the attestation the answer started or used. The act's outcome does not depend on
@@ -134,29 +181,57 @@ func (r *CustomerAgreementReconciler) records() *Records {
 	return r.Records
 }
 
-// open finds the record of the request sent.RequestID (a retry after a crash or a lost answer),
-// or creates the next record of the PartnerTenant's chain, with outcome Unknown.
+// open finds the record of the request sent.RequestID and its body (a retry after a crash or a
+// lost answer, or an act that waited for approval), or creates the next record of the
+// PartnerTenant's chain; then, unless the act waits for approval or was denied (an
+// *errApprovalHeld), marks it requested with outcome Unknown.
 func (rs *Records) open(ctx context.Context, s *scope, act v1alpha1.RecordAct, attestationID string, sent *pc.Sending) (*v1alpha1.AttestationRecord, error) {
-	if rec, err := rs.byRequestID(ctx, s.pt.Name, sent.RequestID); err != nil || rec != nil {
+	digest := bodySHA256(sent.Body)
+	recs, err := rs.byRequestID(ctx, s.pt.Name, sent.RequestID)
+	if err != nil {
+		return nil, err
+	}
+	var rec *v1alpha1.AttestationRecord
+	if i := mca.RecordFor(recs, digest); i >= 0 {
+		rec = &recs[i]
+	} else {
+		spec, err := rs.newSpec(ctx, s, act, attestationID, sent)
 		if err != nil {
 			return nil, err
 		}
-		return rec, rs.markRequested(ctx, rec)
+		spec.ApprovalRequired = s.pt.Spec.Approval != nil && s.pt.Spec.Approval.Required
+		if rec, err = rs.append(ctx, s.pt.Name, spec); err != nil {
+			return nil, err
+		}
+		metrics.AttestationRecords.WithLabelValues(s.pt.Name, string(act), string(v1alpha1.OutcomeUnknown)).Inc()
+		if spec.ApprovalRequired {
+			if err := rs.supersede(ctx, rec); err != nil {
+				return nil, err
+			}
+		}
 	}
-	spec, err := rs.newSpec(ctx, s, act, attestationID, sent)
-	if err != nil {
+	switch v := mca.Approval(rec.Spec.ApprovalRequired, rec.Status.Approval, digest); v {
+	case mca.ApprovalWait:
+		return nil, &errApprovalHeld{record: rec, verdict: v}
+	case mca.ApprovalDenied:
+		if err := rs.decided(ctx, rec); err != nil {
+			return nil, err
+		}
+		return nil, &errApprovalHeld{record: rec, verdict: v}
+	}
+	if err := rs.decided(ctx, rec); err != nil {
 		return nil, err
 	}
-	rec, err := rs.append(ctx, s.pt.Name, spec)
-	if err != nil {
-		return nil, err
-	}
-	metrics.AttestationRecords.WithLabelValues(s.pt.Name, string(act), string(v1alpha1.OutcomeUnknown)).Inc()
 	return rec, rs.markRequested(ctx, rec)
 }
 
-// byRequestID is the record of a request id, if one exists: one list from the API server by label.
-func (rs *Records) byRequestID(ctx context.Context, partnerTenant, requestID string) (*v1alpha1.AttestationRecord, error) {
+func bodySHA256(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// byRequestID lists the records of a request id: one list from the API server by label.
+func (rs *Records) byRequestID(ctx context.Context, partnerTenant, requestID string) ([]v1alpha1.AttestationRecord, error) {
 	var list v1alpha1.AttestationRecordList
 	if err := rs.Reader.List(ctx, &list, client.MatchingLabels{
 		v1alpha1.LabelRecordPartnerTenant: v1alpha1.LinkLabelValue(partnerTenant),
@@ -164,12 +239,45 @@ func (rs *Records) byRequestID(ctx context.Context, partnerTenant, requestID str
 	}); err != nil {
 		return nil, fmt.Errorf("looking up the record of request %s: %w", requestID, err)
 	}
-	for i := range list.Items {
-		if list.Items[i].Spec.RequestID == requestID {
-			return &list.Items[i], nil
+	return slices.DeleteFunc(list.Items, func(r v1alpha1.AttestationRecord) bool { return r.Spec.RequestID != requestID }), nil
+}
+
+// supersede marks the records of rec's CustomerAgreement that awaited approval, other than rec,
+// as replaced by it (their acts are never sent), and drops their label.
+func (rs *Records) supersede(ctx context.Context, rec *v1alpha1.AttestationRecord) error {
+	var list v1alpha1.AttestationRecordList
+	if err := rs.Reader.List(ctx, &list, client.MatchingLabels{
+		v1alpha1.LabelRecordPartnerTenant: v1alpha1.LinkLabelValue(rec.Spec.PartnerTenant.Name),
+		v1alpha1.LabelRecordApproval:      v1alpha1.ApprovalPending,
+	}); err != nil {
+		return fmt.Errorf("listing the AttestationRecords awaiting approval: %w", err)
+	}
+	for _, i := range mca.Superseded(list.Items, rec.Spec.CustomerAgreement.UID, rec.Name) {
+		old := &list.Items[i]
+		before := old.DeepCopy()
+		old.Status.SupersededBy = rec.Name
+		if err := rs.Client.Status().Patch(ctx, old, client.MergeFrom(before)); err != nil {
+			return fmt.Errorf("marking AttestationRecord %s superseded by %s: %w", old.Name, rec.Name, err)
+		}
+		if err := rs.decided(ctx, old); err != nil {
+			return err
 		}
 	}
-	return nil, nil
+	return nil
+}
+
+// decided drops the label that marks rec as awaiting approval, once the decision was acted on
+// (or the record superseded): the label's selection and the operator's cache no longer hold it.
+func (rs *Records) decided(ctx context.Context, rec *v1alpha1.AttestationRecord) error {
+	if _, ok := rec.Labels[v1alpha1.LabelRecordApproval]; !ok {
+		return nil
+	}
+	before := rec.DeepCopy()
+	delete(rec.Labels, v1alpha1.LabelRecordApproval)
+	if err := rs.Client.Patch(ctx, rec, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("removing the label %s of AttestationRecord %s: %w", v1alpha1.LabelRecordApproval, rec.Name, err)
+	}
+	return nil
 }
 
 // newSpec is the record of sent: what it carries, who asked, and until when it is kept.
@@ -178,7 +286,6 @@ func (rs *Records) newSpec(ctx context.Context, s *scope, act v1alpha1.RecordAct
 	if err != nil {
 		return v1alpha1.AttestationRecordSpec{}, err
 	}
-	sum := sha256.Sum256(sent.Body)
 	by, err := rs.requestedBy(ctx, s.ca)
 	if err != nil {
 		return v1alpha1.AttestationRecordSpec{}, err
@@ -195,7 +302,7 @@ func (rs *Records) newSpec(ctx context.Context, s *scope, act v1alpha1.RecordAct
 		Act:               act,
 		RequestID:         sent.RequestID,
 		RequestBody:       string(body),
-		RequestBodySHA256: hex.EncodeToString(sum[:]),
+		RequestBodySHA256: bodySHA256(sent.Body),
 		RequestedBy:       by,
 		RetainUntil:       metav1.NewTime(mca.RetainUntil(rs.now(), retention)),
 	}, nil
@@ -231,6 +338,9 @@ func (rs *Records) append(ctx context.Context, partnerTenant string, spec v1alph
 				v1alpha1.LabelRecordRequestID:     spec.RequestID,
 			}},
 			Spec: spec,
+		}
+		if spec.ApprovalRequired {
+			rec.Labels[v1alpha1.LabelRecordApproval] = v1alpha1.ApprovalPending
 		}
 		err := rs.Client.Create(ctx, rec)
 		if apierrors.IsAlreadyExists(err) {
@@ -402,4 +512,29 @@ func (rs *Records) unknown() *metrics.UnknownRecordTracker {
 		return rs.Unknown
 	}
 	return metrics.UnknownRecords
+}
+
+// approvalDecided passes the updates of a record that give it its approval decision. The
+// manager's cache holds only the records labelled as awaiting approval (operator.cacheOptions).
+func approvalDecided() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			old, okOld := e.ObjectOld.(*v1alpha1.AttestationRecord)
+			cur, okNew := e.ObjectNew.(*v1alpha1.AttestationRecord)
+			return okOld && okNew && old.Status.Approval == nil && cur.Status.Approval != nil
+		},
+	}
+}
+
+// recordCustomer is the CustomerAgreement whose act a record waits for.
+func recordCustomer(_ context.Context, o client.Object) []reconcile.Request {
+	rec, ok := o.(*v1alpha1.AttestationRecord)
+	if !ok {
+		return nil
+	}
+	c := rec.Spec.CustomerAgreement
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: c.Name}}}
 }

@@ -289,7 +289,9 @@ func (r *CustomerAgreementReconciler) requeue(s *scope, o *outcome) (reconcile.R
 		return reconcile.Result{}, nil
 	case o.awaiting:
 		return reconcile.Result{RequeueAfter: r.PollInterval, Priority: ptr.To(0)}, nil
-	case o.kind == kindReady || o.kind == kindNotReady:
+	case o.kind == kindReady || o.kind == kindNotReady || o.reason == v1alpha1.ReasonAwaitingApproval:
+		// An act awaiting approval comes back when its record is decided (approvalDecided), else
+		// at its resync slot.
 		return resyncAfter(r.untilSlot(s.ca, time.Now())), nil
 	}
 	return reconcile.Result{}, nil
@@ -477,6 +479,7 @@ func (r *CustomerAgreementReconciler) SetupWithManager(ctx context.Context, mgr 
 		Watches(&v1alpha1.CustomerAgreement{}, handler.EnqueueRequestsFromMapFunc(r.rivalsOf), builder.WithPredicates(createOrDelete)).
 		Watches(&v1alpha1.PartnerTenant{}, handler.EnqueueRequestsFromMapFunc(r.customersOf), builder.WithPredicates(partnerTenantChanged())).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.customersIn), builder.OnlyMetadata, builder.WithPredicates(namespaceLabelsChanged())).
+		Watches(&v1alpha1.AttestationRecord{}, handler.EnqueueRequestsFromMapFunc(recordCustomer), builder.WithPredicates(approvalDecided())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("customeragreement").
 		Complete(r)

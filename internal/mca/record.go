@@ -55,9 +55,10 @@ func RecordDigest(spec *v1alpha1.AttestationRecordSpec) string {
 
 // CanonicalRecordSpec encodes a record's spec the one way its digest is computed: a first line
 // "mca-attestation-record/v1", then one line per field, in this order, "<path>=<value>\n", every
-// field present (an absent one as ""): strings as JSON strings (encoding/json, without HTML
-// escaping), integers in decimal, retainUntil as RFC 3339 in UTC to the second (as the API server
-// stores it). A hand-written encoding: a JSON object's key order and omitted fields would depend
+// field present (an absent one as ""), then the fields added since, only when set
+// (approvalRequired=true): strings as JSON strings (encoding/json, without HTML escaping),
+// integers in decimal, retainUntil as RFC 3339 in UTC to the second (as the API server stores
+// it). A hand-written encoding: a JSON object's key order and omitted fields would depend
 // on the encoder.
 func CanonicalRecordSpec(s *v1alpha1.AttestationRecordSpec) []byte {
 	var b bytes.Buffer
@@ -90,6 +91,10 @@ func CanonicalRecordSpec(s *v1alpha1.AttestationRecordSpec) []byte {
 	str("previous.name", prev.Name)
 	str("previous.digest", prev.Digest)
 	str("retainUntil", s.RetainUntil.UTC().Truncate(time.Second).Format(time.RFC3339))
+	// Fields added after v1 follow, each only when set: a record without them keeps its digest.
+	if s.ApprovalRequired {
+		b.WriteString("approvalRequired=true\n")
+	}
 	return b.Bytes()
 }
 

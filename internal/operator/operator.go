@@ -34,6 +34,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -340,11 +341,16 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 
 // cacheOptions are the informer cache's: each object trimmed to what the operator reads
 // (cachetransform.go), and an object of this API that does not decode left out and reported,
-// instead of failing every list and watch of its kind (undecodable.go).
+// instead of failing every list and watch of its kind (undecodable.go). The AttestationRecords are
+// read from the API server; the cache holds those awaiting approval only.
 func cacheOptions(broken *undecodable, cfg *rest.Config, httpClient *http.Client) cache.Options {
 	return cache.Options{
 		DefaultTransform: trimForCache,
 		NewInformer:      broken.newInformer(cfg, httpClient),
+		// Of the AttestationRecords (100,000s), only those awaiting approval: their decision
+		// wakes the act up.
+		ByObject: map[client.Object]cache.ByObject{&v1alpha1.AttestationRecord{}: {
+			Label: labels.SelectorFromSet(labels.Set{v1alpha1.LabelRecordApproval: v1alpha1.ApprovalPending})}},
 	}
 }
 
