@@ -123,3 +123,12 @@ func LinkOwnerName(annotations, labels map[string]string) string {
 	}
 	return labels[LabelLinkName]
 }
+
+// SenderAddressPattern and SenderLocalPartTooLong are the rules of
+// spec.linkDelivery.email.from, as the CRD's CEL (which matches with Go's RE2 regular
+// expressions) and the mail sender (delivery.ParseSenderAddress) both apply them: an address is
+// admitted exactly when the sender will use it. A test keeps them equal to the CRD's markers.
+const (
+	SenderAddressPattern   = `^([A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})|(([A-Za-z0-9!#$%&'*+/?^_{|}~.\p{L}\p{M}\p{N}-]+( [A-Za-z0-9!#$%&'*+/?^_{|}~.\p{L}\p{M}\p{N}-]+)*|\x22[ !#-;?A-\[\]-~\p{L}\p{M}\p{N}]*\x22) ?)?<[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})>)$`
+	SenderLocalPartTooLong = `(^|<)[^<@]{65,}@`
+)

@@ -179,7 +179,7 @@ func senderProblem(email *v1alpha1.EmailDelivery) string {
 	if email == nil {
 		return ""
 	}
-	if _, err := delivery.ParseAddress(email.From); err != nil {
+	if _, err := delivery.ParseSenderAddress(email.From); err != nil {
 		return fmt.Sprintf("spec.linkDelivery.email.from %q is not an address the sender can use: %v", email.From, err)
 	}
 	if email.ReplyTo != "" {

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	netmail "net/mail"
+	"regexp"
 	"time"
 
 	mail "github.com/wneessen/go-mail"
@@ -63,7 +64,7 @@ func NewMailer(cfg SMTPConfig, templates *Templates, now func() time.Time) (*Mai
 		return nil, errors.New("smtp: no host")
 	}
 	// An address the sender cannot parse never sends: a permanent failure, not one to retry.
-	if _, err := ParseAddress(cfg.From); err != nil {
+	if _, err := ParseSenderAddress(cfg.From); err != nil {
 		return nil, &Error{Channel: v1alpha1.ChannelEmail, Permanent: true, msg: fmt.Sprintf("smtp: from %q: %v", cfg.From, err)}
 	}
 	if _, err := ParseAddress(cfg.ReplyTo); cfg.ReplyTo != "" && err != nil {
@@ -92,8 +93,27 @@ func NewMailer(cfg SMTPConfig, templates *Templates, now func() time.Time) (*Mai
 }
 
 // ParseAddress parses an RFC 5322 address (with or without a display name) exactly as the
-// Mailer does for from, replyTo and the recipient: what it refuses is never sent.
+// Mailer does for replyTo and the recipient: what it refuses is never sent.
 func ParseAddress(s string) (*netmail.Address, error) {
+	return netmail.ParseAddress(s)
+}
+
+var (
+	senderAddress          = regexp.MustCompile(v1alpha1.SenderAddressPattern)
+	senderLocalPartTooLong = regexp.MustCompile(v1alpha1.SenderLocalPartTooLong)
+)
+
+// ParseSenderAddress parses spec.linkDelivery.email.from as the Mailer does: by the CRD's own
+// rules (v1alpha1.SenderAddressPattern, which also refuse what net/mail would read in a way a
+// reader does not expect: comments, address literals, quoted local parts, encoded words), then
+// net/mail. The API server admits exactly the addresses it parses.
+func ParseSenderAddress(s string) (*netmail.Address, error) {
+	if !senderAddress.MatchString(s) {
+		return nil, errors.New("not an address such as mca@contoso.example or Contoso <mca@contoso.example>")
+	}
+	if senderLocalPartTooLong.MatchString(s) {
+		return nil, errors.New("more than 64 characters before the @")
+	}
 	return netmail.ParseAddress(s)
 }
 
