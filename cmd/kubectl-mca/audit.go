@@ -167,7 +167,7 @@ type recordTable struct {
 
 func newRecordTable(w io.Writer) *recordTable {
 	t := &recordTable{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
-	fmt.Fprintln(t.tw, "TIME\tPARTNERTENANT\tCUSTOMER\tACT\tOUTCOME\tANSWER\tREQUESTED BY\tCUSTOMERAGREEMENT\tRECORD")
+	fmt.Fprintln(t.tw, "TIME\tPARTNERTENANT\tCUSTOMER\tACT\tOUTCOME\tANSWER\tREQUESTED BY\tAPPROVAL\tCUSTOMERAGREEMENT\tRECORD")
 	return t
 }
 
@@ -188,10 +188,16 @@ func (t *recordTable) row(rec *v1alpha1.AttestationRecord) {
 	if outcome == "" {
 		outcome = "-"
 	}
+	approval := "-"
+	if a := s.Approval; a != nil {
+		approval = string(a.Decision) + " by " + a.By
+	} else if mca.NotAwaiting(rec) == "" {
+		approval = "awaiting"
+	}
 	ca := rec.Spec.CustomerAgreement
-	fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", actTime(rec).UTC().Format(time.RFC3339), printable(rec.Spec.PartnerTenant.Name),
+	fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", actTime(rec).UTC().Format(time.RFC3339), printable(rec.Spec.PartnerTenant.Name),
 		printable(rec.Spec.CustomerTenantID), printable(string(rec.Spec.Act)), printable(outcome), printable(answer), printable(who),
-		printable(ca.Namespace+"/"+ca.Name), printable(rec.Name))
+		printable(approval), printable(ca.Namespace+"/"+ca.Name), printable(rec.Name))
 }
 
 func (t *recordTable) flush() error { return t.tw.Flush() }

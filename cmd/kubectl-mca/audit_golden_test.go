@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/mca"
 )
 
 // createRecords creates records in the envtest cluster, status included (the status subresource).
@@ -48,6 +49,17 @@ func createRecords(t *testing.T, recs []*v1alpha1.AttestationRecord) {
 	})
 }
 
+// approved makes the act of recs[i] one that needed approval and that by decided (d), and links
+// the chain again (the record's spec changed).
+func approved(recs []*v1alpha1.AttestationRecord, i int, by string, d v1alpha1.ApprovalDecision) {
+	r := recs[i]
+	r.Spec.ApprovalRequired = true
+	r.Status.Approval = &v1alpha1.RecordApproval{Decision: d, By: by, RequestBodySHA256: r.Spec.RequestBodySHA256, At: *r.Status.RequestedAt}
+	for j := i + 1; j < len(recs); j++ {
+		recs[j].Spec.Previous = &v1alpha1.RecordLink{Name: recs[j-1].Name, Digest: mca.RecordDigest(&recs[j-1].Spec)}
+	}
+}
+
 // volatile are the fields of an exported record the API server chooses.
 var volatile = regexp.MustCompile(`"(uid|resourceVersion|creationTimestamp)":"[^"]*"`)
 
@@ -57,7 +69,9 @@ var volatile = regexp.MustCompile(`"(uid|resourceVersion|creationTimestamp)":"[^
 func TestAuditExportShowGolden(t *testing.T) {
 	needCluster(t)
 	t0 := goldenNow.Add(-48 * time.Hour)
-	createRecords(t, chainRecords("golden-audit-a", "a0a0a0a0-0000-4000-8000-00000000000a", fiveActs(t0)))
+	a := chainRecords("golden-audit-a", "a0a0a0a0-0000-4000-8000-00000000000a", fiveActs(t0))
+	approved(a, 2, "carol@example.com", v1alpha1.ApprovalApproved)
+	createRecords(t, a)
 	createRecords(t, chainRecords("golden-audit-b", "b0b0b0b0-0000-4000-8000-00000000000b", fiveActs(t0.Add(-24 * time.Hour))[:2]))
 	ctx := tctx(t)
 	now := "--now=" + goldenNow.Format(time.RFC3339)

@@ -21,10 +21,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/mca"
 )
 
 // registerCompletions completes PartnerTenant names for --partner-tenant, in every command and
-// subcommand (audit verify ...), and CustomerAgreements for audit show. Cobra's own `completion`
+// subcommand (audit verify ...), CustomerAgreements for audit show (approve and deny complete the
+// records awaiting a decision themselves). Cobra's own `completion`
 // command writes the bash, zsh, fish and PowerShell scripts.
 func registerCompletions(a *app, root *cobra.Command) {
 	for _, c := range root.Commands() {
@@ -101,5 +103,25 @@ func (a *app) completeCustomerAgreements(cmd *cobra.Command, args []string, _ st
 	for _, ca := range cas.Items {
 		out = append(out, ca.Name)
 	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completePendingRecords completes the names of the AttestationRecords awaiting a decision (by
+// their pending label), for approve and deny.
+func (a *app) completePendingRecords(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	kc, err := a.kube()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	_ = listRecords(cmd.Context(), kc, func(rec *v1alpha1.AttestationRecord) error {
+		if mca.NotAwaiting(rec) == "" {
+			out = append(out, rec.Name)
+		}
+		return nil
+	}, client.MatchingLabels{v1alpha1.LabelRecordApproval: v1alpha1.ApprovalPending})
 	return out, cobra.ShellCompDirectiveNoFileComp
 }

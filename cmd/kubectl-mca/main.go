@@ -18,7 +18,8 @@ limitations under the License.
 // customers from Partner Center into CustomerAgreement manifests for Git, shows the fleet's MCA
 // standing at a glance, lists pending acceptance links, pauses, resumes and re-triggers
 // reconciles, probes a Partner Center tenant (the integration sandbox) against the shapes the
-// operator models, and verifies, exports and reconciles the AttestationRecords (audit).
+// operator models, verifies, exports and reconciles the AttestationRecords (audit), and lists the
+// acts awaiting approval and records a second person's decision on one (pending, approve, deny).
 //
 // Install it on the PATH as kubectl-mca (go install ./cmd/kubectl-mca, or the krew manifest in
 // plugins/) and run `kubectl mca --help`.

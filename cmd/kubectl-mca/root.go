@@ -86,7 +86,9 @@ func (a *app) rootCmd() *cobra.Command {
   pause, resume, reconcile
              control one CustomerAgreement (or reconcile a PartnerTenant)
   probe      check a Partner Center tenant (the integration sandbox) against the modeled shapes
-  audit      verify, export and show the AttestationRecords; reconcile them with Partner Center`,
+  audit      verify, export and show the AttestationRecords; reconcile them with Partner Center
+  pending, approve, deny
+             four eyes: the acts awaiting approval, and a second person's decision`,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl mca"},
 		SilenceUsage:  true,
 		SilenceErrors: false,
@@ -102,7 +104,8 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.nowFlag, "now", "", "Evaluate times as of this RFC 3339 instant (tests).")
 	_ = pf.MarkHidden("now")
 
-	root.AddCommand(a.importCmd(), a.statusCmd(), a.linksCmd(), a.pauseCmd(true), a.pauseCmd(false), a.reconcileCmd(), a.probeCmd(), a.auditCmd())
+	root.AddCommand(a.importCmd(), a.statusCmd(), a.linksCmd(), a.pauseCmd(true), a.pauseCmd(false), a.reconcileCmd(), a.probeCmd(), a.auditCmd(),
+		a.pendingCmd(), a.approveCmd(), a.denyCmd())
 	registerCompletions(a, root)
 	return root
 }

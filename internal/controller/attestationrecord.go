@@ -151,8 +151,8 @@ func (s *scope) approvalHeld(h *errApprovalHeld) *outcome {
 		return stalled(v1alpha1.ReasonApprovalDenied, msg+". Denial is final for this intent: the operator does not make the act. A changed spec (another signatory, company or customer data) is a new intent, which needs its own approval.")
 	}
 	return waitingFor(v1alpha1.ReasonAwaitingApproval, fmt.Sprintf(
-		"The %s of AttestationRecord %s, asked for by %s, waits for approval: PartnerTenant %s requires four eyes. A person other than %s who holds the verb approve on the PartnerTenant writes the record's status.approval (decision Approved or Denied, by, requestBodySHA256 %s, at); nothing is sent to Partner Center before.",
-		rec.Spec.Act, rec.Name, who, s.pt.Name, who, rec.Spec.RequestBodySHA256))
+		"The %s of AttestationRecord %s, asked for by %s, waits for approval: PartnerTenant %s requires four eyes. A person other than %s who holds the verb approve on the PartnerTenant decides with `kubectl mca approve %s` or `kubectl mca deny %s --reason TEXT` (kubectl mca pending lists the acts waiting); nothing is sent to Partner Center before.",
+		rec.Spec.Act, rec.Name, who, s.pt.Name, who, rec.Name, rec.Name))
 }
 
 // complete records Partner Center's answer (err nil: success) in the record, if one was written.

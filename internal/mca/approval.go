@@ -16,7 +16,11 @@ limitations under the License.
 
 package mca
 
-import "github.com/mca-operator/mca-operator/api/v1alpha1"
+import (
+	"time"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+)
 
 // ApprovalVerdict is what an act whose record may need approval does now.
 type ApprovalVerdict string
@@ -85,4 +89,22 @@ func Superseded(pending []v1alpha1.AttestationRecord, caUID, keep string) []int 
 		}
 	}
 	return out
+}
+
+// NotAwaiting says why a record's act does not wait for a person's decision, "" when it does: it
+// needs approval (spec.approvalRequired), nobody decided yet, it was not sent (no outcome) and not
+// superseded. kubectl mca pending lists the records for which it is "", and approve and deny
+// refuse the others with its answer.
+func NotAwaiting(r *v1alpha1.AttestationRecord) string {
+	switch a := r.Status.Approval; {
+	case !r.Spec.ApprovalRequired:
+		return "its act needs no approval (spec.approvalRequired is not set)"
+	case a != nil:
+		return string(a.Decision) + " by " + a.By + " at " + a.At.UTC().Format(time.RFC3339) + " already: a decision is written once"
+	case r.Status.SupersededBy != "":
+		return "it was superseded by AttestationRecord " + r.Status.SupersededBy + " (the spec changed): decide on that one"
+	case r.Status.Outcome != "":
+		return "its act was already sent to Partner Center (outcome " + string(r.Status.Outcome) + ")"
+	}
+	return ""
 }

@@ -18,7 +18,9 @@ package mca
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -105,5 +107,32 @@ func TestSuperseded(t *testing.T) {
 	}
 	if got := Superseded(pending, "ca-1", "new"); !slices.Equal(got, []int{0, 3}) {
 		t.Errorf("Superseded = %v, want [0 3] (the unsent, undenied records of the same CustomerAgreement)", got)
+	}
+}
+
+func TestNotAwaiting(t *testing.T) {
+	at := metav1.NewTime(time.Date(2026, time.May, 1, 10, 0, 0, 0, time.UTC))
+	decided := approval(v1alpha1.ApprovalDenied, "d1")
+	decided.At = at
+	for _, tc := range []struct {
+		name     string
+		required bool
+		st       v1alpha1.AttestationRecordStatus
+		want     string
+	}{
+		{"waits", true, v1alpha1.AttestationRecordStatus{}, ""},
+		{"needs no approval", false, v1alpha1.AttestationRecordStatus{}, "needs no approval"},
+		{"decided", true, v1alpha1.AttestationRecordStatus{Approval: decided}, "Denied by bob at 2026-05-01T10:00:00Z already"},
+		{"superseded", true, v1alpha1.AttestationRecordStatus{SupersededBy: "r2"}, "superseded by AttestationRecord r2"},
+		{"sent", true, v1alpha1.AttestationRecordStatus{Outcome: v1alpha1.OutcomeUnknown}, "already sent to Partner Center (outcome Unknown)"},
+		{"decided and sent: the decision is named", true, v1alpha1.AttestationRecordStatus{Approval: decided, Outcome: v1alpha1.OutcomeSucceeded}, "Denied by bob"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rec("r1", "d1", tc.required, tc.st)
+			got := NotAwaiting(&r)
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("NotAwaiting = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -82,7 +82,7 @@ func awaitingApproval(ca *v1alpha1.CustomerAgreement, p testPartner, customer st
 			}
 		}
 		g.Expect(n).To(Equal(1))
-		g.Expect(conditionMessage(got, v1alpha1.ConditionReconciling)).To(ContainSubstring(pending.Name))
+		g.Expect(conditionMessage(got, v1alpha1.ConditionReconciling)).To(ContainSubstring("kubectl mca approve " + pending.Name))
 	}).Should(Succeed())
 	Expect(pending.Spec.ApprovalRequired).To(BeTrue())
 	Expect(pending.Labels[v1alpha1.LabelRecordApproval]).To(Equal(v1alpha1.ApprovalPending))
