@@ -20,6 +20,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 )
@@ -72,4 +73,27 @@ func CoverageDue(last *v1alpha1.CustomerCoverage, now time.Time, interval time.D
 		return true, 0
 	}
 	return false, next.Sub(now)
+}
+
+// NamespaceAllowed applies a PartnerTenant's allowedNamespaces to a namespace's labels. Absent
+// allows none; an invalid selector allows none.
+func NamespaceAllowed(an *v1alpha1.AllowedNamespaces, nsLabels map[string]string) bool {
+	if an == nil {
+		return false
+	}
+	switch an.From {
+	case v1alpha1.NamespacesFromAll:
+		return true
+	case v1alpha1.NamespacesFromSelector:
+		if an.Selector == nil {
+			return false
+		}
+		sel, err := metav1.LabelSelectorAsSelector(an.Selector)
+		if err != nil {
+			return false
+		}
+		return sel.Matches(labels.Set(nsLabels))
+	default:
+		return false
+	}
 }
