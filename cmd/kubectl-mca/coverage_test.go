@@ -78,7 +78,7 @@ func TestStatusUnmanagedGolden(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
+	ids := make([]string, 0, len(rep.Unmanaged))
 	for _, c := range rep.Unmanaged {
 		ids = append(ids, c.TenantID)
 	}
@@ -100,8 +100,9 @@ func TestImportOnlyMissing(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	var ids []string
-	for _, d := range strings.Split(stdout, "\n---\n") {
+	docs := strings.Split(stdout, "\n---\n")
+	ids := make([]string, 0, len(docs))
+	for _, d := range docs {
 		var ca v1alpha1.CustomerAgreement
 		if err := yaml.Unmarshal([]byte(d), &ca); err != nil {
 			t.Fatal(err)

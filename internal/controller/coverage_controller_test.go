@@ -184,7 +184,7 @@ func TestCoverageCountsAndListsAtMostHourly(t *testing.T) {
 	if got == nil {
 		t.Fatal("no status.customers")
 	}
-	var wantIDs []string
+	wantIDs := make([]string, 0, v1alpha1.MaxUnmanagedIDs)
 	for _, i := range []int{2, 4, 6, 7, 8, 9, 10, 11, 12, 13} {
 		wantIDs = append(wantIDs, coverageCustomer(i))
 	}
