@@ -208,6 +208,11 @@ type PartnerTenantStatus struct {
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
 
+	// customers compares Partner Center's customer list, read at most hourly, with the
+	// CustomerAgreements that manage those customers.
+	// +optional
+	Customers *CustomerCoverage `json:"customers,omitempty"`
+
 	// conditions: Ready is True once a token was obtained and the MCA template metadata was read.
 	// +listType=map
 	// +listMapKey=type

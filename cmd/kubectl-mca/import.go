@@ -50,6 +50,7 @@ type importOptions struct {
 	output        string
 	pageSize      int
 	workers       int
+	onlyMissing   bool
 }
 
 func (a *app) importCmd() *cobra.Command {
@@ -64,9 +65,14 @@ names; the signatory of the newest attestation on record is prefilled. The defau
 Observe: applying the files never writes to Partner Center.
 
 Interrupt it at any time and run the same command again: files already in DIR are kept and their
-customers are not read again.`,
+customers are not read again.
+
+With --only-missing it writes only the customers that no CustomerAgreement in the cluster manages
+(none names them under a PartnerTenant of the same partner tenant id, in a namespace that
+PartnerTenant allows): those that kubectl mca status --unmanaged lists.`,
 		Example: `  kubectl mca import --partner-tenant contoso-csp -n customers --out ./customers
-  kubectl mca import --partner-tenant contoso-csp -n customers -o yaml > customers.yaml`,
+  kubectl mca import --partner-tenant contoso-csp -n customers -o yaml > customers.yaml
+  kubectl mca import --partner-tenant contoso-csp -n customers --out ./customers --only-missing`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runImport(cmd.Context(), o) },
 	}
@@ -77,6 +83,7 @@ customers are not read again.`,
 	f.StringVarP(&o.output, "output", "o", "", "yaml: write the manifests to stdout instead of --out.")
 	f.IntVar(&o.pageSize, "page-size", 100, "Customers per Partner Center page.")
 	f.IntVar(&o.workers, "workers", 0, "Concurrent reads (default: from the PartnerTenant's burst).")
+	f.BoolVar(&o.onlyMissing, "only-missing", false, "Only the customers that no CustomerAgreement in the cluster manages.")
 	_ = cmd.MarkFlagRequired("partner-tenant")
 	return cmd
 }
@@ -85,6 +92,7 @@ customers are not read again.`,
 type importSummary struct {
 	Listed          int            `json:"listed"`
 	NotReseller     int            `json:"notReseller"`
+	Managed         int            `json:"managed,omitempty"`
 	InvalidTenantID int            `json:"invalidTenantId"`
 	Written         int            `json:"written"`
 	Kept            int            `json:"kept"`
@@ -118,6 +126,15 @@ func (a *app) runImport(ctx context.Context, o *importOptions) error {
 	}
 	if !toStdout {
 		if r.existing, r.used, err = prepareOutDir(o.out); err != nil {
+			return err
+		}
+	}
+	if o.onlyMissing {
+		kc, err := a.kube()
+		if err != nil {
+			return err
+		}
+		if r.managed, err = managedCustomers(ctx, kc, pt); err != nil {
 			return err
 		}
 	}
@@ -219,6 +236,7 @@ type importRun struct {
 
 	// Read and written by the listing only.
 	existing map[string]string // customer tenant id → file, from an earlier run
+	managed  map[string]bool   // --only-missing: the customers a CustomerAgreement manages
 	used     map[string]bool   // names taken
 	seen     map[string]bool   // customer tenant ids listed
 
@@ -320,7 +338,8 @@ func (r *importRun) listPage(ctx context.Context, page pc.CustomersPage, jobs ch
 }
 
 // admit counts one listed customer and says whether to read it: not when it has no reseller
-// relationship, an invalid tenant id, was listed before or has its file from an earlier run. A
+// relationship, an invalid tenant id, was listed before, a CustomerAgreement manages it
+// (--only-missing) or has its file from an earlier run. A
 // customer to read gets its unique name.
 func (r *importRun) admit(c pc.Customer) (importJob, bool) {
 	r.locked(func() { r.sum.Listed++ })
@@ -339,6 +358,10 @@ func (r *importRun) admit(c pc.Customer) (importJob, bool) {
 		return importJob{}, false
 	}
 	r.seen[id] = true
+	if r.managed[id] {
+		r.locked(func() { r.sum.Managed++ })
+		return importJob{}, false
+	}
 	if _, ok := r.existing[id]; ok {
 		r.locked(func() { r.sum.Kept++ })
 		return importJob{}, false
@@ -571,6 +594,9 @@ func printImportSummary(w io.Writer, s importSummary, failures []string, dir str
 	fmt.Fprintf(w, "Customers listed: %d", s.Listed)
 	if s.NotReseller > 0 {
 		fmt.Fprintf(w, " (%d without a reseller relationship, not imported)", s.NotReseller)
+	}
+	if s.Managed > 0 {
+		fmt.Fprintf(w, "; %d already managed by a CustomerAgreement, not imported", s.Managed)
 	}
 	fmt.Fprintln(w)
 	where := "written to " + dir

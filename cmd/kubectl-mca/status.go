@@ -68,6 +68,9 @@ type TenantStatus struct {
 	Stalled             int            `json:"stalled"`
 	StalledByReason     map[string]int `json:"stalledByReason"`
 	ReconcilingByReason map[string]int `json:"reconcilingByReason,omitempty"`
+	// Customers is the PartnerTenant's status.customers: its customers in Partner Center, as of
+	// the operator's last list, and how many a CustomerAgreement manages.
+	Customers *v1alpha1.CustomerCoverage `json:"customers,omitempty"`
 }
 
 // PersonTask is one CustomerAgreement that waits for a person.
@@ -81,15 +84,26 @@ type PersonTask struct {
 
 func (a *app) statusCmd() *cobra.Command {
 	var ptName, output string
+	var unmanaged bool
 	cmd := &cobra.Command{
-		Use:   "status [-A | -n NS] [--partner-tenant NAME]",
+		Use:   "status [-A | -n NS] [--partner-tenant NAME [--unmanaged]]",
 		Short: "The fleet at a glance, per PartnerTenant",
 		Long: `status counts the CustomerAgreements of each PartnerTenant by state (Attested by the partner or
 by the customer, Legacy, Blocked, NoMCA), the links awaiting acceptance, those expiring within 7
-days, expired and renewed links, the stalled ones by reason, and then lists the customers that need
-a person, with what to do.`,
+days, expired and renewed links, the stalled ones by reason, the PartnerTenant's customers in
+Partner Center and how many a CustomerAgreement manages (as of the operator's last list, at most
+hourly), and then lists the customers that need a person, with what to do.
+
+With --unmanaged it lists, now, every customer of the PartnerTenant in Partner Center that no
+CustomerAgreement manages (it reads Partner Center with the PartnerTenant's credentials Secret,
+as import does).`,
+		Example: `  kubectl mca status -A
+  kubectl mca status --partner-tenant contoso-csp --unmanaged`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if unmanaged {
+				return a.runUnmanaged(cmd.Context(), ptName, output)
+			}
 			fs, err := a.fleetStatus(cmd.Context(), ptName)
 			if err != nil {
 				return err
@@ -110,7 +124,27 @@ a person, with what to do.`,
 	a.addNamespaceFlags(cmd)
 	cmd.Flags().StringVar(&ptName, "partner-tenant", "", "Only this PartnerTenant.")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "json for scripts.")
+	cmd.Flags().BoolVar(&unmanaged, "unmanaged", false, "List every customer of --partner-tenant in Partner Center that no CustomerAgreement manages.")
 	return cmd
+}
+
+// runUnmanaged is status --unmanaged.
+func (a *app) runUnmanaged(ctx context.Context, ptName, output string) error {
+	if ptName == "" {
+		return fmt.Errorf("--unmanaged needs --partner-tenant NAME")
+	}
+	if output != "" && output != outputJSON {
+		return fmt.Errorf("-o %s: use json or leave it out", output)
+	}
+	rep, err := a.unmanagedReport(ctx, ptName)
+	if err != nil {
+		return err
+	}
+	if output == outputJSON {
+		return encodeJSON(a.streams.Out, rep)
+	}
+	printUnmanaged(a.streams.Out, rep)
+	return nil
 }
 
 func cond(conds []metav1.Condition, t string) *metav1.Condition {
@@ -181,6 +215,7 @@ func (f *fleetTally) addTenants(pts []v1alpha1.PartnerTenant, cas []v1alpha1.Cus
 		}
 		t := f.tenant(pt.Name)
 		t.Found = true
+		t.Customers = pt.Status.Customers
 		if r := cond(pt.Status.Conditions, v1alpha1.ConditionReady); r != nil {
 			t.Ready, t.ReadyReason = string(r.Status), r.Reason
 		}
@@ -324,7 +359,11 @@ func printFleetStatus(w io.Writer, fs *FleetStatus) {
 		row("Renewed links", t.Renewals, fmt.Sprintf("(%d customers)", t.RenewedCustomers))
 		row("Paused", t.Paused, "")
 		row("Stalled", t.Stalled, reasons(t.StalledByReason))
+		if c := t.Customers; c != nil {
+			row("Customers in Partner Center", int(c.Total), fmt.Sprintf("(managed %d, unmanaged %d, listed %s)", c.Managed, c.Unmanaged, c.CheckedAt.UTC().Format(time.RFC3339)))
+		}
 		_ = tw.Flush()
+		printUnmanagedIDs(w, t)
 	}
 	fmt.Fprintln(w)
 	if len(fs.NeedsAPerson) == 0 {
@@ -338,6 +377,19 @@ func printFleetStatus(w io.Writer, fs *FleetStatus) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.Namespace, p.Name, p.PartnerTenant, p.Reason, oneLine(p.WhatToDo))
 	}
 	_ = tw.Flush()
+}
+
+// printUnmanagedIDs names the first unmanaged customers of status.customers, one a line, and how
+// to see them all.
+func printUnmanagedIDs(w io.Writer, t TenantStatus) {
+	c := t.Customers
+	if c == nil || c.Unmanaged == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  Without a CustomerAgreement (first %d of %d; all: kubectl mca status --partner-tenant %s --unmanaged):\n", len(c.UnmanagedIDs), c.Unmanaged, t.Name)
+	for _, id := range c.UnmanagedIDs {
+		fmt.Fprintf(w, "    %s\n", id)
+	}
 }
 
 func reasons(m map[string]int) string {

@@ -54,6 +54,10 @@ func goldenFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	pt.Status.Conditions = []metav1.Condition{condition(v1alpha1.ConditionReady, "True", v1alpha1.ReasonConnected, "Partner Center reached.")}
+	pt.Status.Customers = &v1alpha1.CustomerCoverage{Total: 40, Managed: 28, Unmanaged: 12, CheckedAt: metav1.NewTime(goldenNow.Add(-20 * time.Minute))}
+	for i := range v1alpha1.MaxUnmanagedIDs {
+		pt.Status.Customers.UnmanagedIDs = append(pt.Status.Customers.UnmanagedIDs, fmt.Sprintf("d0d0d0d0-0000-4000-8000-%012d", i))
+	}
 	if err := cluster.Status().Update(ctx, pt); err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -73,7 +72,7 @@ func (s *scope) authorize(ctx context.Context) *outcome {
 	if err != nil {
 		return transient(v1alpha1.ReasonPartnerCenterError, "Reading the namespace failed: "+err.Error(), err)
 	}
-	if namespaceAllowed(s.pt.Spec.AllowedNamespaces, nsLabels) {
+	if mca.NamespaceAllowed(s.pt.Spec.AllowedNamespaces, nsLabels) {
 		return nil
 	}
 	return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(s.pt, s.ca.Namespace))
@@ -115,7 +114,7 @@ func (s *scope) mayWriteNow(ctx context.Context) *outcome {
 	if err != nil {
 		return transient(v1alpha1.ReasonPartnerCenterError, "Reading the namespace failed: "+err.Error(), err)
 	}
-	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
+	if !mca.NamespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
 		return stalled(v1alpha1.ReasonNamespaceNotAllowed, notAllowedMessage(pt, s.ca.Namespace))
 	}
 	if time.Since(s.ca.CreationTimestamp.Time) > cacheLagBound && s.r.rivalsCached(ctx, pt) {
@@ -190,29 +189,6 @@ func selectorString(ls *metav1.LabelSelector) string {
 		return "invalid selector: " + err.Error()
 	}
 	return sel.String()
-}
-
-// namespaceAllowed applies a PartnerTenant's allowedNamespaces to a namespace's labels. Absent
-// allows none; an invalid selector allows none.
-func namespaceAllowed(an *v1alpha1.AllowedNamespaces, nsLabels map[string]string) bool {
-	if an == nil {
-		return false
-	}
-	switch an.From {
-	case v1alpha1.NamespacesFromAll:
-		return true
-	case v1alpha1.NamespacesFromSelector:
-		if an.Selector == nil {
-			return false
-		}
-		sel, err := metav1.LabelSelectorAsSelector(an.Selector)
-		if err != nil {
-			return false
-		}
-		return sel.Matches(labels.Set(nsLabels))
-	default:
-		return false
-	}
 }
 
 // namespaceLabels reads a namespace's labels from the metadata-only cache.
@@ -312,7 +288,7 @@ func claims(ctx context.Context, reader client.Reader, c *v1alpha1.CustomerAgree
 		}
 		return false, err
 	}
-	return namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels), nil
+	return mca.NamespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels), nil
 }
 
 func claimOf(ca *v1alpha1.CustomerAgreement) mca.Claim {

@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
+	"github.com/mca-operator/mca-operator/internal/mca"
 	pc "github.com/mca-operator/mca-operator/internal/partnercenter"
 )
 
@@ -58,8 +59,8 @@ func TestNamespaceAllowed(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := namespaceAllowed(c.an, c.labels); got != c.want {
-				t.Fatalf("namespaceAllowed = %v, want %v", got, c.want)
+			if got := mca.NamespaceAllowed(c.an, c.labels); got != c.want {
+				t.Fatalf("NamespaceAllowed = %v, want %v", got, c.want)
 			}
 		})
 	}

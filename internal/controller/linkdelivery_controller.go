@@ -182,7 +182,7 @@ func (r *LinkDeliveryReconciler) entitled(ctx context.Context, ca *v1alpha1.Cust
 	if err != nil {
 		return nil, client.IgnoreNotFound(err)
 	}
-	if !namespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
+	if !mca.NamespaceAllowed(pt.Spec.AllowedNamespaces, nsLabels) {
 		return nil, r.withdraw(ctx, ca, "its PartnerTenant no longer allows its namespace")
 	}
 	owner, err := customerOwner(ctx, r.Client, ca, pt.Spec.TenantID)

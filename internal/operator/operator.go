@@ -78,10 +78,13 @@ type Options struct {
 	PollInterval            time.Duration
 	PollMaxInterval         time.Duration
 	TenantRetryInterval     time.Duration
-	MinReadInterval         time.Duration
-	ReconcileTimeout        time.Duration
-	MaxConcurrent           int
-	Policy                  mca.Policy
+	// CustomersListInterval is the least time between two reads of a PartnerTenant's customers
+	// list (status.customers).
+	CustomersListInterval time.Duration
+	MinReadInterval       time.Duration
+	ReconcileTimeout      time.Duration
+	MaxConcurrent         int
+	Policy                mca.Policy
 	// CAFile is an extra PEM bundle to trust for Partner Center and the token endpoint (for the
 	// simulator or a TLS-inspecting proxy), added to the system roots. Verification stays on.
 	CAFile string
@@ -119,21 +122,22 @@ func DefaultCredentialsNamespace() string {
 // Defaults returns the options as the flags default them.
 func Defaults() Options {
 	return Options{
-		MetricsAddr:          "0",
-		SecureMetrics:        true,
-		MetricsCertName:      "tls.crt",
-		MetricsCertKey:       "tls.key",
-		ProbeAddr:            ":8081",
-		LeaderElectionID:     "mca-operator.partnercenter.mca.dev",
-		CredentialsNamespace: DefaultCredentialsNamespace(),
-		ResyncInterval:       6 * time.Hour,
-		PollInterval:         time.Minute,
-		PollMaxInterval:      30 * time.Minute,
-		TenantRetryInterval:  2 * time.Minute,
-		MinReadInterval:      10 * time.Second,
-		ReconcileTimeout:     time.Minute,
-		MaxConcurrent:        16,
-		Policy:               mca.DefaultPolicy(),
+		MetricsAddr:           "0",
+		SecureMetrics:         true,
+		MetricsCertName:       "tls.crt",
+		MetricsCertKey:        "tls.key",
+		ProbeAddr:             ":8081",
+		LeaderElectionID:      "mca-operator.partnercenter.mca.dev",
+		CredentialsNamespace:  DefaultCredentialsNamespace(),
+		ResyncInterval:        6 * time.Hour,
+		PollInterval:          time.Minute,
+		PollMaxInterval:       30 * time.Minute,
+		TenantRetryInterval:   2 * time.Minute,
+		CustomersListInterval: controller.DefaultCoverageInterval,
+		MinReadInterval:       10 * time.Second,
+		ReconcileTimeout:      time.Minute,
+		MaxConcurrent:         16,
+		Policy:                mca.DefaultPolicy(),
 	}
 }
 
@@ -172,6 +176,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.PollInterval, "attestation-poll-interval", o.PollInterval, "How often an attestation awaiting the customer is checked.")
 	fs.DurationVar(&o.PollMaxInterval, "attestation-poll-max-interval", o.PollMaxInterval, "The longest interval between checks of an attestation awaiting the customer: the interval grows from --attestation-poll-interval with the link's age.")
 	fs.DurationVar(&o.TenantRetryInterval, "partner-tenant-retry-interval", o.TenantRetryInterval, "How often a PartnerTenant whose credentials fail is re-checked.")
+	fs.DurationVar(&o.CustomersListInterval, "customers-list-interval", o.CustomersListInterval, "The least time between two reads of a PartnerTenant's customers list in Partner Center, which status.customers and mca_customers count (read in the background: it never delays a write).")
 	fs.DurationVar(&o.MinReadInterval, "min-read-interval", o.MinReadInterval, "The least time between two Partner Center reads for one CustomerAgreement whose spec did not change (the reconcile-now annotation cannot bypass it; at most --attestation-poll-interval).")
 	fs.DurationVar(&o.ReconcileTimeout, "reconcile-timeout", o.ReconcileTimeout, "The deadline of one reconcile, so that a slow partner tenant cannot hold the shared workers.")
 	fs.IntVar(&o.MaxConcurrent, "max-concurrent-reconciles", o.MaxConcurrent, "CustomerAgreements reconciled at once (Partner Center calls are paced by each PartnerTenant's rateLimit).")
@@ -196,8 +201,8 @@ func Scheme() *runtime.Scheme {
 
 // New builds the manager with both controllers registered.
 func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
-	if o.ResyncInterval <= 0 || o.PollInterval <= 0 || o.TenantRetryInterval <= 0 || o.ReconcileTimeout <= 0 {
-		return nil, errors.New("--resync-interval, --attestation-poll-interval, --partner-tenant-retry-interval and --reconcile-timeout must be positive")
+	if o.ResyncInterval <= 0 || o.PollInterval <= 0 || o.TenantRetryInterval <= 0 || o.ReconcileTimeout <= 0 || o.CustomersListInterval <= 0 {
+		return nil, errors.New("--resync-interval, --attestation-poll-interval, --partner-tenant-retry-interval, --customers-list-interval and --reconcile-timeout must be positive")
 	}
 	if o.MinReadInterval < 0 {
 		return nil, errors.New("--min-read-interval must not be negative")
@@ -308,6 +313,17 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	}
 	if err := cas.SetupWithManager(ctx, mgr); err != nil {
 		return nil, fmt.Errorf("setting up the CustomerAgreement controller: %w", err)
+	}
+	// After the CustomerAgreement controller, whose index of CustomerAgreements by customer it uses.
+	if err := (&controller.CoverageReconciler{
+		Client:        mgr.GetClient(),
+		Clients:       clients,
+		Tenants:       leases,
+		Interval:      o.CustomersListInterval,
+		RetryInterval: o.TenantRetryInterval,
+		Now:           o.Now,
+	}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the customer coverage controller: %w", err)
 	}
 	roots, err := deliveryRoots(o)
 	if err != nil {

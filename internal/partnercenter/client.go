@@ -131,6 +131,7 @@ type callOptions struct {
 	correlationID string
 	pollKey       string
 	resyncKey     string
+	backgroundKey string
 	beforeSend    func(context.Context) error
 	record        func(context.Context, *Sending) error
 }
@@ -147,6 +148,13 @@ func BeforeSend(check func(context.Context) error) CallOption {
 // polled): it also takes a turn in the tenant's polls' share (Config.PollShare of the rate), and
 // is deferred (KindPollDeferred) when that turn is more than a moment away.
 func AsPoll(key string) CallOption { return func(o *callOptions) { o.pollKey = key } }
+
+// AsBackground marks a call as a background read (key names the reading, such as the customers
+// list of a partner tenant): the lowest class of the tenant's rate. It takes a turn in a share of
+// the rate (Config.PollShare), then a token only when the tenant's bucket is full (one that would
+// otherwise overflow); otherwise it is deferred (KindResyncDeferred). It never delays a first
+// observation, a write or a poll.
+func AsBackground(key string) CallOption { return func(o *callOptions) { o.backgroundKey = key } }
 
 // resyncKey is the context key of ResyncContext.
 type resyncKey struct{}
@@ -431,7 +439,7 @@ func (c *Client) recordSending(ctx context.Context, op *operation) error {
 // Retry-After runs). An error ends the operation: the context ended or its deadline is too near,
 // the tenant is paused for longer than an inline wait, or a poll or a resync read is deferred.
 func (c *Client) waitTurn(ctx context.Context, op *operation) error {
-	cl := class{pollKey: op.r.opts.pollKey, resyncKey: op.r.opts.resyncKey}
+	cl := class{pollKey: op.r.opts.pollKey, resyncKey: op.r.opts.resyncKey, backgroundKey: op.r.opts.backgroundKey}
 	paused, deferred, err := c.pacer.wait(ctx, cl, c.cfg.MaxInlineWait)
 	switch {
 	case err != nil:

@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -83,33 +84,91 @@ type customersPageWire struct {
 // maxCustomerPages stops a list (of customers or activity log entries) whose next links never end.
 const maxCustomerPages = 100000
 
+// CustomersCursor is where a customers list stands between two pages (ListCustomersPage): the
+// request of the next page and what guards against next links that never end. It stays small at
+// any number of customers: a hash per page read.
+type CustomersCursor struct {
+	next  request
+	pages int
+	seen  map[uint64]struct{}
+}
+
+// Pages is how many pages were read before the one the cursor points at.
+func (c *CustomersCursor) Pages() int { return c.pages }
+
 // ListCustomers lists the partner's customers, pageSize at a time (0: 100), and calls fn with
 // each page in order. It follows links.next with the headers it names (the MS-ContinuationToken)
 // until a page has no next link. An error from fn stops the listing and is returned as is. Each
 // page is one request under the client's rate limit and retries.
 func (c *Client) ListCustomers(ctx context.Context, pageSize int, fn func(page CustomersPage) error) error {
+	var cur *CustomersCursor
+	for {
+		page, next, err := c.ListCustomersPage(ctx, pageSize, cur)
+		if err != nil {
+			return err
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
+		}
+		cur = next
+	}
+}
+
+// ListCustomersPage reads one page of the partner's customers: the first (pageSize at a time, 0:
+// 100) when cur is nil, else the page cur points at. It returns the page and the cursor of the
+// next one, nil after the last page. opts apply to every page (AsBackground: the lowest class of
+// the tenant's rate). A cursor may be kept between calls for as long as Partner Center honours
+// its continuation token.
+func (c *Client) ListCustomersPage(ctx context.Context, pageSize int, cur *CustomersCursor, opts ...CallOption) (CustomersPage, *CustomersCursor, error) {
 	if pageSize <= 0 {
 		pageSize = 100
 	}
 	r := request{op: OpListCustomers, method: http.MethodGet, path: "/v1/customers", query: url.Values{"size": {strconv.Itoa(pageSize)}}, auth: tokenAppUser}
-	return c.listPages(ctx, r, func(b []byte) (*linkWire, error) {
-		var w customersPageWire
-		if err := json.Unmarshal(b, &w); err != nil {
-			return nil, c.decodeFailure(OpListCustomers, err)
+	pages, seen := 0, map[uint64]struct{}{}
+	if cur != nil {
+		r, pages, seen = cur.next, cur.pages, cur.seen
+	}
+	if pages >= maxCustomerPages {
+		return CustomersPage{}, nil, &Error{Kind: KindUnknown, Operation: OpListCustomers, Message: fmt.Sprintf("more than %d pages: the next links do not end", maxCustomerPages)}
+	}
+	r.opts = applyOptions(opts)
+	b, err := c.do(ctx, r)
+	if err != nil {
+		return CustomersPage{}, nil, err
+	}
+	var w customersPageWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return CustomersPage{}, nil, c.decodeFailure(OpListCustomers, err)
+	}
+	page := CustomersPage{Customers: make([]Customer, 0, len(w.Items))}
+	if w.TotalCount != nil {
+		page.TotalCount = *w.TotalCount
+	}
+	for _, it := range w.Items {
+		cu := Customer{ID: it.ID, TenantID: it.CompanyProfile.TenantID, Domain: it.CompanyProfile.Domain, CompanyName: it.CompanyProfile.CompanyName, RelationshipToPartner: it.RelationshipToPartner}
+		if cu.TenantID == "" {
+			cu.TenantID = cu.ID
 		}
-		page := CustomersPage{Customers: make([]Customer, 0, len(w.Items))}
-		if w.TotalCount != nil {
-			page.TotalCount = *w.TotalCount
-		}
-		for _, it := range w.Items {
-			cu := Customer{ID: it.ID, TenantID: it.CompanyProfile.TenantID, Domain: it.CompanyProfile.Domain, CompanyName: it.CompanyProfile.CompanyName, RelationshipToPartner: it.RelationshipToPartner}
-			if cu.TenantID == "" {
-				cu.TenantID = cu.ID
-			}
-			page.Customers = append(page.Customers, cu)
-		}
-		return w.Links.Next, fn(page)
-	})
+		page.Customers = append(page.Customers, cu)
+	}
+	if w.Links.Next == nil || w.Links.Next.URI == "" {
+		return page, nil, nil
+	}
+	next, err := nextRequest(OpListCustomers, tokenAppUser, w.Links.Next)
+	if err != nil {
+		return CustomersPage{}, nil, c.decodeFailure(OpListCustomers, err)
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(next.header[http.CanonicalHeaderKey(HeaderContinuationToken)] + "\x00" + next.path + "?" + next.query.Encode()))
+	k := h.Sum64()
+	if _, ok := seen[k]; ok {
+		return CustomersPage{}, nil, &Error{Kind: KindUnknown, Operation: OpListCustomers, StatusCode: http.StatusOK, Message: "the next link repeats an earlier page"}
+	}
+	seen[k] = struct{}{}
+	return page, &CustomersCursor{next: next, pages: pages + 1, seen: seen}, nil
 }
 
 // listPages sends r, hands each page's body to page, and follows the next link page returns

@@ -41,8 +41,8 @@ const (
 	// KindPollDeferred: the polls' share of the tenant's rate is spent; nothing was sent. Come
 	// back after RetryAfter.
 	KindPollDeferred ErrorKind = "PollDeferred"
-	// KindResyncDeferred: a resync read (ResyncContext) found no token of the tenant's rate to
-	// spare; nothing was sent. Come back after RetryAfter.
+	// KindResyncDeferred: a resync read (ResyncContext) or a background read (AsBackground)
+	// found no token of the tenant's rate to spare; nothing was sent. Come back after RetryAfter.
 	KindResyncDeferred ErrorKind = "ResyncDeferred"
 	// KindNotSupported: the partner tenant's Partner Center does not serve the operation (the
 	// modeled GET of an attestation answering 404 or 405).

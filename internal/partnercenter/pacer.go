@@ -31,6 +31,8 @@ import (
 // awaiting the customer also pass a bucket of their own, a share of the rate, so that first
 // observations and writes go first. Resync reads (of customers already settled) come last: they
 // take only a token no other call holds, and are deferred rather than queue in front of one.
+// Background reads (the pages of the customers list) come after them: they take only a token that
+// a full bucket would otherwise let overflow (backgroundTurn).
 
 // recoveryPeriod is how long the rate takes to climb back from half to full after a 429.
 const recoveryPeriod = 30 * time.Second
@@ -42,17 +44,22 @@ type pacer struct {
 	mu sync.Mutex
 	// polls is the polls' share of the rate; resyncs orders the resync reads, at most one per
 	// token of the full rate.
-	polls       turns
-	resyncs     turns
+	polls      turns
+	resyncs    turns
+	background turns
+	// reserve is how many tokens a background read leaves in the bucket: all but one of the
+	// burst.
+	reserve     float64
 	pausedUntil time.Time
 	throttledAt time.Time
 	reducedTo   rate.Limit
 }
 
-// class is how a call takes its turn: pollKey names a poll, resyncKey a resync read (neither:
-// a first observation or a write, which waits in the rate limiter in the order it asked).
+// class is how a call takes its turn: pollKey names a poll, resyncKey a resync read,
+// backgroundKey a background read (none: a first observation or a write, which waits in the rate
+// limiter in the order it asked).
 type class struct {
-	pollKey, resyncKey string
+	pollKey, resyncKey, backgroundKey string
 }
 
 func newPacer(qps float64, burst int, pollShare float64) *pacer {
@@ -61,10 +68,12 @@ func newPacer(qps float64, burst int, pollShare float64) *pacer {
 	}
 	pollBurst := max(1, int(float64(burst)*pollShare))
 	return &pacer{
-		limiter: rate.NewLimiter(rate.Limit(qps), burst),
-		polls:   turns{limiter: rate.NewLimiter(rate.Limit(qps*pollShare), pollBurst)},
-		resyncs: turns{limiter: rate.NewLimiter(rate.Limit(qps), 1)},
-		full:    rate.Limit(qps),
+		limiter:    rate.NewLimiter(rate.Limit(qps), burst),
+		polls:      turns{limiter: rate.NewLimiter(rate.Limit(qps*pollShare), pollBurst)},
+		resyncs:    turns{limiter: rate.NewLimiter(rate.Limit(qps), 1)},
+		background: turns{limiter: rate.NewLimiter(rate.Limit(qps*pollShare), 1)},
+		reserve:    float64(burst - 1),
+		full:       rate.Limit(qps),
 	}
 }
 
@@ -84,6 +93,10 @@ const maxPollWait = 50 * time.Millisecond
 func (p *pacer) wait(ctx context.Context, c class, maxInline time.Duration) (paused, deferred time.Duration, err error) {
 	if c.resyncKey != "" {
 		deferred, err := p.resyncTurn(ctx, c.resyncKey)
+		return 0, deferred, err
+	}
+	if c.backgroundKey != "" {
+		deferred, err := p.backgroundTurn(ctx, c.backgroundKey)
 		return 0, deferred, err
 	}
 	if left, err := p.waitPause(ctx, maxInline); left > 0 || err != nil {
@@ -210,6 +223,38 @@ func (p *pacer) resyncTurn(ctx context.Context, key string) (deferred time.Durat
 	return max(0, p.pauseLeft(time.Now())), nil
 }
 
+// backgroundTurn gives a background read its turn in the background share (pollShare of the
+// rate, one at a time), then a token of the tenant's rate only when the bucket is full: the read
+// uses the tokens that would otherwise overflow, and leaves the rest of the burst (the reserve)
+// to the first observations, writes and polls that arrive next, so it never delays them.
+// Otherwise, or while the tenant is paused, the read is deferred, for the time the bucket needs
+// to refill.
+func (p *pacer) backgroundTurn(ctx context.Context, key string) (deferred time.Duration, err error) {
+	now := time.Now()
+	p.recover(now)
+	if left := p.pauseLeft(now); left > 0 {
+		return left, nil
+	}
+	d, deferNow := p.slot(&p.background, key, now)
+	if deferNow {
+		return d, nil
+	}
+	if !sleepCtx(ctx, d) {
+		return 0, ctx.Err()
+	}
+	now = time.Now()
+	r := p.limiter.ReserveN(now, 1)
+	left := p.limiter.TokensAt(now)
+	if r.DelayFrom(now) == 0 && left >= p.reserve {
+		return 0, nil
+	}
+	r.CancelAt(now)
+	lim := float64(p.limiter.Limit())
+	wait := max(maxPollWait, time.Duration((p.reserve-left)/lim*float64(time.Second)))
+	p.hold(&p.background, key, now.Add(wait))
+	return wait, nil
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
@@ -266,6 +311,10 @@ func (p *pacer) recover(now time.Time) {
 // deferredError tells the caller of a poll to come back when the poll share has room again, and
 // the caller of a resync read when the tenant's rate has a token to spare.
 func deferredError(op string, c class, after time.Duration) *Error {
+	if c.backgroundKey != "" {
+		return &Error{Kind: KindResyncDeferred, Operation: op, RetryAfter: after,
+			Message: "this partner tenant's rate is taken by other calls; the background read is deferred"}
+	}
 	if c.resyncKey != "" {
 		return &Error{Kind: KindResyncDeferred, Operation: op, RetryAfter: after,
 			Message: "this partner tenant's rate is taken by other calls; the resync read is deferred"}

@@ -43,6 +43,7 @@ var metricFamilies = map[string][]string{
 	"mca_link_deliveries_total":        {"partner_tenant", "channel", "kind", "outcome"},
 	"mca_attestation_records_total":    {"partner_tenant", "act", "outcome"},
 	"mca_attestation_records_unknown":  {"partner_tenant"},
+	"mca_partner_center_customers":     {"partner_tenant", "managed"},
 }
 
 const histogramFamily = "mca_attestation_duration_seconds"
@@ -65,7 +66,8 @@ func labelValues(t testing.TB) map[string][]string {
 		"channel":   {"Email", "Webhook"},
 		"kind":      {"Initial", "Reminder", "Renewed"},
 
-		"act": {"StartAttestation", "CreateAgreement", "LegacyConfirmation"},
+		"act":     {"StartAttestation", "CreateAgreement", "LegacyConfirmation"},
+		"managed": {"true", "false"},
 
 		"mca_link_deliveries_total/outcome":     {"sent", "deferred", "failed"},
 		"mca_attestation_records_total/outcome": {"Unknown", "Succeeded", "Refused", "CompletionFailed"},

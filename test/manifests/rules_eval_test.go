@@ -114,6 +114,13 @@ func TestPrometheusAlertsFire(t *testing.T) {
 		{"records completed within the hour", `
   mca_attestation_records_unknown{partner_tenant="prod"} 0x120
   mca_attestation_records_total{partner_tenant="prod", act="StartAttestation", outcome="Unknown"} 0+1x120`, nil},
+		{"customers without a CustomerAgreement", `
+  mca_partner_center_customers{partner_tenant="prod", managed="true"} 40x120
+  mca_partner_center_customers{partner_tenant="prod", managed="false"} 3x120`,
+			map[string][]string{"MCAUnmanagedCustomers": {"prod"}}},
+		{"every customer managed", `
+  mca_partner_center_customers{partner_tenant="prod", managed="true"} 43x120
+  mca_partner_center_customers{partner_tenant="prod", managed="false"} 0x120`, nil},
 		{"a refusal more than an hour ago", `
   mca_link_deliveries_total{partner_tenant="prod", channel="Email", kind="Reminder", outcome="failed"} 0x30 1x90`, nil},
 	}

@@ -114,6 +114,7 @@ func TestPrometheusRules(t *testing.T) {
 		"MCALinkDeliveriesFailing":      regexp.MustCompile(`(?s)rate\(mca_link_deliveries_total\{outcome=~"deferred\|failed"\}\[30m\]\).*/.*rate\(mca_link_deliveries_total\[30m\]\)`),
 		"MCALinkDeliveriesRefused":      regexp.MustCompile(`increase\(mca_link_deliveries_total\{outcome="failed"\}\[1h\]\)\) > 0`),
 		"MCAAttestationRecordUnknown":   regexp.MustCompile(`mca_attestation_records_unknown\) > 0`),
+		"MCAUnmanagedCustomers":         regexp.MustCompile(`mca_partner_center_customers\{managed="false"\}\) > 0`),
 	}
 	for name, re := range want {
 		expr, ok := alerts[name]
