@@ -329,15 +329,15 @@ func (rs *Records) requestedBy(ctx context.Context, ca *v1alpha1.CustomerAgreeme
 	return by, nil
 }
 
-// gitOpsSources says where each GitOps kind is served and where its status holds the revision
-// it last applied.
+// gitOpsSources says where each GitOps kind is served and where in its status the revision it
+// last applied is.
 var gitOpsSources = map[string]struct {
 	gvk  schema.GroupVersionKind
 	path []string
 }{
-	"Application":   {schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application"}, []string{"status", "sync", "revision"}},
-	"Kustomization": {schema.GroupVersionKind{Group: "kustomize.toolkit.fluxcd.io", Version: "v1", Kind: "Kustomization"}, []string{"status", "lastAppliedRevision"}},
-	"HelmRelease":   {schema.GroupVersionKind{Group: "helm.toolkit.fluxcd.io", Version: "v2", Kind: "HelmRelease"}, []string{"status", "lastAppliedRevision"}},
+	"Application":   {schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application"}, []string{"sync", "revision"}},
+	"Kustomization": {schema.GroupVersionKind{Group: "kustomize.toolkit.fluxcd.io", Version: "v1", Kind: "Kustomization"}, []string{"lastAppliedRevision"}},
+	"HelmRelease":   {schema.GroupVersionKind{Group: "helm.toolkit.fluxcd.io", Version: "v2", Kind: "HelmRelease"}, []string{"lastAppliedRevision"}},
 }
 
 // gitOpsRevision reads the revision the GitOps object o last applied, from the API server. Any
@@ -356,7 +356,7 @@ func (rs *Records) gitOpsRevision(ctx context.Context, o *v1alpha1.GitOpsOrigin)
 			"namespace", o.Namespace, "name", o.Name, "error", err.Error())
 		return ""
 	}
-	rev, _, _ := unstructured.NestedString(u.Object, src.path...)
+	rev, _, _ := unstructured.NestedString(u.Object, append([]string{"status"}, src.path...)...)
 	return mca.GitOpsRevision(rev)
 }
 

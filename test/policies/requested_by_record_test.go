@@ -77,7 +77,12 @@ func TestTheRecordNamesTheUserWhoCreatedTheAgreement(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("the manager: %v", err)
+		}
+	})
 
 	ca := c.agreement("fabrikam", map[string]string{
 		"argocd.argoproj.io/tracking-id": "customers:partnercenter.mca.dev/CustomerAgreement:" + c.ns + "/fabrikam"})
