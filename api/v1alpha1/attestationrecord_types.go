@@ -135,6 +135,48 @@ type RequestedBy struct {
 	// +kubebuilder:validation:MaxLength=256
 	// +optional
 	FieldManager string `json:"fieldManager,omitempty"`
+	// gitOps names the Argo CD Application or Flux Kustomization or HelmRelease that applied the
+	// CustomerAgreement, from its tracking annotation or labels, and the revision it last applied
+	// where the operator may read it; absent when no GitOps tool applied it.
+	// +optional
+	GitOps *GitOpsOrigin `json:"gitOps,omitempty"`
+}
+
+// GitOpsTool is the GitOps tool that applied an object.
+// +kubebuilder:validation:Enum=ArgoCD;Flux
+type GitOpsTool string
+
+const (
+	// GitOpsArgoCD is Argo CD.
+	GitOpsArgoCD GitOpsTool = "ArgoCD"
+	// GitOpsFlux is Flux.
+	GitOpsFlux GitOpsTool = "Flux"
+)
+
+// GitOpsOrigin names the GitOps object that applied a CustomerAgreement. Its names are read from
+// the CustomerAgreement's metadata, which whoever edits it may write: they name, they prove nothing.
+type GitOpsOrigin struct {
+	// tool: ArgoCD or Flux.
+	// +required
+	Tool GitOpsTool `json:"tool"`
+	// kind of the GitOps object: Application (Argo CD), Kustomization or HelmRelease (Flux).
+	// +kubebuilder:validation:Enum=Application;Kustomization;HelmRelease
+	// +required
+	Kind string `json:"kind"`
+	// namespace of the GitOps object.
+	// +kubebuilder:validation:MaxLength=63
+	// +required
+	Namespace string `json:"namespace"`
+	// name of the GitOps object.
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+	// revision is the Git revision the object last applied, read from its status
+	// (status.sync.revision of an Application, status.lastAppliedRevision of a Kustomization or
+	// HelmRelease); empty when the operator may not read it (its RBAC for it is optional).
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	Revision string `json:"revision,omitempty"`
 }
 
 // RecordLink names the previous record of the same PartnerTenant's chain.

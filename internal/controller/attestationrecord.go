@@ -28,6 +28,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -315,11 +317,47 @@ func (rs *Records) requestedBy(ctx context.Context, ca *v1alpha1.CustomerAgreeme
 	if err := rs.Reader.Get(ctx, client.ObjectKeyFromObject(ca), cur); err != nil {
 		return v1alpha1.RequestedBy{}, fmt.Errorf("reading the CustomerAgreement: %w", err)
 	}
-	return v1alpha1.RequestedBy{
+	by := v1alpha1.RequestedBy{
 		Username:     bounded(cur.Annotations[v1alpha1.AnnotationRequestedBy], 512),
 		UID:          bounded(cur.Annotations[v1alpha1.AnnotationRequestedByUID], 256),
 		FieldManager: bounded(mca.SpecManager(cur.ManagedFields), 256),
-	}, nil
+		GitOps:       mca.GitOpsOrigin(cur.Namespace, cur.Name, cur.Labels, cur.Annotations),
+	}
+	if by.GitOps != nil {
+		by.GitOps.Revision = rs.gitOpsRevision(ctx, by.GitOps)
+	}
+	return by, nil
+}
+
+// gitOpsSources says where each GitOps kind is served and where in its status the revision it
+// last applied is.
+var gitOpsSources = map[string]struct {
+	gvk  schema.GroupVersionKind
+	path []string
+}{
+	"Application":   {schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application"}, []string{"sync", "revision"}},
+	"Kustomization": {schema.GroupVersionKind{Group: "kustomize.toolkit.fluxcd.io", Version: "v1", Kind: "Kustomization"}, []string{"lastAppliedRevision"}},
+	"HelmRelease":   {schema.GroupVersionKind{Group: "helm.toolkit.fluxcd.io", Version: "v2", Kind: "HelmRelease"}, []string{"lastAppliedRevision"}},
+}
+
+// gitOpsRevision reads the revision the GitOps object o last applied, from the API server. Any
+// failure (the kind not served, the read forbidden, the object gone) leaves it empty: the record
+// still names the object, and the act is not held for it. The operator's role does not grant
+// this read: config/rbac/gitops_reader_role.yaml does, for those who want the revision.
+func (rs *Records) gitOpsRevision(ctx context.Context, o *v1alpha1.GitOpsOrigin) string {
+	src, ok := gitOpsSources[o.Kind]
+	if !ok {
+		return ""
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(src.gvk)
+	if err := rs.Reader.Get(ctx, client.ObjectKey{Namespace: o.Namespace, Name: o.Name}, u); err != nil {
+		logf.FromContext(ctx).V(1).Info("the GitOps object's revision is not readable; the record names it without", "kind", o.Kind,
+			"namespace", o.Namespace, "name", o.Name, "error", err.Error())
+		return ""
+	}
+	rev, _, _ := unstructured.NestedString(u.Object, append([]string{"status"}, src.path...)...)
+	return mca.GitOpsRevision(rev)
 }
 
 // append creates spec as the next record of the PartnerTenant's chain.

@@ -56,7 +56,7 @@ func RecordDigest(spec *v1alpha1.AttestationRecordSpec) string {
 // CanonicalRecordSpec encodes a record's spec the one way its digest is computed: a first line
 // "mca-attestation-record/v1", then one line per field, in this order, "<path>=<value>\n", every
 // field present (an absent one as ""), then the fields added since, only when set
-// (approvalRequired=true): strings as JSON strings (encoding/json, without HTML escaping),
+// (approvalRequired=true, then requestedBy.gitOps's five fields): strings as JSON strings (encoding/json, without HTML escaping),
 // integers in decimal, retainUntil as RFC 3339 in UTC to the second (as the API server stores
 // it). A hand-written encoding: a JSON object's key order and omitted fields would depend
 // on the encoder.
@@ -94,6 +94,13 @@ func CanonicalRecordSpec(s *v1alpha1.AttestationRecordSpec) []byte {
 	// Fields added after v1 follow, each only when set: a record without them keeps its digest.
 	if s.ApprovalRequired {
 		b.WriteString("approvalRequired=true\n")
+	}
+	if g := s.RequestedBy.GitOps; g != nil {
+		str("requestedBy.gitOps.tool", string(g.Tool))
+		str("requestedBy.gitOps.kind", g.Kind)
+		str("requestedBy.gitOps.namespace", g.Namespace)
+		str("requestedBy.gitOps.name", g.Name)
+		str("requestedBy.gitOps.revision", g.Revision)
 	}
 	return b.Bytes()
 }

@@ -135,10 +135,13 @@ func TestRecordDigest(t *testing.T) {
 		"requestedBy.username":         func(s *v1alpha1.AttestationRecordSpec) { s.RequestedBy.Username = "mallory" },
 		"requestedBy.uid":              func(s *v1alpha1.AttestationRecordSpec) { s.RequestedBy.UID = "x" },
 		"requestedBy.fieldManager":     func(s *v1alpha1.AttestationRecordSpec) { s.RequestedBy.FieldManager = "x" },
-		"sequence":                     func(s *v1alpha1.AttestationRecordSpec) { s.Sequence = 3 },
-		"previous.name":                func(s *v1alpha1.AttestationRecordSpec) { s.Previous.Name = "x" },
-		"previous.digest":              func(s *v1alpha1.AttestationRecordSpec) { s.Previous.Digest = "sha256:01" },
-		"previous absent":              func(s *v1alpha1.AttestationRecordSpec) { s.Previous = nil },
+		"requestedBy.gitOps set": func(s *v1alpha1.AttestationRecordSpec) {
+			s.RequestedBy.GitOps = &v1alpha1.GitOpsOrigin{Tool: v1alpha1.GitOpsFlux, Kind: "Kustomization", Namespace: "flux-system", Name: "x"}
+		},
+		"sequence":        func(s *v1alpha1.AttestationRecordSpec) { s.Sequence = 3 },
+		"previous.name":   func(s *v1alpha1.AttestationRecordSpec) { s.Previous.Name = "x" },
+		"previous.digest": func(s *v1alpha1.AttestationRecordSpec) { s.Previous.Digest = "sha256:01" },
+		"previous absent": func(s *v1alpha1.AttestationRecordSpec) { s.Previous = nil },
 		"retainUntil": func(s *v1alpha1.AttestationRecordSpec) {
 			s.RetainUntil = metav1.NewTime(s.RetainUntil.Add(time.Second))
 		},
@@ -151,6 +154,43 @@ func TestRecordDigest(t *testing.T) {
 		change(&s)
 		if RecordDigest(&s) == d {
 			t.Errorf("changing %s leaves the digest unchanged", name)
+		}
+	}
+}
+
+// A GitOps origin follows the v1 fields, after approvalRequired; each of its fields is covered.
+func TestCanonicalRecordSpecGitOps(t *testing.T) {
+	with := func() v1alpha1.AttestationRecordSpec {
+		s := baseSpec()
+		s.ApprovalRequired = true
+		s.RequestedBy.GitOps = &v1alpha1.GitOpsOrigin{Tool: v1alpha1.GitOpsArgoCD, Kind: "Application", Namespace: "argocd",
+			Name: "customers", Revision: "4f1c2e9"}
+		return s
+	}
+	s := with()
+	want := `retainUntil="2033-01-02T03:04:05Z"
+approvalRequired=true
+requestedBy.gitOps.tool="ArgoCD"
+requestedBy.gitOps.kind="Application"
+requestedBy.gitOps.namespace="argocd"
+requestedBy.gitOps.name="customers"
+requestedBy.gitOps.revision="4f1c2e9"
+`
+	if got := string(CanonicalRecordSpec(&s)); !strings.HasSuffix(got, want) {
+		t.Errorf("CanonicalRecordSpec =\n%s\nwant it to end with\n%s", got, want)
+	}
+	d := RecordDigest(&s)
+	for name, change := range map[string]func(*v1alpha1.GitOpsOrigin){
+		"tool":      func(g *v1alpha1.GitOpsOrigin) { g.Tool = v1alpha1.GitOpsFlux },
+		"kind":      func(g *v1alpha1.GitOpsOrigin) { g.Kind = "Kustomization" },
+		"namespace": func(g *v1alpha1.GitOpsOrigin) { g.Namespace = "x" },
+		"name":      func(g *v1alpha1.GitOpsOrigin) { g.Name = "x" },
+		"revision":  func(g *v1alpha1.GitOpsOrigin) { g.Revision = "" },
+	} {
+		c := with()
+		change(c.RequestedBy.GitOps)
+		if RecordDigest(&c) == d {
+			t.Errorf("changing requestedBy.gitOps.%s leaves the digest unchanged", name)
 		}
 	}
 }
