@@ -37,6 +37,7 @@ import (
 	coordinationv1client "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
@@ -384,7 +385,7 @@ func (t *TenantLeases) relabel(ctx context.Context, name string) (int, error) {
 			return patched, err
 		}
 		for i := range list.Items {
-			if err := t.label(ctx, &list.Items[i], want, fits); err != nil {
+			if err := t.label(ctx, &list.Items[i], name, want, fits); err != nil {
 				return patched, err
 			}
 			patched++
@@ -396,26 +397,44 @@ func (t *TenantLeases) relabel(ctx context.Context, name string) (int, error) {
 	}
 }
 
-// label patches one object's LabelPartnerTenant, on the resourceVersion it was listed at: an
-// object changed meanwhile is left to the admission policies (or the next acquisition).
-func (t *TenantLeases) label(ctx context.Context, o *metav1.PartialObjectMetadata, want string, fits bool) error {
+// label patches one object's LabelPartnerTenant on the resourceVersion it was read at, so that
+// the label follows the spec.partnerTenantRef that was read. An object changed meanwhile (its
+// status written by a reconcile, most often) is read again and patched again while it still
+// names the PartnerTenant and lacks the label: leaving it would make every later acquisition
+// (a restart) label it then.
+func (t *TenantLeases) label(ctx context.Context, o *metav1.PartialObjectMetadata, name, want string, fits bool) error {
 	var value any
 	if fits {
 		value = want
 	}
-	body, err := json.Marshal(map[string]any{"metadata": map[string]any{
-		"resourceVersion": o.ResourceVersion,
-		"labels":          map[string]any{v1alpha1.LabelPartnerTenant: value},
-	}})
-	if err != nil {
+	rv := o.ResourceVersion
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		body, err := json.Marshal(map[string]any{"metadata": map[string]any{
+			"resourceVersion": rv,
+			"labels":          map[string]any{v1alpha1.LabelPartnerTenant: value},
+		}})
+		if err != nil {
+			return err
+		}
+		o.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("CustomerAgreement"))
+		err = t.Client.Patch(ctx, o, client.RawPatch(types.MergePatchType, body))
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if !apierrors.IsConflict(err) {
+			return err
+		}
+		cur := &v1alpha1.CustomerAgreement{}
+		if gerr := t.APIReader.Get(ctx, client.ObjectKeyFromObject(o), cur); gerr != nil {
+			return client.IgnoreNotFound(gerr)
+		}
+		got, has := cur.Labels[v1alpha1.LabelPartnerTenant]
+		if cur.Spec.PartnerTenantRef.Name != name || (fits && got == want) || (!fits && !has) {
+			return nil
+		}
+		rv = cur.ResourceVersion
 		return err
-	}
-	o.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("CustomerAgreement"))
-	err = t.Client.Patch(ctx, o, client.RawPatch(types.MergePatchType, body))
-	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-		return nil
-	}
-	return err
+	})
 }
 
 // watchConflict reports, in a ShardConflict event on the PartnerTenant, that another live manager
