@@ -99,6 +99,10 @@ func startControlPlane(ctx context.Context, o options, dir string) (*controlPlan
 			return nil, err
 		}
 	}
+	if err := cp.installPolicies(ctx, o.policiesDir); err != nil {
+		cp.stop()
+		return nil, err
+	}
 	return cp, nil
 }
 

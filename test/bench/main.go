@@ -78,6 +78,7 @@ type options struct {
 	maxConcurrent   int
 	resync          time.Duration
 	crdDir          string
+	policiesDir     string
 	managerBin      string
 	skipOnboarding  bool
 	skipSequential  bool
@@ -128,6 +129,7 @@ func parseFlags() options {
 	flag.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 64, "The manager's --max-concurrent-reconciles.")
 	flag.DurationVar(&o.resync, "resync-interval", 0, "The manager's --resync-interval in the steady state (0: max(1m, 1.8 × M / rate), 3m for 10,000 at 100/s).")
 	flag.StringVar(&o.crdDir, "crd-dir", filepath.Join("config", "crd", "bases"), "CRD manifests.")
+	flag.StringVar(&o.policiesDir, "policies-dir", filepath.Join("config", "policies"), "The shipped admission policies, installed in each control plane.")
 	flag.StringVar(&o.managerBin, "manager-binary", "", "A prebuilt manager binary (default: go build ./cmd/manager).")
 	flag.BoolVar(&o.skipOnboarding, "skip-onboarding", false, "Skip the onboarding phase (and the sequential loop).")
 	flag.BoolVar(&o.skipSequential, "skip-sequential", false, "Skip the sequential loop.")
