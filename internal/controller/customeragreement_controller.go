@@ -310,9 +310,11 @@ func (r *CustomerAgreementReconciler) untilSlot(ca *v1alpha1.CustomerAgreement, 
 
 // firstResync keeps a customer settled under its current spec to its resync slot: its first
 // reconcile in this process (a restart, an upgrade, a failover) counts it as read at its previous
-// slot, and any reconcile before the next slot (an event that changes no spec: a label, the
-// Lease of its PartnerTenant acquired) reads nothing, unless a person asked for a reconcile with
-// the reconcile-now annotation since the last read. It returns the time to wait (0: read now).
+// slot, and any reconcile before its next slot (an event that changes no spec: a label, the
+// Lease of its PartnerTenant acquired) reads nothing; a customer read off its slot (onboarded in a
+// burst) is read again at its slot (mca.ResyncDue), so that the burst is not repeated every
+// interval. A person's reconcile-now annotation reads at once, if given since the last read. It
+// returns the time to wait (0: read now).
 func (r *CustomerAgreementReconciler) firstResync(ca *v1alpha1.CustomerAgreement, now time.Time) time.Duration {
 	if r.ResyncInterval <= 0 {
 		return 0
@@ -326,7 +328,7 @@ func (r *CustomerAgreementReconciler) firstResync(ca *v1alpha1.CustomerAgreement
 	if m.asked != ca.Annotations[v1alpha1.AnnotationReconcileRequestedAt] {
 		return 0
 	}
-	return max(m.at.Add(r.ResyncInterval).Sub(now), 0)
+	return max(mca.ResyncDue(mca.ResyncOffset(string(ca.UID), r.ResyncInterval), r.ResyncInterval, m.at).Sub(now), 0)
 }
 
 // pollAfter checks an attestation in flight again: after the poll interval while the link is

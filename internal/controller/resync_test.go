@@ -173,3 +173,30 @@ func TestRestartPollsAnAttestationInFlightAtOnce(t *testing.T) {
 		t.Fatalf("requeue %s at priority %v, want the poll interval at the default priority", res.RequeueAfter, res.Priority)
 	}
 }
+
+// A customer first read off its resync slot (onboarded with thousands of others in a burst) is
+// read again at its slot, not a resync interval after that read: otherwise every burst of
+// onboarding repeats itself each interval, for as long as the manager runs.
+func TestACustomerReadOffItsSlotIsReadAgainAtItsSlot(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	h.pc.records = []pc.Agreement{{PrimaryContact: pc.Contact{FirstName: "Ada"}, DateAgreed: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	ca := h.get()
+	m, ok := h.r.reads.last(ca)
+	if !ok {
+		t.Fatal("no read on record")
+	}
+	interval := h.r.ResyncInterval
+	slot := mca.NextResync(mca.ResyncOffset(string(ca.UID), interval), interval, m.at.Add(interval/2))
+	if slot.Equal(m.at.Add(interval)) {
+		t.Skip("the first read fell exactly on the customer's slot")
+	}
+	if wait := h.r.firstResync(ca, slot.Add(-time.Second)); wait != time.Second {
+		t.Fatalf("a second before its slot %s (first read %s): wait %s, want 1s", slot, m.at, wait)
+	}
+	if wait := h.r.firstResync(ca, slot); wait != 0 {
+		t.Fatalf("at its slot %s (first read %s): wait %s, want to read now", slot, m.at, wait)
+	}
+}
