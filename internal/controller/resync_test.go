@@ -189,7 +189,7 @@ func TestACustomerReadOffItsSlotIsReadAgainAtItsSlot(t *testing.T) {
 		t.Fatal("no read on record")
 	}
 	interval := h.r.ResyncInterval
-	slot := mca.NextResync(mca.ResyncOffset(string(ca.UID), interval), interval, m.at.Add(interval/2))
+	slot := mca.NextResync(mca.ResyncOffset(string(ca.UID), interval), interval, m.at.Add(max(h.r.MinReadInterval, time.Nanosecond)))
 	if slot.Equal(m.at.Add(interval)) {
 		t.Skip("the first read fell exactly on the customer's slot")
 	}

@@ -55,15 +55,6 @@ func NextResync(offset, interval time.Duration, from time.Time) time.Time {
 	return from.Add(wait)
 }
 
-// ResyncDue is when a settled customer last read at lastRead is read again: at its first slot
-// half an interval or more after that read. A customer first read off its slot (onboarded with
-// many others in a burst, or asked for with the reconcile-now annotation) thus returns to its
-// slot within one and a half intervals, instead of repeating the burst every interval; one read
-// at its slot is read again exactly an interval later.
-func ResyncDue(offset, interval time.Duration, lastRead time.Time) time.Time {
-	return NextResync(offset, interval, lastRead.Add(interval/2))
-}
-
 // Settled reports whether a customer's status shows it settled under its current spec
 // (generation): the conditions describe this generation, Ready is decided (True, or False for a
 // state the operator only reports), nothing is in progress, paused or stalled but for the

@@ -26,40 +26,6 @@ import (
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 )
 
-func TestResyncDue(t *testing.T) {
-	epoch := time.Unix(0, 0).UTC()
-	day := 24 * time.Hour
-	at := func(h, m int) time.Time {
-		return epoch.Add(1000*day + time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
-	}
-	const interval = 6 * time.Hour
-	cases := []struct {
-		name     string
-		offset   time.Duration
-		lastRead time.Time
-		want     time.Time
-	}{
-		{"read at its slot: an interval later", 90 * time.Minute, at(1, 30), at(7, 30)},
-		{"read just before its slot: the slot after, not minutes later", 90 * time.Minute, at(1, 20), at(7, 30)},
-		{"read just after its slot: the next slot", 90 * time.Minute, at(1, 40), at(7, 30)},
-		{"read half an interval before its slot: that slot", 90 * time.Minute, at(-1, -30), at(1, 30)},
-		{"read a moment less than half an interval before its slot: the slot after", 90 * time.Minute, at(-1, -29), at(7, 30)},
-		{"read with others in a burst: its own slot", 5 * time.Hour, at(1, 0), at(5, 0)},
-		{"read with others in a burst, its slot near: the next", 2 * time.Hour, at(1, 0), at(8, 0)},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got := ResyncDue(c.offset, interval, c.lastRead)
-			if !got.Equal(c.want) {
-				t.Fatalf("ResyncDue(%s, %s, %s) = %s, want %s", c.offset, interval, c.lastRead, got, c.want)
-			}
-			if gap := got.Sub(c.lastRead); gap < interval/2 || gap >= interval*3/2 {
-				t.Fatalf("read again %s after the last read, want within [interval/2, 3 interval/2)", gap)
-			}
-		})
-	}
-}
-
 func TestNextResync(t *testing.T) {
 	epoch := time.Unix(0, 0).UTC()
 	day := 24 * time.Hour
