@@ -28,10 +28,14 @@ import (
 // trimForCache is what the informers keep of every object, measured by make bench's scale phase
 // (100,000 CustomerAgreements as GitOps applies them). The operator reads neither managedFields
 // nor the last-applied annotation of kubectl's client-side apply (Argo CD's default), which holds
-// the whole manifest again: both are dropped. Nothing it writes is computed from them: status is
-// written as a merge patch of status alone. The strings that repeat from one CustomerAgreement to
-// the next (condition types, reasons and messages, states, the namespace) are interned, so
-// that 100,000 objects share one copy of each.
+// the whole manifest again: both are dropped. Of a CustomerAgreement's labels and annotations the
+// cache keeps only those the operator reads from it (cachedLabels, cachedAnnotations): a GitOps
+// tool's tracking, a team's own, the requester's (which an AttestationRecord reads from the API
+// server) cost each of 100,000 objects its own small maps for nothing. Nothing the operator writes
+// is computed from what is dropped: it writes status as a merge patch of status alone, and labels
+// as a merge patch of its one label. The strings that repeat from one CustomerAgreement to the next
+// (condition types, reasons and messages, states, the namespace) are interned, so that 100,000
+// objects share one copy of each.
 func trimForCache(in any) (any, error) {
 	obj, err := meta.Accessor(in)
 	if err != nil {
@@ -66,10 +70,42 @@ func intern[S ~string](s S) S {
 	return S(unique.Make(string(s)).Value())
 }
 
-// internCustomerAgreement interns the strings of a CustomerAgreement that are few across all of
-// them.
+// cachedLabels and cachedAnnotations are the labels and annotations of a CustomerAgreement that
+// the operator reads from the cache: the shard label (labelling on a Lease's acquisition), pause
+// and reconcile-now.
+var (
+	cachedLabels      = []string{v1alpha1.LabelPartnerTenant}
+	cachedAnnotations = []string{v1alpha1.AnnotationPaused, v1alpha1.AnnotationReconcileRequestedAt}
+)
+
+// keepOnly is m with only the keys given (nil if none), each key the constant itself and each
+// value interned.
+func keepOnly(m map[string]string, keys []string) map[string]string {
+	var out map[string]string
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			if out == nil {
+				out = make(map[string]string, len(keys))
+			}
+			out[k] = intern(v)
+		}
+	}
+	return out
+}
+
+// internCustomerAgreement keeps the labels and annotations the operator reads, interns the
+// strings of a CustomerAgreement that are few across all of them, and lets the signatory on
+// record share the spec's strings where they are equal (the usual case).
 func internCustomerAgreement(ca *v1alpha1.CustomerAgreement) {
+	ca.Labels = keepOnly(ca.Labels, cachedLabels)
+	ca.Annotations = keepOnly(ca.Annotations, cachedAnnotations)
 	ca.Namespace = intern(ca.Namespace)
+	if on, want := ca.Status.Signatory, ca.Spec.Signatory; on != nil && want != nil {
+		on.FirstName = same(on.FirstName, want.FirstName)
+		on.LastName = same(on.LastName, want.LastName)
+		on.Email = same(on.Email, want.Email)
+		on.PhoneNumber = same(on.PhoneNumber, want.PhoneNumber)
+	}
 	sp := &ca.Spec
 	sp.PartnerTenantRef.Name = intern(sp.PartnerTenantRef.Name)
 	sp.Method, sp.ManagementPolicy = intern(sp.Method), intern(sp.ManagementPolicy)
@@ -87,4 +123,12 @@ func internCustomerAgreement(ca *v1alpha1.CustomerAgreement) {
 		c.Type, c.Reason, c.Message = intern(c.Type), intern(c.Reason), intern(c.Message)
 		c.Status = intern(c.Status)
 	}
+}
+
+// same is b if it equals a (so that a's copy can be collected), else a.
+func same(a, b string) string {
+	if a == b {
+		return b
+	}
+	return a
 }

@@ -55,16 +55,21 @@ func appliedCustomer(t *testing.T, name, tenant string) *v1alpha1.CustomerAgreem
 	if err != nil {
 		t.Fatal(err)
 	}
+	ca.Labels[v1alpha1.LabelPartnerTenant] = "provider"
 	ca.Annotations = map[string]string{
 		corev1.LastAppliedConfigAnnotation:      string(manifest),
 		v1alpha1.AnnotationReconcileRequestedAt: "2026-01-02T03:04:05Z",
+		v1alpha1.AnnotationRequestedBy:          "system:serviceaccount:argocd:argocd-application-controller",
+		"argocd.argoproj.io/tracking-id":        "customers:partnercenter.mca.dev/CustomerAgreement:customers/" + name,
 	}
 	return ca
 }
 
 // TestCacheKeepsWhatTheOperatorReads: the cache's copy of a CustomerAgreement applied by GitOps
-// is the API server's without managedFields and the last-applied annotation, field for field,
-// and two CustomerAgreements' condition messages share one string.
+// is the API server's without managedFields, field for field, but for the labels and annotations
+// the operator does not read from it (the last-applied manifest, the GitOps tool's tracking, the
+// requester); two CustomerAgreements' condition messages share one string, and the signatory on
+// record shares the spec's strings.
 func TestCacheKeepsWhatTheOperatorReads(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Skip("KUBEBUILDER_ASSETS is not set: no kube-apiserver to test against")
@@ -91,7 +96,9 @@ func TestCacheKeepsWhatTheOperatorReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := metav1.NewTime(time.Now().Truncate(time.Second))
+		sig := ca.Spec.Signatory
 		ca.Status = v1alpha1.CustomerAgreementStatus{State: v1alpha1.StateAttested, ObservedGeneration: ca.Generation, LastSyncTime: &now,
+			Signatory: &v1alpha1.RecordedContact{FirstName: sig.FirstName, LastName: sig.LastName, Email: sig.Email, PhoneNumber: sig.PhoneNumber},
 			Conditions: []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: "Attested", LastTransitionTime: now,
 				Message: "The customer's acceptance of the current Microsoft Customer Agreement is recorded in Partner Center."}}}
 		if err := kube.Status().Update(ctx, ca, client.FieldOwner("mca-operator")); err != nil {
@@ -116,10 +123,15 @@ func TestCacheKeepsWhatTheOperatorReads(t *testing.T) {
 		}
 		want := api.DeepCopy()
 		want.ManagedFields = nil
-		delete(want.Annotations, corev1.LastAppliedConfigAnnotation)
+		want.Labels = map[string]string{v1alpha1.LabelPartnerTenant: "provider"}
+		want.Annotations = map[string]string{v1alpha1.AnnotationReconcileRequestedAt: "2026-01-02T03:04:05Z"}
 		want.TypeMeta, got.TypeMeta = metav1.TypeMeta{}, metav1.TypeMeta{}
 		if !equality.Semantic.DeepEqual(want, got) {
-			t.Errorf("the cache's %s differs from the API server's beyond managedFields and the last-applied annotation:\nwant %+v\ngot  %+v", api.Name, want, got)
+			t.Errorf("the cache's %s differs from the API server's beyond what the cache drops:\nwant %+v\ngot  %+v", api.Name, want, got)
+		}
+		if on, spec := got.Status.Signatory, got.Spec.Signatory; unsafe.StringData(on.Email) != unsafe.StringData(spec.Email) ||
+			unsafe.StringData(on.FirstName) != unsafe.StringData(spec.FirstName) {
+			t.Errorf("the signatory on record should share the spec's strings")
 		}
 		inCache = append(inCache, got)
 	}
