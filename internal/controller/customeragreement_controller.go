@@ -460,9 +460,7 @@ func (r *CustomerAgreementReconciler) SetupWithManager(ctx context.Context, mgr 
 	}); err != nil {
 		return err
 	}
-	if err := idx.IndexField(ctx, &v1alpha1.CustomerAgreement{}, customerTenantIDField, func(o client.Object) []string {
-		return []string{norm(o.(*v1alpha1.CustomerAgreement).Spec.CustomerTenantID)}
-	}); err != nil {
+	if err := indexCustomers(ctx, mgr.GetCache()); err != nil {
 		return err
 	}
 	// The leader ends the retention of the AttestationRecords whose time has passed.

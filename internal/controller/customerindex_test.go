@@ -1,0 +1,113 @@
+/*
+Copyright 2026 The mca-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
+)
+
+// The index by customer answers a list across namespaces from the manager's cache (the key names
+// are controller-runtime's) and keeps one key per customer: IndexField kept one per namespace as
+// well.
+func TestCustomerIndexListsAcrossNamespaces(t *testing.T) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		t.Skip("KUBEBUILDER_ASSETS is not set: no kube-apiserver to test against")
+	}
+	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	kube, err := client.New(cfg, client.Options{Scheme: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const shared, other = "b0000000-0000-4000-8000-00000000000a", "b0000000-0000-4000-8000-00000000000b"
+	for i, c := range []struct{ ns, name, customer string }{
+		{"team-a", "contoso", shared}, {"team-b", "contoso-too", shared}, {"team-b", "fabrikam", other},
+	} {
+		if i != 2 {
+			if err := kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: c.ns}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ca := &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{Namespace: c.ns, Name: c.name}, Spec: v1alpha1.CustomerAgreementSpec{
+			PartnerTenantRef: v1alpha1.PartnerTenantReference{Name: "provider"}, CustomerTenantID: c.customer, CompanyName: "Contoso",
+			ManagementPolicy: v1alpha1.ManagementPolicyObserve}}
+		if err := kube.Create(ctx, ca); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := cache.New(cfg, cache.Options{Scheme: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := indexCustomers(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = c.Start(ctx) }()
+	if !c.WaitForCacheSync(ctx) {
+		t.Fatal("the cache did not sync")
+	}
+	var list v1alpha1.CustomerAgreementList
+	if err := c.List(ctx, &list, client.MatchingFields{customerTenantIDField: shared}); err != nil {
+		t.Fatalf("a list by customer across namespaces: %v", err)
+	}
+	var got []string
+	for _, ca := range list.Items {
+		got = append(got, ca.Namespace+"/"+ca.Name)
+	}
+	slices.Sort(got)
+	if want := []string{"team-a/contoso", "team-b/contoso-too"}; !slices.Equal(got, want) {
+		t.Fatalf("CustomerAgreements of %s: %v, want %v", shared, got, want)
+	}
+	inf, err := c.GetInformer(ctx, &v1alpha1.CustomerAgreement{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := inf.(toolscache.SharedIndexInformer).GetIndexer().ListIndexFuncValues(customerIndexName)
+	slices.Sort(keys)
+	if want := []string{customerIndexKeyPrefix + shared, customerIndexKeyPrefix + other}; !slices.Equal(keys, want) {
+		t.Fatalf("index keys %v, want one per customer %v", keys, want)
+	}
+}
