@@ -30,6 +30,7 @@ limitations under the License.
 package metrics
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -119,9 +120,15 @@ type CustomerInfo struct {
 
 // CustomerTracker keeps the last known info of every CustomerAgreement and computes the gauges
 // when scraped, so a reconcile costs one map write and a deleted object simply disappears.
+//
+// Customers with equal info share one copy of it: at 100,000 customers, most of them in a handful
+// of states, a pointer each instead of the info's strings and slice.
 type CustomerTracker struct {
 	mu        sync.RWMutex
-	customers map[types.NamespacedName]CustomerInfo
+	customers map[types.NamespacedName]*CustomerInfo
+	// shared holds one copy of each distinct info, by infoKey. Few: partner tenants × states ×
+	// reasons.
+	shared map[string]*CustomerInfo
 
 	customersDesc, stalledDesc, conditionDesc *prometheus.Desc
 }
@@ -129,7 +136,8 @@ type CustomerTracker struct {
 // NewCustomerTracker returns an empty tracker.
 func NewCustomerTracker() *CustomerTracker {
 	return &CustomerTracker{
-		customers:     map[types.NamespacedName]CustomerInfo{},
+		customers:     map[types.NamespacedName]*CustomerInfo{},
+		shared:        map[string]*CustomerInfo{},
 		customersDesc: prometheus.NewDesc("mca_customers", "CustomerAgreements by partner tenant and MCA state.", []string{labelPartnerTenant, "state"}, nil),
 		stalledDesc:   prometheus.NewDesc("mca_customers_stalled", "CustomerAgreements that cannot progress until a person acts, by reason.", []string{labelPartnerTenant, "reason"}, nil),
 		conditionDesc: prometheus.NewDesc("mca_customers_condition", "CustomerAgreements with the condition True.", []string{labelPartnerTenant, "condition"}, nil),
@@ -138,9 +146,20 @@ func NewCustomerTracker() *CustomerTracker {
 
 // Set records the info of one CustomerAgreement.
 func (t *CustomerTracker) Set(key types.NamespacedName, info CustomerInfo) {
+	k := infoKey(info)
 	t.mu.Lock()
-	t.customers[key] = info
+	p, ok := t.shared[k]
+	if !ok {
+		p = &info
+		t.shared[k] = p
+	}
+	t.customers[key] = p
 	t.mu.Unlock()
+}
+
+// infoKey is info as one string, equal for equal infos (the fields hold no NUL).
+func infoKey(info CustomerInfo) string {
+	return strings.Join(append([]string{info.PartnerTenant, info.State, info.StalledReason}, info.Conditions...), "\x00")
 }
 
 // Delete forgets a CustomerAgreement.

@@ -55,6 +55,23 @@ mca_customers_stalled{partner_tenant="prod",reason="DuplicateSignatory"} 1
 	}
 }
 
+// Customers with equal info share one copy of it, and an info that differs in any field (even a
+// condition only) is its own.
+func TestCustomerTrackerSharesEqualInfos(t *testing.T) {
+	tr := NewCustomerTracker()
+	a, b, c, d := types.NamespacedName{Name: "a"}, types.NamespacedName{Name: "b"}, types.NamespacedName{Name: "c"}, types.NamespacedName{Name: "d"}
+	tr.Set(a, CustomerInfo{PartnerTenant: "prod", State: "Attested"})
+	tr.Set(b, CustomerInfo{PartnerTenant: "prod", State: "Attested"})
+	tr.Set(c, CustomerInfo{PartnerTenant: "prod", State: "Attested", Conditions: []string{"ReattestationRequired"}})
+	tr.Set(d, CustomerInfo{PartnerTenant: "prod", State: "Attested", StalledReason: "ReattestationRequired"})
+	if tr.customers[a] != tr.customers[b] {
+		t.Fatal("two customers with equal info hold two copies of it")
+	}
+	if tr.customers[a] == tr.customers[c] || tr.customers[c] == tr.customers[d] || len(tr.shared) != 3 {
+		t.Fatalf("customers with different infos share one: %d distinct", len(tr.shared))
+	}
+}
+
 func TestOutcomeFor(t *testing.T) {
 	for status, want := range map[int]string{0: OutcomeTransportError, 200: OutcomeSuccess, 201: OutcomeSuccess, 400: OutcomeClientError, 404: OutcomeClientError, 429: OutcomeThrottled, 500: OutcomeServerError, 503: OutcomeServerError} {
 		if got := OutcomeFor(status); got != want {
