@@ -147,7 +147,10 @@ func (p *steadyPhase) cycle(ctx, wctx context.Context) (steadyCycle, error) {
 	p.res.CycleSeconds = round(time.Since(cycleStart).Seconds(), 1)
 	p.res.CustomersResynced = seen
 	time.Sleep(2 * time.Second) // the status writes, if any, of the last reads
-	c.reqs = p.st.sim.Requests()
+	// The calls of one resync interval from the cycle's start: each customer's slot comes once in
+	// it; the cycle may last a few seconds longer (the last slots, the reads' least interval), in
+	// which the first customers' next slots come again.
+	c.reqs = requestsBefore(p.st.sim.Requests(), cycleStart.Add(p.o.resync))
 	if c.st1, err = p.mgr.stats(); err != nil {
 		return c, err
 	}
@@ -220,4 +223,15 @@ func (p *steadyPhase) summarise(c steadyCycle) {
 	if res.CustomersResynced < n {
 		logf("%s: only %d of %d customers were read again before the deadline", p.label, res.CustomersResynced, n)
 	}
+}
+
+// requestsBefore is the requests made before the time given.
+func requestsBefore(reqs []pcsim.RequestRecord, before time.Time) []pcsim.RequestRecord {
+	out := reqs[:0:0]
+	for _, r := range reqs {
+		if r.Time.Before(before) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
