@@ -29,9 +29,10 @@ import (
 // (100,000 CustomerAgreements as GitOps applies them). The operator reads neither managedFields
 // nor the last-applied annotation of kubectl's client-side apply (Argo CD's default), which holds
 // the whole manifest again: both are dropped. Of a CustomerAgreement's labels and annotations the
-// cache keeps only those the operator reads from it (cachedLabels, cachedAnnotations): a GitOps
-// tool's tracking, a team's own, the requester's (which an AttestationRecord reads from the API
-// server) cost each of 100,000 objects its own small maps for nothing. Nothing the operator writes
+// cache keeps only the annotations the operator reads from it (cachedAnnotations): a GitOps tool's
+// tracking, a team's own, the requester's (which an AttestationRecord reads from the API server),
+// the shard label (read from the API server too) cost each of 100,000 objects its own small maps,
+// some 300 bytes each, for nothing. Nothing the operator writes
 // is computed from what is dropped: it writes status as a merge patch of status alone, and labels
 // as a merge patch of its one label. The strings that repeat from one CustomerAgreement to the next
 // (condition types, reasons and messages, states, the namespace) are interned, so that 100,000
@@ -70,13 +71,10 @@ func intern[S ~string](s S) S {
 	return S(unique.Make(string(s)).Value())
 }
 
-// cachedLabels and cachedAnnotations are the labels and annotations of a CustomerAgreement that
-// the operator reads from the cache: the shard label (labelling on a Lease's acquisition), pause
-// and reconcile-now.
-var (
-	cachedLabels      = []string{v1alpha1.LabelPartnerTenant}
-	cachedAnnotations = []string{v1alpha1.AnnotationPaused, v1alpha1.AnnotationReconcileRequestedAt}
-)
+// cachedAnnotations are the annotations of a CustomerAgreement that the operator reads from the
+// cache: pause and reconcile-now. It reads no label of one from the cache: the shard label is
+// selected and relabelled through the API server (shard.go, tenantlease.go).
+var cachedAnnotations = []string{v1alpha1.AnnotationPaused, v1alpha1.AnnotationReconcileRequestedAt}
 
 // keepOnly is m with only the keys given (nil if none), each key the constant itself and each
 // value interned.
@@ -93,11 +91,11 @@ func keepOnly(m map[string]string, keys []string) map[string]string {
 	return out
 }
 
-// internCustomerAgreement keeps the labels and annotations the operator reads, interns the
+// internCustomerAgreement keeps the annotations the operator reads and no label, interns the
 // strings of a CustomerAgreement that are few across all of them, and lets the signatory on
 // record share the spec's strings where they are equal (the usual case).
 func internCustomerAgreement(ca *v1alpha1.CustomerAgreement) {
-	ca.Labels = keepOnly(ca.Labels, cachedLabels)
+	ca.Labels = nil
 	ca.Annotations = keepOnly(ca.Annotations, cachedAnnotations)
 	ca.Namespace = intern(ca.Namespace)
 	if on, want := ca.Status.Signatory, ca.Spec.Signatory; on != nil && want != nil {

@@ -68,7 +68,7 @@ func appliedCustomer(t *testing.T, name, tenant string) *v1alpha1.CustomerAgreem
 // TestCacheKeepsWhatTheOperatorReads: the cache's copy of a CustomerAgreement applied by GitOps
 // is the API server's without managedFields, field for field, but for the labels and annotations
 // the operator does not read from it (the last-applied manifest, the GitOps tool's tracking, the
-// requester); two CustomerAgreements' condition messages share one string, and the signatory on
+// requester, the shard label); two CustomerAgreements' condition messages share one string, and the signatory on
 // record shares the spec's strings.
 func TestCacheKeepsWhatTheOperatorReads(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
@@ -123,7 +123,7 @@ func TestCacheKeepsWhatTheOperatorReads(t *testing.T) {
 		}
 		want := api.DeepCopy()
 		want.ManagedFields = nil
-		want.Labels = map[string]string{v1alpha1.LabelPartnerTenant: "provider"}
+		want.Labels = nil
 		want.Annotations = map[string]string{v1alpha1.AnnotationReconcileRequestedAt: "2026-01-02T03:04:05Z"}
 		want.TypeMeta, got.TypeMeta = metav1.TypeMeta{}, metav1.TypeMeta{}
 		if !equality.Semantic.DeepEqual(want, got) {
