@@ -56,7 +56,7 @@ func (s *scaleOptions) flags(fs *flag.FlagSet) {
 	fs.IntVar(&s.customers, "scale-customers", 100000, "Scale: settled CustomerAgreements, created as a GitOps tool applies them (last-applied annotation, managedFields).")
 	fs.IntVar(&s.rate, "scale-rate", 500, "Scale: requests per second per partner tenant, in the simulator and in spec.rateLimit (higher than production's, so that the phase runs in minutes).")
 	fs.DurationVar(&s.resync, "scale-resync-interval", 0, "Scale: the manager's --resync-interval over the measured cycle "+
-		"(0: max(2m, 10ms × customers), longer than the first cycle takes on 2 cores, so that no customer is read twice in it).")
+		"(0: max(2m, 5ms × customers), about as long as the first cycle takes on 2 cores).")
 	fs.DurationVar(&s.restartWindow, "scale-restart-window", time.Minute, "Scale: the window after a restart's caches synced that stands for production's first 10 minutes "+
 		"(the restarted manager's --resync-interval is 36 windows, as 6h is 36 × 10 min).")
 }
@@ -69,7 +69,7 @@ func (s *scaleOptions) complete() error {
 		return errors.New("--scale-customers must be at least 10, --scale-rate within 1..1000 and --scale-restart-window at least 10s")
 	}
 	if s.resync == 0 {
-		s.resync = max(2*time.Minute, time.Duration(s.customers)*10*time.Millisecond)
+		s.resync = max(2*time.Minute, time.Duration(s.customers)*5*time.Millisecond)
 	}
 	return nil
 }
