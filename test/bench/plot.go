@@ -19,6 +19,7 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -154,8 +155,10 @@ func plotScaleRSS(path string, sc *Scale) error {
 	p := newPlot(fmt.Sprintf("Manager peak RSS against settled customers (%d req/s, GOMEMLIMIT=%s)", sc.RateQPS, sc.GoMemLimit),
 		"customers", "peak RSS (MiB)")
 	pts := make(plotter.XYs, len(sc.Series))
+	yMax := 600.0
 	for i, pt := range sc.Series {
 		pts[i] = plotter.XY{X: float64(pt.Customers), Y: pt.PeakRSSMiB}
+		yMax = max(yMax, pt.PeakRSSMiB)
 	}
 	if err := addLinePoints(p, pts, "peak RSS", blue); err != nil {
 		return err
@@ -170,7 +173,11 @@ func plotScaleRSS(path string, sc *Scale) error {
 		if err := addDashed(p, plotter.XYs{{X: 0, Y: limit}, {X: xMax, Y: limit}}, "GOMEMLIMIT ("+sc.GoMemLimit+")", gray); err != nil {
 			return err
 		}
+		yMax = max(yMax, limit)
 	}
+	// The legend at the top left, above the lines: memory is lowest at few customers.
+	p.Legend.Top, p.Legend.Left, p.Legend.XOffs, p.Legend.YOffs = true, true, vg.Points(10), -vg.Points(10)
 	p.X.Min, p.Y.Min = 0, 0
+	p.Y.Max = math.Ceil(1.3*yMax/100) * 100
 	return savePlot(p, path)
 }
