@@ -73,9 +73,9 @@ func configureAudit(env *envtest.Environment, dir string) (string, error) {
 
 // shardWrites are one manager's writes in the audit log.
 type shardWrites struct {
-	// all counts every write; forOthers those to CustomerAgreements (or their status) of a
-	// PartnerTenant the manager does not serve.
-	all, forOthers int
+	// all counts every write; own those to CustomerAgreements (or their status) of the
+	// PartnerTenant the manager serves, forOthers those of another.
+	all, own, forOthers int
 }
 
 // attributeWrites reads an audit log (JSON lines) and counts each manager's completed writes.
@@ -99,7 +99,11 @@ func attributeWrites(r io.Reader, users, owners map[string]string) (map[string]s
 		w := out[tenant]
 		w.all++
 		if ref := ev.ObjectRef; ref != nil && ref.Resource == "customeragreements" {
-			if owner, ok := owners[ref.Namespace+"/"+ref.Name]; ok && owner != tenant {
+			switch owner, ok := owners[ref.Namespace+"/"+ref.Name]; {
+			case !ok:
+			case owner == tenant:
+				w.own++
+			default:
 				w.forOthers++
 			}
 		}

@@ -111,7 +111,7 @@ func scaleTargets(sc *Scale) []Target {
 			others += m.WritesForOtherTenants
 		}
 		return []Target{
-			{fmt.Sprintf("scale: peak RSS of each of %d shards' managers (%d customers)", sc.Shards, sc.Customers), "≤ 600 MiB at 100,000",
+			{fmt.Sprintf("scale: peak RSS per manager (%d shards of %d customers)", sc.Shards, sc.Customers/sc.Shards), "≤ 600 MiB at 100,000",
 				fmt.Sprintf("%.1f MiB", sc.PeakRSSMiB), sc.PeakRSSMiB <= 600},
 			{"scale: writes by a shard for another's tenant", "0", fmt.Sprint(others), others == 0},
 		}

@@ -166,7 +166,7 @@ func scaleBench(ctx context.Context, o options, bin, tmp string) (*Scale, error)
 	if err != nil {
 		return nil, err
 	}
-	var series []ScalePoint
+	series := []ScalePoint{}
 	for _, n := range o.scale.series {
 		res := &Scale{Customers: n, Shards: 1}
 		stop := func(p *scalePhase) error { p.stopManagers(); return nil }

@@ -16,7 +16,10 @@ limitations under the License.
 
 package main
 
-import "os"
+import (
+	"fmt"
+	"os"
+)
 
 // countShardWrites stops the managers of a run with several shards and reports each: its
 // customers, its peak RSS and its writes from the API server's audit log, those for another
@@ -44,6 +47,12 @@ func (p *scalePhase) countShardWrites() error {
 	}
 	for _, m := range p.mgrs {
 		t := benchTenant(m.shard).name
+		// Each customer converged by a status write of its shard's manager: fewer means the
+		// attribution lost writes.
+		if writes[t].own < customers[t] {
+			return fmt.Errorf("the audit log %s attributes %d writes to the manager of %s for its %d customers: fewer than one each",
+				p.st.cp.auditLog, writes[t].own, t, customers[t])
+		}
 		sm := ShardManager{PartnerTenant: t, Customers: customers[t], PeakRSSMiB: round(float64(m.peakRSSKiB)/1024, 1), HeapLiveMiB: m.heapLiveMiB,
 			Writes: writes[t].all, WritesForOtherTenants: writes[t].forOthers, ManagerLog: m.logPath}
 		p.res.ShardManagers = append(p.res.ShardManagers, sm)

@@ -99,7 +99,7 @@ func TestAttributeWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]shardWrites{"a": {all: 3, forOthers: 1}, "b": {all: 2}}
+	want := map[string]shardWrites{"a": {all: 3, own: 2, forOthers: 1}, "b": {all: 2, own: 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("attributeWrites = %+v, want %+v", got, want)
 	}
