@@ -60,15 +60,22 @@ type controlPlane struct {
 	cfg        *rest.Config
 	cl         client.WithWatch
 	kubeconfig string
+	// auditLog is the API server's audit log of writes (auditPolicy), with o.auditWrites.
+	auditLog string
 }
 
 func startControlPlane(ctx context.Context, o options, dir string) (*controlPlane, error) {
-	env := &envtest.Environment{CRDDirectoryPaths: []string{o.crdDir}, ErrorIfCRDPathMissing: true}
-	cfg, err := env.Start()
+	cp := &controlPlane{env: &envtest.Environment{CRDDirectoryPaths: []string{o.crdDir}, ErrorIfCRDPathMissing: true}}
+	if o.auditWrites {
+		var err error
+		if cp.auditLog, err = configureAudit(cp.env, dir); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := cp.env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting envtest: %w", err)
 	}
-	cp := &controlPlane{env: env}
 	// The bench's own client is not throttled client-side: creating 10,000 objects at client-go's
 	// default 5/s would take half an hour.
 	cfg = rest.CopyConfig(cfg)
@@ -78,18 +85,7 @@ func startControlPlane(ctx context.Context, o options, dir string) (*controlPlan
 		cp.stop()
 		return nil, err
 	}
-	user, err := env.AddUser(envtest.User{Name: "bench", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		cp.stop()
-		return nil, fmt.Errorf("adding the manager's user: %w", err)
-	}
-	kc, err := user.KubeConfig()
-	if err != nil {
-		cp.stop()
-		return nil, err
-	}
-	cp.kubeconfig = filepath.Join(dir, fmt.Sprintf("kubeconfig-%d", time.Now().UnixNano()))
-	if err := os.WriteFile(cp.kubeconfig, kc, 0o600); err != nil {
+	if cp.kubeconfig, err = cp.addUser("bench", dir); err != nil {
 		cp.stop()
 		return nil, err
 	}
@@ -106,19 +102,48 @@ func startControlPlane(ctx context.Context, o options, dir string) (*controlPlan
 	return cp, nil
 }
 
+// addUser adds a user of the group system:masters, named as given (the API server's audit log
+// names the user of each request), and writes its kubeconfig under dir.
+func (cp *controlPlane) addUser(name, dir string) (string, error) {
+	user, err := cp.env.AddUser(envtest.User{Name: name, Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", fmt.Errorf("adding the user %s: %w", name, err)
+	}
+	kc, err := user.KubeConfig()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("kubeconfig-%s-%d", name, time.Now().UnixNano()))
+	return path, os.WriteFile(path, kc, 0o600)
+}
+
 func (cp *controlPlane) stop() {
 	if err := cp.env.Stop(); err != nil {
 		logf("stopping envtest: %v", err)
 	}
 }
 
-// partnerTenantSpec is the benchmark's PartnerTenant: the simulator at simURL with the rate limit,
-// open to CustomerAgreements of every namespace.
-func partnerTenantSpec(simURL string, qps, burst int) v1alpha1.PartnerTenantSpec {
+// partnerTenant is one of the benchmark's partner tenants: its PartnerTenant, its tenant ID in the
+// simulator and its credentials Secret.
+type partnerTenant struct{ name, tenantID, secret string }
+
+// benchTenant is the partner tenant of a shard: every phase uses shard 0's, the scale phase with
+// --scale-shards the others too.
+func benchTenant(shard int) partnerTenant {
+	if shard == 0 {
+		return partnerTenant{partnerName, partnerTenantID, partnerSecretName}
+	}
+	name := fmt.Sprintf("%s-%d", partnerName, shard)
+	return partnerTenant{name, fmt.Sprintf("99999999-aaaa-4aaa-8aaa-%012d", shard), "pc-" + name}
+}
+
+// partnerTenantSpec is the benchmark's PartnerTenant for t: the simulator at simURL with the rate
+// limit, open to CustomerAgreements of every namespace.
+func partnerTenantSpec(t partnerTenant, simURL string, qps, burst int) v1alpha1.PartnerTenantSpec {
 	return v1alpha1.PartnerTenantSpec{
-		TenantID: partnerTenantID, PartnerType: v1alpha1.PartnerTypeIndirectProvider,
+		TenantID: t.tenantID, PartnerType: v1alpha1.PartnerTypeIndirectProvider,
 		Endpoint: simURL, Authority: simURL,
-		CredentialsSecretRef: v1alpha1.SecretReference{Name: partnerSecretName},
+		CredentialsSecretRef: v1alpha1.SecretReference{Name: t.secret},
 		RateLimit:            &v1alpha1.RateLimit{QPS: int32Of(qps), Burst: int32Of(burst)},
 		// The benchmark's one customers namespace may use it (absent, none may).
 		AllowedNamespaces: &v1alpha1.AllowedNamespaces{From: v1alpha1.NamespacesFromAll},
@@ -136,15 +161,15 @@ func int32Of(v int) int32 {
 	return int32(v)
 }
 
-// createPartnerTenant creates the credentials Secret and the PartnerTenant.
-func (cp *controlPlane) createPartnerTenant(ctx context.Context, spec v1alpha1.PartnerTenantSpec) error {
+// createPartnerTenant creates the credentials Secret the spec names and the PartnerTenant.
+func (cp *controlPlane) createPartnerTenant(ctx context.Context, name string, spec v1alpha1.PartnerTenantSpec) error {
 	if err := cp.cl.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: partnerSecretName},
+		ObjectMeta: metav1.ObjectMeta{Namespace: credentialsNamespace, Name: spec.CredentialsSecretRef.Name},
 		StringData: map[string]string{"clientId": partnerClientID, "clientSecret": partnerClientSecret, "refreshToken": partnerRefreshToken},
 	}); err != nil {
 		return err
 	}
-	return cp.cl.Create(ctx, &v1alpha1.PartnerTenant{ObjectMeta: metav1.ObjectMeta{Name: partnerName}, Spec: spec})
+	return cp.cl.Create(ctx, &v1alpha1.PartnerTenant{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: spec})
 }
 
 // createAll creates the CustomerAgreements with a few parallel writers.

@@ -63,6 +63,9 @@ func kindOf(i int) kind {
 type customer struct {
 	name, tenantID string
 	kind           kind
+	// shard is the index of the customer's partner tenant (benchTenant): 0 but in the scale
+	// phase's run with several shards.
+	shard int
 }
 
 var (
@@ -82,8 +85,15 @@ func customers(n int, mix func(int) kind) []customer {
 	return out
 }
 
+// seedPartner is the partner tenant in the simulator, with the application's credentials and no
+// customers yet.
+func seedPartner(t partnerTenant) pcsim.SeedPartner {
+	return pcsim.SeedPartner{TenantID: t.tenantID, Type: pcsim.PartnerIndirectProvider, ClientID: partnerClientID, ClientSecret: partnerClientSecret, RefreshToken: partnerRefreshToken}
+}
+
+// seedFor seeds the simulator with the customers, each under its shard's partner tenant.
 func seedFor(cs []customer) *pcsim.Seed {
-	p := pcsim.SeedPartner{TenantID: partnerTenantID, Type: pcsim.PartnerIndirectProvider, ClientID: partnerClientID, ClientSecret: partnerClientSecret, RefreshToken: partnerRefreshToken}
+	seed := &pcsim.Seed{Partners: []pcsim.SeedPartner{seedPartner(benchTenant(0))}}
 	for _, c := range cs {
 		sc := pcsim.SeedCustomer{TenantID: c.tenantID, CompanyName: "Customer " + c.name}
 		switch c.kind {
@@ -92,9 +102,12 @@ func seedFor(cs []customer) *pcsim.Seed {
 		case kindLegacy:
 			sc.Agreements = []pcsim.SeedAgreement{{DateAgreed: legacyDate, PrimaryContact: signatory}}
 		}
-		p.Customers = append(p.Customers, sc)
+		for len(seed.Partners) <= c.shard {
+			seed.Partners = append(seed.Partners, seedPartner(benchTenant(len(seed.Partners))))
+		}
+		seed.Partners[c.shard].Customers = append(seed.Partners[c.shard].Customers, sc)
 	}
-	return &pcsim.Seed{Partners: []pcsim.SeedPartner{p}}
+	return seed
 }
 
 func agreementsFor(cs []customer) []*v1alpha1.CustomerAgreement {
@@ -103,7 +116,7 @@ func agreementsFor(cs []customer) []*v1alpha1.CustomerAgreement {
 		ca := &v1alpha1.CustomerAgreement{
 			ObjectMeta: metav1.ObjectMeta{Namespace: customerNamespace, Name: c.name},
 			Spec: v1alpha1.CustomerAgreementSpec{
-				PartnerTenantRef: v1alpha1.PartnerTenantReference{Name: partnerName},
+				PartnerTenantRef: v1alpha1.PartnerTenantReference{Name: benchTenant(c.shard).name},
 				CustomerTenantID: c.tenantID,
 				CompanyName:      "Customer " + c.name,
 				Signatory:        benchSignatory.DeepCopy(),

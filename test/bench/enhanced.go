@@ -213,7 +213,7 @@ func (p *enhancedPhase) setUp(ctx context.Context) error {
 	}
 	p.mb = mb
 	st.undo.add(func() { _ = mb.Close() })
-	if err := st.cp.createPartnerTenant(ctx, enhancedPartnerTenantSpec(st.url, p.e, mb)); err != nil {
+	if err := st.cp.createPartnerTenant(ctx, partnerName, enhancedPartnerTenantSpec(st.url, p.e, mb)); err != nil {
 		return err
 	}
 	objs := make([]*v1alpha1.CustomerAgreement, len(p.cs))
@@ -240,7 +240,7 @@ func (p *enhancedPhase) startManager(ctx context.Context, bin string) error {
 	}
 	st.sim.ResetRequests()
 	p.r.ManagerLog = filepath.Join(p.o.out, "bench-manager-enhanced.log")
-	args := append(managerArgs(st.cp, st.caFile, time.Hour, p.o.maxConcurrent),
+	args := append(managerArgs(st.cp.kubeconfig, st.caFile, time.Hour, p.o.maxConcurrent),
 		"--attestation-poll-interval="+e.pollInterval.String(),
 		"--attestation-poll-max-interval="+e.pollMaxInterval.String(),
 		"--min-read-interval="+e.minReadInterval.String(),

@@ -135,7 +135,7 @@ func signatoryOf(i int) v1alpha1.Signatory {
 }
 
 func enhancedSeed(cs []ecustomer) *pcsim.Seed {
-	p := pcsim.SeedPartner{TenantID: partnerTenantID, Type: pcsim.PartnerIndirectProvider, ClientID: partnerClientID, ClientSecret: partnerClientSecret, RefreshToken: partnerRefreshToken}
+	p := seedPartner(benchTenant(0))
 	for _, c := range cs {
 		sc := pcsim.SeedCustomer{TenantID: c.tenantID, CompanyName: "Customer " + c.name}
 		if c.kind == kindLegacy {
@@ -165,7 +165,7 @@ func enhancedAgreement(c ecustomer) *v1alpha1.CustomerAgreement {
 // enhancedPartnerTenantSpec is the benchmark's PartnerTenant with the poll share, the link
 // lifetime, and link delivery through the mailbox.
 func enhancedPartnerTenantSpec(simURL string, e enhancedOptions, mb *mailbox.Server) v1alpha1.PartnerTenantSpec {
-	spec := partnerTenantSpec(simURL, e.rate, e.burst)
+	spec := partnerTenantSpec(benchTenant(0), simURL, e.rate, e.burst)
 	spec.RateLimit.PollShare = e.pollShare
 	spec.Attestation = &v1alpha1.PartnerAttestationSettings{LinkLifetime: &metav1.Duration{Duration: e.linkLifetime}}
 	// Every link goes through a real SMTP server, with one reminder (time scaled down as the link

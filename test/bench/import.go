@@ -58,7 +58,7 @@ func importBench(ctx context.Context, o options, tmp string) (*ImportBench, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := st.cp.createPartnerTenant(ctx, partnerTenantSpec(st.url, o.ptQPS, o.ptBurst)); err != nil {
+	if err := st.cp.createPartnerTenant(ctx, partnerName, partnerTenantSpec(benchTenant(0), st.url, o.ptQPS, o.ptBurst)); err != nil {
 		return nil, err
 	}
 	out := filepath.Join(tmp, "import")

@@ -188,9 +188,9 @@ func (m *managerProc) stats() (procStats, error) {
 	return ps, nil
 }
 
-func managerArgs(cp *controlPlane, caFile string, resync time.Duration, maxConcurrent int) []string {
+func managerArgs(kubeconfig, caFile string, resync time.Duration, maxConcurrent int) []string {
 	return []string{
-		"--kubeconfig=" + cp.kubeconfig,
+		"--kubeconfig=" + kubeconfig,
 		"--partner-center-ca-file=" + caFile,
 		"--credentials-namespace=" + credentialsNamespace,
 		"--metrics-bind-address=0",

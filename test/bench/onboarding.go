@@ -86,7 +86,7 @@ func onboarding(ctx context.Context, o options, bin, tmp string) (*Onboarding, [
 	}
 	p.st = st
 	// Everything is in the API server before the manager starts: the clock measures the operator.
-	if p.res.CreateSeconds, err = st.createCustomers(ctx, o, agreementsFor(p.cs)); err != nil {
+	if p.res.CreateSeconds, err = st.createCustomers(ctx, o, 1, agreementsFor(p.cs)); err != nil {
 		return nil, nil, err
 	}
 	logf("onboarding: created %d CustomerAgreements in %.1fs", len(p.cs), p.res.CreateSeconds)
@@ -128,7 +128,7 @@ func (p *onboardingPhase) measure(ctx context.Context, bin string) (onboardingRu
 	conns := newConnCounter(wctx, st.url)
 	p.res.ManagerLog = filepath.Join(o.out, "bench-manager-onboarding.log")
 	// The onboarding manager resyncs hourly: nothing settles again within the measurement.
-	mgr, err := st.startManager(ctx, o, bin, managerArgs(st.cp, st.caFile, time.Hour, o.maxConcurrent), p.res.ManagerLog)
+	mgr, err := st.startManager(ctx, o, bin, managerArgs(st.cp.kubeconfig, st.caFile, time.Hour, o.maxConcurrent), p.res.ManagerLog)
 	if err != nil {
 		return run, err
 	}
@@ -142,7 +142,7 @@ func (p *onboardingPhase) measure(ctx context.Context, bin string) (onboardingRu
 		}()
 	}
 
-	if err := waitAll(ctx, tr, mgr, "onboarding"); err != nil {
+	if err := waitAll(ctx, tr, "onboarding", mgr); err != nil {
 		return run, err
 	}
 	run.times, _ = tr.snapshot()

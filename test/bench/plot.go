@@ -19,10 +19,14 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"math"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 var (
@@ -52,6 +56,20 @@ func addLine(p *plot.Plot, pts plotter.XYs, name string, c color.Color) error {
 	l.Color, l.Width = c, vg.Points(2)
 	p.Add(l)
 	p.Legend.Add(name, l)
+	return nil
+}
+
+// addLinePoints adds a solid line with a mark at each point (measurements far apart) to p and to
+// its legend.
+func addLinePoints(p *plot.Plot, pts plotter.XYs, name string, c color.Color) error {
+	l, s, err := plotter.NewLinePoints(pts)
+	if err != nil {
+		return err
+	}
+	l.Color, l.Width = c, vg.Points(2)
+	s.Color, s.Shape, s.Radius = c, draw.CircleGlyph{}, vg.Points(3)
+	p.Add(l, s)
+	p.Legend.Add(name, l, s)
 	return nil
 }
 
@@ -128,5 +146,38 @@ func plotAcceptanceCDF(path string, sorted []float64, r *Enhanced) error {
 			return err
 		}
 	}
+	return savePlot(p, path)
+}
+
+// plotScaleRSS draws the manager's peak RSS against customers, with the 600 MiB target and the
+// GOMEMLIMIT.
+func plotScaleRSS(path string, sc *Scale) error {
+	p := newPlot(fmt.Sprintf("Manager peak RSS against settled customers (%d req/s, GOMEMLIMIT=%s)", sc.RateQPS, sc.GoMemLimit),
+		"customers", "peak RSS (MiB)")
+	pts := make(plotter.XYs, len(sc.Series))
+	yMax := 600.0
+	for i, pt := range sc.Series {
+		pts[i] = plotter.XY{X: float64(pt.Customers), Y: pt.PeakRSSMiB}
+		yMax = max(yMax, pt.PeakRSSMiB)
+	}
+	if err := addLinePoints(p, pts, "peak RSS", blue); err != nil {
+		return err
+	}
+	xMax := pts[len(pts)-1].X
+	if err := addDashed(p, plotter.XYs{{X: 0, Y: 600}, {X: xMax, Y: 600}}, "target: 600 MiB at 100,000 customers", red); err != nil {
+		return err
+	}
+	// GOMEMLIMIT's units (KiB, MiB, ...) are a Quantity's binary suffixes followed by B.
+	if q, err := resource.ParseQuantity(strings.TrimSuffix(sc.GoMemLimit, "B")); err == nil {
+		limit := float64(q.Value()) / (1 << 20)
+		if err := addDashed(p, plotter.XYs{{X: 0, Y: limit}, {X: xMax, Y: limit}}, "GOMEMLIMIT ("+sc.GoMemLimit+")", gray); err != nil {
+			return err
+		}
+		yMax = max(yMax, limit)
+	}
+	// The legend at the top left, above the lines: memory is lowest at few customers.
+	p.Legend.Top, p.Legend.Left, p.Legend.XOffs, p.Legend.YOffs = true, true, vg.Points(10), -vg.Points(10)
+	p.X.Min, p.Y.Min = 0, 0
+	p.Y.Max = math.Ceil(1.3*yMax/100) * 100
 	return savePlot(p, path)
 }

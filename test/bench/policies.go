@@ -71,11 +71,15 @@ func (cp *controlPlane) waitPoliciesApplied(ctx context.Context) error {
 		// An error too may be passing: the API server serves a new CRD a moment after envtest
 		// saw it established.
 		err := cp.cl.Create(ctx, probe, client.DryRunAll)
-		if err == nil && probe.Labels[v1alpha1.LabelPartnerTenant] == partnerName {
-			return nil
+		if err == nil {
+			got := probe.Labels[v1alpha1.LabelPartnerTenant]
+			if got == partnerName {
+				return nil
+			}
+			err = fmt.Errorf("the label %s is %q", v1alpha1.LabelPartnerTenant, got)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the API server did not apply the shipped policies (%v) within 30s (last error: %v)", shippedPolicies, err)
+			return fmt.Errorf("the API server did not apply the shipped policies (%v) within 30s (last: %w)", shippedPolicies, err)
 		}
 		if err := sleepUntil(ctx, time.Now().Add(200*time.Millisecond)); err != nil {
 			return err

@@ -103,7 +103,19 @@ func targets(r *Results) []Target {
 }
 
 // scaleTargets are the scale phase's targets; the memory target is the one at 100,000 customers.
+// A run with several shards measures the first start only: each manager's memory and its writes.
 func scaleTargets(sc *Scale) []Target {
+	if sc.Shards > 1 {
+		others := 0
+		for _, m := range sc.ShardManagers {
+			others += m.WritesForOtherTenants
+		}
+		return []Target{
+			{fmt.Sprintf("scale: peak RSS per manager (%d shards of %d customers)", sc.Shards, sc.Customers/sc.Shards), "≤ 600 MiB at 100,000",
+				fmt.Sprintf("%.1f MiB", sc.PeakRSSMiB), sc.PeakRSSMiB <= 600},
+			{"scale: writes by a shard for another's tenant", "0", fmt.Sprint(others), others == 0},
+		}
+	}
 	return []Target{
 		{fmt.Sprintf("scale: peak RSS with %d customers", sc.Customers), "≤ 600 MiB at 100,000", fmt.Sprintf("%.1f MiB", sc.PeakRSSMiB), sc.PeakRSSMiB <= 600},
 		{"scale: start to caches synced (restart)", "≤ 60 s", fmt.Sprintf("%.1f s", sc.StartToSyncedSeconds), sc.StartToSyncedSeconds <= 60},
@@ -116,7 +128,8 @@ func scaleTargets(sc *Scale) []Target {
 	}
 }
 
-// writeResults draws the onboarding plot, writes bench-results.json and prints the table.
+// writeResults draws the onboarding plot and the scale phase's, writes bench-results.json and
+// prints the table.
 func writeResults(o options, res *Results) error {
 	if res.onboardingCurve != nil {
 		png := filepath.Join(o.out, "bench-convergence.png")
@@ -124,6 +137,13 @@ func writeResults(o options, res *Results) error {
 			return fmt.Errorf("plot: %w", err)
 		}
 		res.Plot = png
+	}
+	if sc := res.Scale; sc != nil && len(sc.Series) > 0 {
+		png := filepath.Join(o.out, "bench-scale-rss.png")
+		if err := plotScaleRSS(png, sc); err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+		sc.RSSPlot = png
 	}
 	path := filepath.Join(o.out, "bench-results.json")
 	b, err := json.MarshalIndent(res, "", "  ")
@@ -144,6 +164,9 @@ func writeResults(o options, res *Results) error {
 	}
 	if res.Enhanced != nil {
 		fmt.Printf(" and %s", res.Enhanced.Plot)
+	}
+	if res.Scale != nil && res.Scale.RSSPlot != "" {
+		fmt.Printf(" and %s", res.Scale.RSSPlot)
 	}
 	fmt.Println()
 	return nil
@@ -237,6 +260,19 @@ func printScale(w io.Writer, sc *Scale) {
 	}
 	fmt.Fprintf(w, "\nSCALE (%d settled customers applied as GitOps applies them, %d shard(s), %d req/s, GOMEMLIMIT=%s)\n", sc.Customers, sc.Shards, sc.RateQPS, sc.GoMemLimit)
 	row(w, "create", fmt.Sprintf("%.1f s", sc.CreateSeconds))
+	if sc.Shards > 1 {
+		printShards(w, sc)
+	} else {
+		printScaleRun(w, sc)
+	}
+	for _, pt := range sc.Series {
+		row(w, fmt.Sprintf("series: %d customers (peak RSS; live heap; synced; all converged)", pt.Customers),
+			fmt.Sprintf("%.1f MiB; %.1f MiB; %.1f s; %.1f s", pt.PeakRSSMiB, pt.HeapLiveMiB, pt.StartToSyncedSeconds, pt.FirstCycleSeconds))
+	}
+}
+
+// printScaleRun prints the run of one manager: its first start, resync cycle and restart.
+func printScaleRun(w io.Writer, sc *Scale) {
 	row(w, "start → caches synced (first start / restart)", fmt.Sprintf("%.1f s / %.1f s", sc.FirstStartToSyncedSeconds, sc.StartToSyncedSeconds))
 	row(w, "first cycle (start → all Attested and Ready)", fmt.Sprintf("%.1f s", sc.FirstCycleSeconds))
 	row(w, "manager peak RSS; live heap settled", fmt.Sprintf("%.1f MiB; %.1f MiB = %.2f MiB per 1,000 customers", sc.PeakRSSMiB, sc.HeapLiveMiB, sc.HeapMiBPerThousand))
@@ -244,6 +280,16 @@ func printScale(w io.Writer, sc *Scale) {
 	row(w, "restart: reads in the window for the first 10 min", fmt.Sprintf("%d (expected %.0f: window %s, --resync-interval=%s)",
 		sc.RestartReadsFirst10Min, sc.RestartReadsExpected, sc.RestartWindow, sc.RestartResyncInterval))
 	row(w, "restart: status writes; new customer's start", fmt.Sprintf("%d; %.2f s", sc.RestartStatusWrites, sc.NewCustomerStartSeconds))
+}
+
+// printShards prints the first start of a run with several shards, a row per manager.
+func printShards(w io.Writer, sc *Scale) {
+	row(w, "start → caches synced (slowest shard)", fmt.Sprintf("%.1f s", sc.FirstStartToSyncedSeconds))
+	row(w, "first cycle (start → all Attested and Ready)", fmt.Sprintf("%.1f s", sc.FirstCycleSeconds))
+	for _, m := range sc.ShardManagers {
+		row(w, fmt.Sprintf("manager of %s (%d customers)", m.PartnerTenant, m.Customers),
+			fmt.Sprintf("peak RSS %.1f MiB, live heap %.1f MiB, %d writes, %d for another shard's tenant", m.PeakRSSMiB, m.HeapLiveMiB, m.Writes, m.WritesForOtherTenants))
+	}
 }
 
 func kv(m map[string]int) string {

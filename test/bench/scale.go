@@ -70,17 +70,74 @@ type Scale struct {
 	// Cycle is the first manager's resync cycle in full.
 	Cycle             *SteadyState `json:"cycle"`
 	RestartManagerLog string       `json:"restartManagerLog"`
+	// Series is peak RSS against customers, by customers: a fresh run per --scale-series count
+	// (a first start until every customer converged) and, with one shard, this run's own point
+	// (its first manager's, the resync cycle included). RSSPlot draws it.
+	Series  []ScalePoint `json:"series"`
+	RSSPlot string       `json:"rssPlot,omitempty"`
+	// ShardManagers: with several shards, each shard's manager over the first start.
+	ShardManagers []ShardManager `json:"shardManagers,omitempty"`
 }
 
-// scalePhase runs it. cs holds one customer more than the phase creates at first: the new one of
-// the restart.
+// ScalePoint is one point of the series of peak RSS against customers.
+type ScalePoint struct {
+	Customers            int     `json:"customers"`
+	CreateSeconds        float64 `json:"createSeconds"`
+	StartToSyncedSeconds float64 `json:"startToSyncedSeconds"`
+	FirstCycleSeconds    float64 `json:"firstCycleSeconds"`
+	PeakRSSMiB           float64 `json:"peakRSSMiB"`
+	HeapLiveMiB          float64 `json:"heapLiveMiB"`
+}
+
+// ShardManager is one shard's manager, from its start until every customer converged.
+type ShardManager struct {
+	PartnerTenant string  `json:"partnerTenant"`
+	Customers     int     `json:"customers"`
+	PeakRSSMiB    float64 `json:"peakRSSMiB"`
+	HeapLiveMiB   float64 `json:"heapLiveMiB"`
+	// Writes counts the manager's writes to CustomerAgreements (and their status), Secrets and
+	// Events, from the API server's audit log; WritesForOtherTenants those to the
+	// CustomerAgreements of another shard's PartnerTenant.
+	Writes                int    `json:"writes"`
+	WritesForOtherTenants int    `json:"writesForOtherTenants"`
+	ManagerLog            string `json:"managerLog"`
+}
+
+// point is the run's point of the series.
+func (sc *Scale) point() ScalePoint {
+	return ScalePoint{Customers: sc.Customers, CreateSeconds: sc.CreateSeconds, StartToSyncedSeconds: sc.FirstStartToSyncedSeconds,
+		FirstCycleSeconds: sc.FirstCycleSeconds, PeakRSSMiB: sc.PeakRSSMiB, HeapLiveMiB: sc.HeapLiveMiB}
+}
+
+func logPoint(pt ScalePoint) {
+	logf("scale series: %d customers: peak RSS %.1f MiB, live heap %.1f MiB; created in %.1fs, caches synced %.1fs and all converged %.1fs after the start",
+		pt.Customers, pt.PeakRSSMiB, pt.HeapLiveMiB, pt.CreateSeconds, pt.StartToSyncedSeconds, pt.FirstCycleSeconds)
+}
+
+// scalePhase is one run of the scale phase on a stage of its own. cs holds one customer more
+// than the run creates at first: the new one of the restart.
 type scalePhase struct {
-	o    options // at the scale phase's rate
-	cs   []customer
-	res  *Scale
-	st   *stage
-	tr   *tracker
-	wctx context.Context
+	o   options // at the scale phase's rate
+	tmp string
+	// label names the run in the log, its manager logs and its profiles: "scale" for the main
+	// run, "scale-N" for a point of the series.
+	label string
+	cs    []customer
+	res   *Scale
+	st    *stage
+	tr    *tracker
+	wctx  context.Context
+	// mgrs are the first start's managers, one per shard.
+	mgrs []*firstManager
+}
+
+// firstManager is a manager of the first start: the shard it serves and where it serves its
+// metrics.
+type firstManager struct {
+	*managerProc
+	shard       int
+	addr        string
+	heapLiveMiB float64
 }
 
 // scaleRun is o at the scale phase's rate and resync interval, running the manager with
@@ -102,84 +159,173 @@ func scaleRun(o options) (options, string, error) {
 	return so, limit, nil
 }
 
+// scaleBench runs the points of the series, then the main run: with one shard its first start,
+// resync cycle and restart; with several their first start and writes.
 func scaleBench(ctx context.Context, o options, bin, tmp string) (*Scale, error) {
 	so, limit, err := scaleRun(o)
 	if err != nil {
 		return nil, err
 	}
-	n := o.scale.customers
-	p := &scalePhase{o: so, cs: customers(n+1, func(int) kind { return kindAttested })}
-	p.res = &Scale{Customers: n, Shards: 1, RateQPS: so.rate, ResyncInterval: so.resync.String(), GoMemLimit: limit}
-	st, err := startStage(ctx, so, tmp, newSim(so, p.cs), "pcsim-ca-scale.pem", "scale")
+	series := []ScalePoint{}
+	for _, n := range o.scale.series {
+		res := &Scale{Customers: n, Shards: 1}
+		stop := func(p *scalePhase) error { p.stopManagers(); return nil }
+		if err := settle(ctx, so, bin, tmp, fmt.Sprintf("scale-%d", n), res, stop); err != nil {
+			return nil, fmt.Errorf("the series' point at %d customers: %w", n, err)
+		}
+		series = append(series, res.point())
+		logPoint(series[len(series)-1])
+	}
+	res := &Scale{Customers: o.scale.customers, Shards: o.scale.shards, RateQPS: so.rate, ResyncInterval: so.resync.String(), GoMemLimit: limit}
+	mo := so
+	mo.auditWrites = res.Shards > 1
+	err = settle(ctx, mo, bin, tmp, "scale", res, func(p *scalePhase) error {
+		if res.Shards > 1 {
+			return p.countShardWrites()
+		}
+		if err := p.cycle(ctx); err != nil {
+			return err
+		}
+		series = append(series, res.point())
+		logPoint(res.point())
+		return p.restart(ctx, bin)
+	})
+	res.Series = series
+	return res, err
+}
+
+// settle is what every run of the scale phase shares: a fresh stage whose res.Customers
+// customers, created as GitOps applies them, are split evenly over res.Shards partner tenants,
+// and one manager per shard started and waited on until every customer converged. then goes
+// on with the managers running; the stage ends after it.
+func settle(ctx context.Context, o options, bin, tmp, label string, res *Scale, then func(*scalePhase) error) error {
+	n := res.Customers
+	p := &scalePhase{o: o, tmp: tmp, label: label, res: res, cs: shardedCustomers(n, res.Shards)}
+	st, err := startStage(ctx, o, tmp, newSim(o, p.cs), "pcsim-ca-"+label+".pem", label)
 	defer st.undo.run()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.st = st
 	cas := agreementsFor(p.cs[:n])
 	if err := asGitOpsApplies(cas); err != nil {
-		return nil, err
+		return err
 	}
-	if p.res.CreateSeconds, err = st.createCustomers(ctx, so, cas, gitOpsCreateOption); err != nil {
-		return nil, err
+	if res.CreateSeconds, err = st.createCustomers(ctx, o, res.Shards, cas, gitOpsCreateOption); err != nil {
+		return err
 	}
-	logf("scale: created %d CustomerAgreements as GitOps applies them in %.1fs", n, p.res.CreateSeconds)
+	logf("%s: created %d CustomerAgreements as GitOps applies them in %.1fs", label, n, res.CreateSeconds)
 	if p.tr, p.wctx, err = st.watch(ctx, n); err != nil {
-		return nil, err
+		return err
 	}
-	if err := p.firstStartAndCycle(ctx, bin); err != nil {
-		return nil, err
+	if err := p.firstStart(ctx, bin); err != nil {
+		return err
 	}
-	if err := p.restart(ctx, bin); err != nil {
-		return nil, err
+	return then(p)
+}
+
+// shardedCustomers are n settled customers split evenly, in order, over the shards' partner
+// tenants, and one more (the restart's new customer) in the last shard.
+func shardedCustomers(n, shards int) []customer {
+	cs := customers(n+1, func(int) kind { return kindAttested })
+	for i := range cs {
+		cs[i].shard = min(i*shards/n, shards-1)
 	}
-	return p.res, nil
+	return cs
 }
 
 // managerArgs are the steady state's, with leader election and the metrics served over plain
 // HTTP at metricsAddr.
-func (p *scalePhase) managerArgs(resync time.Duration, metricsAddr string) []string {
-	return append(managerArgs(p.st.cp, p.st.caFile, resync, p.o.maxConcurrent),
+func (p *scalePhase) managerArgs(kubeconfig string, resync time.Duration, metricsAddr string) []string {
+	return append(managerArgs(kubeconfig, p.st.caFile, resync, p.o.maxConcurrent),
 		"--leader-elect", "--metrics-bind-address="+metricsAddr, "--metrics-secure=false")
 }
 
-// firstStartAndCycle starts the first manager, waits until every customer settled and measures
-// one resync cycle; the cycle stops the manager.
-func (p *scalePhase) firstStartAndCycle(ctx context.Context, bin string) error {
-	addr, err := freeAddr()
-	if err != nil {
+// startShardManager starts the first start's manager of a shard. With several shards it serves
+// its shard's PartnerTenant only, under a leader election and a Kubernetes user of its own.
+func (p *scalePhase) startShardManager(ctx context.Context, bin string, shard int) error {
+	m := &firstManager{shard: shard}
+	var err error
+	if m.addr, err = freeAddr(); err != nil {
 		return err
 	}
-	sp := &steadyPhase{label: "scale", file: "scale", o: p.o, cs: p.cs[:p.res.Customers], st: p.st, tr: p.tr,
-		res: &SteadyState{Customers: p.res.Customers, ResyncInterval: p.o.resync.String(), CreateSeconds: p.res.CreateSeconds}}
-	sp.res.ManagerLog = filepath.Join(p.o.out, "bench-manager-scale.log")
-	if sp.mgr, err = p.st.startManager(ctx, p.o, bin, p.managerArgs(p.o.resync, addr), sp.res.ManagerLog); err != nil {
+	kubeconfig, logName, extra := p.st.cp.kubeconfig, p.label, []string(nil)
+	if p.res.Shards > 1 {
+		t := benchTenant(shard)
+		if kubeconfig, err = p.st.cp.addUser(shardUser(t), p.tmp); err != nil {
+			return err
+		}
+		logName += "-" + t.name
+		extra = []string{"--partner-tenants=" + t.name, "--leader-election-id=" + t.name + ".mca-operator.partnercenter.mca.dev"}
+	}
+	args := append(p.managerArgs(kubeconfig, p.o.resync, m.addr), extra...)
+	if m.managerProc, err = p.st.startManager(ctx, p.o, bin, args, filepath.Join(p.o.out, "bench-manager-"+logName+".log")); err != nil {
 		return err
 	}
-	p.tr.setStart(sp.mgr.started)
-	synced, err := waitSynced(ctx, sp.mgr)
-	if err != nil {
-		return err
+	p.mgrs = append(p.mgrs, m)
+	return nil
+}
+
+// shardUser is the Kubernetes user of the manager serving t, in a run with several shards.
+func shardUser(t partnerTenant) string { return "shard-" + t.name }
+
+// firstStart starts the managers, waits until every customer converged and, once the first
+// cycle's trailing writes are in, reads the managers' live heaps.
+func (p *scalePhase) firstStart(ctx context.Context, bin string) error {
+	for shard := range p.res.Shards {
+		if err := p.startShardManager(ctx, bin, shard); err != nil {
+			return err
+		}
 	}
-	p.res.FirstStartToSyncedSeconds = round(synced.Sub(sp.mgr.started).Seconds(), 2)
-	logf("scale: caches synced %.1fs after the start", p.res.FirstStartToSyncedSeconds)
+	p.tr.setStart(p.mgrs[0].started)
+	procs := make([]*managerProc, len(p.mgrs))
+	for i, m := range p.mgrs {
+		synced, err := waitSynced(ctx, m.managerProc)
+		if err != nil {
+			return err
+		}
+		p.res.FirstStartToSyncedSeconds = max(p.res.FirstStartToSyncedSeconds, round(synced.Sub(m.started).Seconds(), 2))
+		procs[i] = m.managerProc
+	}
+	logf("%s: caches synced %.1fs after the start", p.label, p.res.FirstStartToSyncedSeconds)
 	if p.o.pprof {
-		go p.profileHalfway(ctx, sp.mgr)
+		go p.profileHalfway(ctx, procs[0])
 	}
-	if err := waitAll(ctx, p.tr, sp.mgr, "scale (first cycle)"); err != nil {
+	if err := waitAll(ctx, p.tr, p.label+" (first cycle)", procs...); err != nil {
 		return err
 	}
 	times, _ := p.tr.snapshot()
 	p.res.FirstCycleSeconds = round(times[len(times)-1], 2)
-	sp.res.ConvergeSecs = p.res.FirstCycleSeconds
 	time.Sleep(2 * time.Second) // the first cycle's trailing writes
-	sp.mgr.profile("heap", filepath.Join(p.o.out, "bench-scale-settled-heap.pprof"))
-	live, err := metricValue(ctx, addr, "go_gc_heap_live_bytes")
-	if err != nil {
-		return err
+	procs[0].profile("heap", filepath.Join(p.o.out, "bench-"+p.label+"-settled-heap.pprof"))
+	maxLive := 0.0
+	for _, m := range p.mgrs {
+		live, err := metricValue(ctx, m.addr, "go_gc_heap_live_bytes")
+		if err != nil {
+			return err
+		}
+		m.heapLiveMiB = round(live/(1<<20), 1)
+		maxLive = max(maxLive, live)
 	}
-	p.res.HeapLiveMiB = round(live/(1<<20), 1)
-	p.res.HeapMiBPerThousand = round(live/(1<<20)/(float64(p.res.Customers)/1000), 2)
+	p.res.HeapLiveMiB = round(maxLive/(1<<20), 1)
+	p.res.HeapMiBPerThousand = round(maxLive/(1<<20)/(float64(p.res.Customers/p.res.Shards)/1000), 2)
+	return nil
+}
+
+// stopManagers stops the first start's managers; the run's peak RSS is the highest of theirs.
+func (p *scalePhase) stopManagers() {
+	for _, m := range p.mgrs {
+		m.stop()
+		p.res.PeakRSSMiB = max(p.res.PeakRSSMiB, round(float64(m.peakRSSKiB)/1024, 1))
+	}
+}
+
+// cycle measures one resync cycle of the first start's one manager, which it stops.
+func (p *scalePhase) cycle(ctx context.Context) error {
+	n, m := p.res.Customers, p.mgrs[0]
+	sp := &steadyPhase{label: p.label, file: p.label, o: p.o, cs: p.cs[:n], st: p.st, tr: p.tr, mgr: m.managerProc,
+		res: &SteadyState{Customers: n, ResyncInterval: p.o.resync.String(), CreateSeconds: p.res.CreateSeconds,
+			ConvergeSecs: p.res.FirstCycleSeconds, ManagerLog: m.logPath}}
 	c, err := sp.cycle(ctx, p.wctx)
 	if err != nil {
 		return err
@@ -197,7 +343,7 @@ func (p *scalePhase) firstStartAndCycle(ctx context.Context, bin string) error {
 func (p *scalePhase) profileHalfway(ctx context.Context, mgr *managerProc) {
 	for {
 		if n, _ := p.tr.counts(); n >= p.res.Customers/2 {
-			mgr.profile("heap", filepath.Join(p.o.out, "bench-scale-first-cycle-heap.pprof"))
+			mgr.profile("heap", filepath.Join(p.o.out, "bench-"+p.label+"-first-cycle-heap.pprof"))
 			return
 		}
 		if sleepUntil(ctx, time.Now().Add(time.Second)) != nil || mgr.exited() {
@@ -220,7 +366,7 @@ func (p *scalePhase) restart(ctx context.Context, bin string) error {
 		return err
 	}
 	p.res.RestartManagerLog = filepath.Join(p.o.out, "bench-manager-scale-restart.log")
-	mgr, err := p.st.startManager(ctx, p.o, bin, p.managerArgs(resync, addr), p.res.RestartManagerLog)
+	mgr, err := p.st.startManager(ctx, p.o, bin, p.managerArgs(p.st.cp.kubeconfig, resync, addr), p.res.RestartManagerLog)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,10 @@ type scaleOptions struct {
 	// with a --resync-interval of restartResyncFactor windows, as production's 6 hours are 36
 	// times 10 minutes.
 	restartWindow time.Duration
+	// seriesFlag is --scale-series; series its customer counts below customers, ascending.
+	seriesFlag string
+	series     []int
+	shards     int
 }
 
 // restartResyncFactor is production's --resync-interval (6h) over the restart window (10 min).
@@ -59,19 +64,50 @@ func (s *scaleOptions) flags(fs *flag.FlagSet) {
 		"(0: max(2m, 5ms × customers), about as long as the first cycle takes on 2 cores).")
 	fs.DurationVar(&s.restartWindow, "scale-restart-window", time.Minute, "Scale: the window after a restart's caches synced that stands for production's first 10 minutes "+
 		"(the restarted manager's --resync-interval is 36 windows, as 6h is 36 × 10 min).")
+	fs.StringVar(&s.seriesFlag, "scale-series", "10000,25000,50000", "Scale: customer counts (separated by commas) at which, before the main run, a fresh control plane and one manager "+
+		"measure peak RSS over a first start, for bench-scale-rss.png (RSS against customers, with the main run's point when it has one shard). "+
+		"Counts not below --scale-customers are left out; empty: none.")
+	fs.IntVar(&s.shards, "scale-shards", 1, "Scale: the number of PartnerTenants the main run's customers are split among, each served by a manager of its own "+
+		"(--partner-tenants, its own leader election and Kubernetes user). Above 1 the run measures the first start only (each manager's RSS, "+
+		"and its writes from the API server's audit log) and skips the resync cycle and the restart.")
 }
 
 func (s *scaleOptions) complete() error {
 	if s.skip {
 		return nil
 	}
-	if s.customers < 10 || s.rate < 1 || s.rate > 1000 || s.restartWindow < 10*time.Second {
-		return errors.New("--scale-customers must be at least 10, --scale-rate within 1..1000 and --scale-restart-window at least 10s")
+	if s.customers < 10 || s.rate < 1 || s.rate > 1000 || s.restartWindow < 10*time.Second || s.shards < 1 || s.shards > s.customers/10 {
+		return errors.New("--scale-customers must be at least 10, --scale-rate within 1..1000, --scale-restart-window at least 10s " +
+			"and --scale-shards within 1..scale-customers/10")
+	}
+	var err error
+	if s.series, err = parseSeries(s.seriesFlag, s.customers); err != nil {
+		return err
 	}
 	if s.resync == 0 {
 		s.resync = max(2*time.Minute, time.Duration(s.customers)*5*time.Millisecond)
 	}
 	return nil
+}
+
+// parseSeries reads --scale-series: customer counts separated by commas, each at least 10. It
+// returns those below the main run's, ascending and without repeats.
+func parseSeries(s string, below int) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 10 {
+			return nil, fmt.Errorf("--scale-series: %q is not a number of customers of at least 10", f)
+		}
+		if n < below && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // shippedGoMemLimit is the GOMEMLIMIT that config/manager sets on the manager container.

@@ -78,12 +78,15 @@ func startStage(ctx context.Context, o options, tmp string, sim *pcsim.Server, c
 	return st, nil
 }
 
-// createCustomers creates the PartnerTenant at the options' client rate and the
+// createCustomers creates the PartnerTenants of the shards at the options' client rate and the
 // CustomerAgreements, and returns the seconds it took.
-func (st *stage) createCustomers(ctx context.Context, o options, cas []*v1alpha1.CustomerAgreement, opts ...client.CreateOption) (float64, error) {
+func (st *stage) createCustomers(ctx context.Context, o options, shards int, cas []*v1alpha1.CustomerAgreement, opts ...client.CreateOption) (float64, error) {
 	t0 := time.Now()
-	if err := st.cp.createPartnerTenant(ctx, partnerTenantSpec(st.url, o.ptQPS, o.ptBurst)); err != nil {
-		return 0, err
+	for i := range shards {
+		t := benchTenant(i)
+		if err := st.cp.createPartnerTenant(ctx, t.name, partnerTenantSpec(t, st.url, o.ptQPS, o.ptBurst)); err != nil {
+			return 0, err
+		}
 	}
 	if err := st.cp.createAll(ctx, cas, opts...); err != nil {
 		return 0, err

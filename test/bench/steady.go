@@ -84,7 +84,7 @@ func steadyState(ctx context.Context, o options, bin, tmp string) (*SteadyState,
 		return nil, err
 	}
 	p.st = st
-	if p.res.CreateSeconds, err = st.createCustomers(ctx, o, agreementsFor(cs)); err != nil {
+	if p.res.CreateSeconds, err = st.createCustomers(ctx, o, 1, agreementsFor(cs)); err != nil {
 		return nil, err
 	}
 	logf("steady state: created %d CustomerAgreements in %.1fs", len(cs), p.res.CreateSeconds)
@@ -109,11 +109,11 @@ func (p *steadyPhase) initialSync(ctx context.Context, bin string) (context.Cont
 	}
 	p.tr = tr
 	p.res.ManagerLog = filepath.Join(o.out, "bench-manager-steady.log")
-	if p.mgr, err = st.startManager(ctx, o, bin, managerArgs(st.cp, st.caFile, o.resync, o.maxConcurrent), p.res.ManagerLog); err != nil {
+	if p.mgr, err = st.startManager(ctx, o, bin, managerArgs(st.cp.kubeconfig, st.caFile, o.resync, o.maxConcurrent), p.res.ManagerLog); err != nil {
 		return nil, err
 	}
 	tr.setStart(p.mgr.started)
-	if err := waitAll(ctx, tr, p.mgr, "steady state (initial sync)"); err != nil {
+	if err := waitAll(ctx, tr, "steady state (initial sync)", p.mgr); err != nil {
 		return nil, err
 	}
 	times, _ := tr.snapshot()

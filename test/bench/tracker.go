@@ -92,22 +92,35 @@ func (t *tracker) snapshot() (times []float64, modified map[string]int) {
 	return append([]float64(nil), t.times...), modified
 }
 
-// waitAll waits until every customer converged, logging progress.
-func waitAll(ctx context.Context, tr *tracker, mgr *managerProc, phase string) error {
+// waitAll waits until every customer converged, logging progress; it gives up when one of the
+// managers (at least one) exits.
+func waitAll(ctx context.Context, tr *tracker, phase string, mgrs ...*managerProc) error {
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
+	exited := make(chan *managerProc, len(mgrs))
+	stop := make(chan struct{})
+	defer close(stop)
+	for _, m := range mgrs {
+		go func() {
+			select {
+			case <-m.done:
+				exited <- m
+			case <-stop:
+			}
+		}()
+	}
 	for {
 		select {
 		case <-tr.allDone:
 			return nil
 		case <-ctx.Done():
 			n, _ := tr.counts()
-			return fmt.Errorf("%d of %d customers converged: %w (manager log: %s)", n, tr.total, ctx.Err(), mgr.logPath)
-		case <-mgr.done:
-			return fmt.Errorf("the manager exited early (log: %s)", mgr.logPath)
+			return fmt.Errorf("%d of %d customers converged: %w (manager log: %s)", n, tr.total, ctx.Err(), mgrs[0].logPath)
+		case m := <-exited:
+			return fmt.Errorf("the manager exited early (log: %s)", m.logPath)
 		case <-tick.C:
 			n, w := tr.counts()
-			logf("%s: %d/%d converged, %d status writes, %.0fs", phase, n, tr.total, w, time.Since(mgr.started).Seconds())
+			logf("%s: %d/%d converged, %d status writes, %.0fs", phase, n, tr.total, w, time.Since(mgrs[0].started).Seconds())
 		}
 	}
 }
