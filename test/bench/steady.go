@@ -137,20 +137,24 @@ func (p *steadyPhase) cycle(ctx, wctx context.Context) (steadyCycle, error) {
 	}
 	p.st.sim.ResetRequests()
 	cycleStart := time.Now()
-	logf("%s: all %d converged after %.1fs; measuring one resync cycle (%s: each customer at its slot)", p.label, len(p.cs), p.res.ConvergeSecs, p.o.resync)
+	// The measured interval starts a tenth of an interval on: the resync reads the first cycle
+	// deferred (its first reads took the tenant's rate) are done by then, and would otherwise
+	// count with the same customers' next slots.
+	window := cycleStart.Add(p.o.resync / 10)
+	logf("%s: all %d converged after %.1fs; measuring one resync interval from %s on (%s: each customer at its slot)",
+		p.label, len(p.cs), p.res.ConvergeSecs, p.o.resync/10, p.o.resync)
 	conns := newConnCounter(wctx, p.st.url)
 	conns0 := conns.count()
-	seen, err := p.waitResynced(ctx, cycleStart)
+	seen, err := p.waitResynced(ctx, cycleStart, window)
 	if err != nil {
 		return c, err
 	}
 	p.res.CycleSeconds = round(time.Since(cycleStart).Seconds(), 1)
 	p.res.CustomersResynced = seen
 	time.Sleep(2 * time.Second) // the status writes, if any, of the last reads
-	// The calls of one resync interval from the cycle's start: each customer's slot comes once in
-	// it; the cycle may last a few seconds longer (the last slots, the reads' least interval), in
-	// which the first customers' next slots come again.
-	c.reqs = requestsBefore(p.st.sim.Requests(), cycleStart.Add(p.o.resync))
+	// The calls of the measured interval, in which each customer's slot comes once; the cycle may
+	// last a few seconds longer (the reads' least interval), in which the first slots come again.
+	c.reqs = requestsBetween(p.st.sim.Requests(), window, window.Add(p.o.resync))
 	if c.st1, err = p.mgr.stats(); err != nil {
 		return c, err
 	}
@@ -165,9 +169,9 @@ func (p *steadyPhase) cycle(ctx, wctx context.Context) (steadyCycle, error) {
 	return c, nil
 }
 
-// waitResynced waits until the simulator's log shows every customer's agreements read again, or
-// the cycle's deadline passes, and returns how many were.
-func (p *steadyPhase) waitResynced(ctx context.Context, cycleStart time.Time) (int, error) {
+// waitResynced waits until the simulator's log shows every customer's agreements read again from
+// window on, or the cycle's deadline passes, and returns how many were.
+func (p *steadyPhase) waitResynced(ctx context.Context, cycleStart, window time.Time) (int, error) {
 	o, mgr := p.o, p.mgr
 	deadline := cycleStart.Add(time.Duration(float64(o.resync)*1.1) + time.Duration(len(p.cs)/o.rate)*time.Second + time.Minute)
 	want := map[string]bool{}
@@ -188,7 +192,7 @@ func (p *steadyPhase) waitResynced(ctx context.Context, cycleStart time.Time) (i
 		}
 		reqs := p.st.sim.Requests()
 		for ; seenIdx < len(reqs); seenIdx++ {
-			if r := reqs[seenIdx]; opOf(r) == pcsim.OpListCustomerAgreements && r.Status == 200 {
+			if r := reqs[seenIdx]; opOf(r) == pcsim.OpListCustomerAgreements && r.Status == 200 && !r.Time.Before(window) {
 				if id := customerOf(r.Path); want[id] {
 					seen[id] = true
 				}
@@ -225,11 +229,11 @@ func (p *steadyPhase) summarise(c steadyCycle) {
 	}
 }
 
-// requestsBefore is the requests made before the time given.
-func requestsBefore(reqs []pcsim.RequestRecord, before time.Time) []pcsim.RequestRecord {
+// requestsBetween is the requests made from one time until the other.
+func requestsBetween(reqs []pcsim.RequestRecord, from, until time.Time) []pcsim.RequestRecord {
 	out := reqs[:0:0]
 	for _, r := range reqs {
-		if r.Time.Before(before) {
+		if !r.Time.Before(from) && r.Time.Before(until) {
 			out = append(out, r)
 		}
 	}
