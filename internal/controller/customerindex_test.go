@@ -93,7 +93,7 @@ func TestCustomerIndexListsAcrossNamespaces(t *testing.T) {
 	if err := c.List(ctx, &list, client.MatchingFields{customerTenantIDField: shared}); err != nil {
 		t.Fatalf("a list by customer across namespaces: %v", err)
 	}
-	var got []string
+	got := make([]string, 0, len(list.Items))
 	for _, ca := range list.Items {
 		got = append(got, ca.Namespace+"/"+ca.Name)
 	}
