@@ -454,13 +454,7 @@ func (r *CustomerAgreementReconciler) reconcileTimeout() time.Duration {
 // namespace change (watched as metadata only); and when another CustomerAgreement for the same
 // customer is created or deleted (the claim may move).
 func (r *CustomerAgreementReconciler) SetupWithManager(ctx context.Context, mgr manager.Manager) error {
-	idx := mgr.GetFieldIndexer()
-	if err := idx.IndexField(ctx, &v1alpha1.CustomerAgreement{}, partnerTenantRefField, func(o client.Object) []string {
-		return []string{o.(*v1alpha1.CustomerAgreement).Spec.PartnerTenantRef.Name}
-	}); err != nil {
-		return err
-	}
-	if err := indexCustomers(ctx, mgr.GetCache()); err != nil {
+	if err := indexCustomerAgreements(ctx, mgr.GetCache()); err != nil {
 		return err
 	}
 	// The leader ends the retention of the AttestationRecords whose time has passed.
@@ -511,7 +505,7 @@ func (r *CustomerAgreementReconciler) customersOf(ctx context.Context, o client.
 // elsewhere (whether this namespace's claims count changed too).
 func (r *CustomerAgreementReconciler) customersIn(ctx context.Context, o client.Object) []reconcile.Request {
 	var list v1alpha1.CustomerAgreementList
-	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetName())); err != nil {
+	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetName()), client.UnsafeDisableDeepCopy); err != nil {
 		logf.FromContext(ctx).Error(err, "listing the CustomerAgreements of a namespace", "namespace", o.GetName())
 		return nil
 	}
@@ -531,7 +525,9 @@ func (r *CustomerAgreementReconciler) customersIn(ctx context.Context, o client.
 // customerRequests lists the CustomerAgreements an index selects, but except.
 func customerRequests(ctx context.Context, c client.Reader, sel client.MatchingFields, except client.ObjectKey) []reconcile.Request {
 	var list v1alpha1.CustomerAgreementList
-	if err := c.List(ctx, &list, sel); err != nil {
+	// Only the keys are read: no deep copy of what may be every customer of a PartnerTenant
+	// (100,000 copies at each of its events).
+	if err := c.List(ctx, &list, sel, client.UnsafeDisableDeepCopy); err != nil {
 		logf.FromContext(ctx).Error(err, "listing CustomerAgreements", "selector", sel)
 		return nil
 	}

@@ -21,6 +21,7 @@ import (
 
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 )
@@ -32,6 +33,17 @@ const (
 	customerIndexName      = "field:" + customerTenantIDField
 	customerIndexKeyPrefix = "__all_namespaces/"
 )
+
+// indexCustomerAgreements indexes the cache's CustomerAgreements by PartnerTenant and by
+// customer.
+func indexCustomerAgreements(ctx context.Context, c cache.Cache) error {
+	if err := c.IndexField(ctx, &v1alpha1.CustomerAgreement{}, partnerTenantRefField, func(o client.Object) []string {
+		return []string{o.(*v1alpha1.CustomerAgreement).Spec.PartnerTenantRef.Name}
+	}); err != nil {
+		return err
+	}
+	return indexCustomers(ctx, c)
+}
 
 // indexCustomers indexes the cache's CustomerAgreements by customer (spec.customerTenantId,
 // normalised) for the lists across namespaces the operator makes (claims, rivals, coverage).

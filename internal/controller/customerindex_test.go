@@ -18,8 +18,10 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"testing"
 	"time"
@@ -38,7 +40,7 @@ import (
 
 // The index by customer answers a list across namespaces from the manager's cache (the key names
 // are controller-runtime's) and keeps one key per customer: IndexField kept one per namespace as
-// well.
+// well. Listing a PartnerTenant's customers for their keys copies none of them.
 func TestCustomerIndexListsAcrossNamespaces(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Skip("KUBEBUILDER_ASSETS is not set: no kube-apiserver to test against")
@@ -78,11 +80,21 @@ func TestCustomerIndexListsAcrossNamespaces(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The customers of another PartnerTenant, many: a list of all of them must not copy them.
+	const many = 300
+	for i := range many {
+		ca := &v1alpha1.CustomerAgreement{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: fmt.Sprintf("customer-%03d", i)}, Spec: v1alpha1.CustomerAgreementSpec{
+			PartnerTenantRef: v1alpha1.PartnerTenantReference{Name: "big"}, CustomerTenantID: fmt.Sprintf("c0000000-0000-4000-8000-%012d", i), CompanyName: "Contoso",
+			ManagementPolicy: v1alpha1.ManagementPolicyObserve}}
+		if err := kube.Create(ctx, ca); err != nil {
+			t.Fatal(err)
+		}
+	}
 	c, err := cache.New(cfg, cache.Options{Scheme: s})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := indexCustomers(ctx, c); err != nil {
+	if err := indexCustomerAgreements(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = c.Start(ctx) }()
@@ -101,13 +113,24 @@ func TestCustomerIndexListsAcrossNamespaces(t *testing.T) {
 	if want := []string{"team-a/contoso", "team-b/contoso-too"}; !slices.Equal(got, want) {
 		t.Fatalf("CustomerAgreements of %s: %v, want %v", shared, got, want)
 	}
+	// A PartnerTenant's event lists its customers for their keys alone: no deep copy of each.
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	reqs := customerRequests(ctx, c, client.MatchingFields{partnerTenantRefField: "big"}, client.ObjectKey{})
+	goruntime.ReadMemStats(&after)
+	if len(reqs) != many {
+		t.Fatalf("%d requests for the PartnerTenant's %d customers", len(reqs), many)
+	}
+	if perObject := (after.TotalAlloc - before.TotalAlloc) / many; perObject > 1024 {
+		t.Errorf("listing a PartnerTenant's customers allocated %d bytes per customer, want no copy of each beyond the list's (under 1 KiB)", perObject)
+	}
 	inf, err := c.GetInformer(ctx, &v1alpha1.CustomerAgreement{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys := inf.(toolscache.SharedIndexInformer).GetIndexer().ListIndexFuncValues(customerIndexName)
 	slices.Sort(keys)
-	if want := []string{customerIndexKeyPrefix + shared, customerIndexKeyPrefix + other}; !slices.Equal(keys, want) {
-		t.Fatalf("index keys %v, want one per customer %v", keys, want)
+	if len(keys) != many+2 || !slices.Contains(keys, customerIndexKeyPrefix+shared) || !slices.Contains(keys, customerIndexKeyPrefix+other) {
+		t.Fatalf("%d index keys (%v...), want one per customer (%d)", len(keys), keys[:3], many+2)
 	}
 }

@@ -518,7 +518,7 @@ func (r *LinkDeliveryReconciler) customersOf(ctx context.Context, o client.Objec
 // CustomerAgreement of their customers.
 func (r *LinkDeliveryReconciler) customersIn(ctx context.Context, o client.Object) []reconcile.Request {
 	var list v1alpha1.CustomerAgreementList
-	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetName())); err != nil {
+	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetName()), client.UnsafeDisableDeepCopy); err != nil {
 		logf.FromContext(ctx).Error(err, "listing the CustomerAgreements of a namespace", "namespace", o.GetName())
 		return nil
 	}
