@@ -101,6 +101,8 @@ type CustomerAgreementReconciler struct {
 	fullReads   readBudget
 	refusals    refusalCounter
 	ids         idBook
+	// keys finds customers by the cache's indexes (nil: by lists).
+	keys *customerKeys
 }
 
 // +kubebuilder:rbac:groups=partnercenter.mca.dev,resources=customeragreements,verbs=get;list;watch
@@ -457,6 +459,11 @@ func (r *CustomerAgreementReconciler) SetupWithManager(ctx context.Context, mgr 
 	if err := indexCustomerAgreements(ctx, mgr.GetCache()); err != nil {
 		return err
 	}
+	keys, err := newCustomerKeys(ctx, mgr.GetCache())
+	if err != nil {
+		return err
+	}
+	r.keys = keys
 	// The leader ends the retention of the AttestationRecords whose time has passed.
 	if err := mgr.Add(&RecordRetention{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Now: r.Now}); err != nil {
 		return err
@@ -494,11 +501,11 @@ func (r *CustomerAgreementReconciler) rivalsOf(ctx context.Context, o client.Obj
 	if !ok {
 		return nil
 	}
-	return customerRequests(ctx, r.Client, client.MatchingFields{customerTenantIDField: norm(ca.Spec.CustomerTenantID)}, client.ObjectKeyFromObject(ca))
+	return r.keys.requests(ctx, r.Client, customerTenantIDField, norm(ca.Spec.CustomerTenantID), client.ObjectKeyFromObject(ca))
 }
 
 func (r *CustomerAgreementReconciler) customersOf(ctx context.Context, o client.Object) []reconcile.Request {
-	return customerRequests(ctx, r.Client, client.MatchingFields{partnerTenantRefField: o.GetName()}, client.ObjectKey{})
+	return r.keys.requests(ctx, r.Client, partnerTenantRefField, o.GetName(), client.ObjectKey{})
 }
 
 // customersIn lists the CustomerAgreements of a namespace whose labels changed, and their rivals

@@ -40,7 +40,8 @@ import (
 
 // The index by customer answers a list across namespaces from the manager's cache (the key names
 // are controller-runtime's) and keeps one key per customer: IndexField kept one per namespace as
-// well. Listing a PartnerTenant's customers for their keys copies none of them.
+// well. Finding a PartnerTenant's customers, and a customer's rivals, by the keys of the index
+// copies none of them.
 func TestCustomerIndexListsAcrossNamespaces(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Skip("KUBEBUILDER_ASSETS is not set: no kube-apiserver to test against")
@@ -113,24 +114,32 @@ func TestCustomerIndexListsAcrossNamespaces(t *testing.T) {
 	if want := []string{"team-a/contoso", "team-b/contoso-too"}; !slices.Equal(got, want) {
 		t.Fatalf("CustomerAgreements of %s: %v, want %v", shared, got, want)
 	}
-	// A PartnerTenant's event lists its customers for their keys alone: no deep copy of each.
+	// A PartnerTenant's event finds its customers by the index's keys: no copy of each.
+	keys, err := newCustomerKeys(ctx, c)
+	if err != nil || keys == nil {
+		t.Fatalf("newCustomerKeys = %v, %v", keys, err)
+	}
 	var before, after goruntime.MemStats
 	goruntime.ReadMemStats(&before)
-	reqs := customerRequests(ctx, c, client.MatchingFields{partnerTenantRefField: "big"}, client.ObjectKey{})
+	reqs := keys.requests(ctx, c, partnerTenantRefField, "big", client.ObjectKey{})
 	goruntime.ReadMemStats(&after)
 	if len(reqs) != many {
 		t.Fatalf("%d requests for the PartnerTenant's %d customers", len(reqs), many)
 	}
-	if perObject := (after.TotalAlloc - before.TotalAlloc) / many; perObject > 1024 {
-		t.Errorf("listing a PartnerTenant's customers allocated %d bytes per customer, want no copy of each beyond the list's (under 1 KiB)", perObject)
+	if perObject := (after.TotalAlloc - before.TotalAlloc) / many; perObject > 256 {
+		t.Errorf("finding a PartnerTenant's customers allocated %d bytes per customer, want no copy of each (under 256 bytes)", perObject)
+	}
+	rivals := keys.requests(ctx, c, customerTenantIDField, shared, client.ObjectKey{Namespace: "team-a", Name: "contoso"})
+	if len(rivals) != 1 || rivals[0].Namespace != "team-b" || rivals[0].Name != "contoso-too" {
+		t.Fatalf("the rivals of team-a/contoso: %v, want team-b/contoso-too", rivals)
 	}
 	inf, err := c.GetInformer(ctx, &v1alpha1.CustomerAgreement{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := inf.(toolscache.SharedIndexInformer).GetIndexer().ListIndexFuncValues(customerIndexName)
-	slices.Sort(keys)
-	if len(keys) != many+2 || !slices.Contains(keys, customerIndexKeyPrefix+shared) || !slices.Contains(keys, customerIndexKeyPrefix+other) {
-		t.Fatalf("%d index keys (%v...), want one per customer (%d)", len(keys), keys[:3], many+2)
+	values := inf.(toolscache.SharedIndexInformer).GetIndexer().ListIndexFuncValues(customerIndexName)
+	slices.Sort(values)
+	if len(values) != many+2 || !slices.Contains(values, customerIndexKeyPrefix+shared) || !slices.Contains(values, customerIndexKeyPrefix+other) {
+		t.Fatalf("%d index keys (%v...), want one per customer (%d)", len(values), values[:3], many+2)
 	}
 }

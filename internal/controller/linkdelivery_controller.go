@@ -73,6 +73,8 @@ type LinkDeliveryReconciler struct {
 	tenants  sync.Map // PartnerTenants whose delivery metrics exist
 	mu       sync.Mutex
 	attempts map[string]int // webhook attempts by message id
+	// keys finds customers by the cache's indexes (nil: by lists).
+	keys *customerKeys
 }
 
 // +kubebuilder:rbac:groups="",namespace=mca-operator-system,resources=configmaps,verbs=get
@@ -483,6 +485,11 @@ func (r *LinkDeliveryReconciler) now() time.Time {
 // permission or its claim), and when the tenant's send queue grants one of its messages.
 func (r *LinkDeliveryReconciler) SetupWithManager(mgr manager.Manager) error {
 	r.granted = make(chan event.GenericEvent, 1024)
+	keys, err := newCustomerKeys(context.Background(), mgr.GetCache())
+	if err != nil {
+		return err
+	}
+	r.keys = keys
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		r.Queue.Run(ctx, func(it delivery.Item) {
 			ca := &v1alpha1.CustomerAgreement{}
@@ -511,7 +518,7 @@ func (r *LinkDeliveryReconciler) SetupWithManager(mgr manager.Manager) error {
 }
 
 func (r *LinkDeliveryReconciler) customersOf(ctx context.Context, o client.Object) []reconcile.Request {
-	return customerRequests(ctx, r.Client, client.MatchingFields{partnerTenantRefField: o.GetName()}, client.ObjectKey{})
+	return r.keys.requests(ctx, r.Client, partnerTenantRefField, o.GetName(), client.ObjectKey{})
 }
 
 // customersIn lists the CustomerAgreements of a namespace whose labels changed, with every other
@@ -524,7 +531,7 @@ func (r *LinkDeliveryReconciler) customersIn(ctx context.Context, o client.Objec
 	}
 	var reqs []reconcile.Request
 	for i := range list.Items {
-		reqs = append(reqs, customerRequests(ctx, r.Client, client.MatchingFields{customerTenantIDField: norm(list.Items[i].Spec.CustomerTenantID)}, client.ObjectKey{})...)
+		reqs = append(reqs, r.keys.requests(ctx, r.Client, customerTenantIDField, norm(list.Items[i].Spec.CustomerTenantID), client.ObjectKey{})...)
 	}
 	return reqs
 }
