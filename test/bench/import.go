@@ -23,7 +23,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/mca-operator/mca-operator/internal/pcsim"
@@ -74,13 +73,17 @@ func importBench(ctx context.Context, o options, tmp string) (*ImportBench, erro
 	st.sim.ResetRequests()
 	logf("importing %d customers with kubectl mca import at %d requests/s", len(cs), o.rate)
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("kubectl mca import: %w", err)
+	}
+	exited := make(chan struct{})
+	peak := followPeakRSS(cmd.Process.Pid, exited)
+	err = cmd.Wait()
+	close(exited)
+	if err != nil {
 		return nil, fmt.Errorf("kubectl mca import: %w (log: %s)", err, logPath)
 	}
-	res := &ImportBench{Customers: len(cs), Seconds: round(time.Since(start).Seconds(), 2)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.PeakRSSMiB = round(float64(ru.Maxrss)/1024, 1) // KiB on Linux
-	}
+	res := &ImportBench{Customers: len(cs), Seconds: round(time.Since(start).Seconds(), 2), PeakRSSMiB: round(float64(peak.KiB())/1024, 1)}
 	countImportRequests(res, st.sim.Requests(), o.rate)
 	if res.Written, err = countWritten(out); err != nil {
 		return nil, err

@@ -64,6 +64,7 @@ type managerProc struct {
 	// After exit.
 	peakRSSKiB int64
 	cpu        time.Duration
+	peak       *peakRSS
 }
 
 func startManager(ctx context.Context, o options, bin string, args []string, logPath string) (*managerProc, error) {
@@ -94,15 +95,14 @@ func startManager(ctx context.Context, o options, bin string, args []string, log
 		lf.Close()
 		return nil, err
 	}
+	m.peak = followPeakRSS(cmd.Process.Pid, m.done)
 	go func() {
 		_ = cmd.Wait()
 		lf.Close()
 		if ps := cmd.ProcessState; ps != nil {
 			m.cpu = ps.UserTime() + ps.SystemTime()
-			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-				m.peakRSSKiB = ru.Maxrss
-			}
 		}
+		m.peakRSSKiB = m.peak.KiB()
 		close(m.done)
 	}()
 	go func() {
@@ -129,6 +129,7 @@ func (m *managerProc) stop() {
 	if m.exited() {
 		return
 	}
+	m.peak.sample(m.cmd.Process.Pid)
 	_ = m.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-m.done:
