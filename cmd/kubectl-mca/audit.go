@@ -259,9 +259,7 @@ deleted since. It exits with 2 when anything is wrong.`,
 			}
 			switch output {
 			case outputJSON:
-				enc := json.NewEncoder(a.streams.Out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := encodeJSON(a.streams.Out, rep); err != nil {
 					return err
 				}
 			case "":

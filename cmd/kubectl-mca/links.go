@@ -18,7 +18,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -67,9 +66,7 @@ to read those Secrets, and its output is as sensitive as they are.`,
 			}
 			switch output {
 			case outputJSON:
-				enc := json.NewEncoder(a.streams.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(links)
+				return encodeJSON(a.streams.Out, links)
 			case "":
 				printLinks(a.streams.Out, links)
 				return nil

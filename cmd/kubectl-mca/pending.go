@@ -17,7 +17,6 @@ limitations under the License.
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -75,9 +74,7 @@ how long it has waited. Decide with kubectl mca approve RECORD or kubectl mca de
 				return err
 			}
 			if output == outputJSON {
-				enc := json.NewEncoder(a.streams.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(acts)
+				return encodeJSON(a.streams.Out, acts)
 			}
 			if len(acts) == 0 {
 				fmt.Fprintln(a.streams.ErrOut, "No act awaits approval.")

@@ -242,9 +242,7 @@ func (a *app) runProbe(ctx context.Context, o *probeOptions) error {
 	}
 	switch o.output {
 	case outputJSON:
-		enc := json.NewEncoder(a.streams.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := encodeJSON(a.streams.Out, rep); err != nil {
 			return err
 		}
 	case "":

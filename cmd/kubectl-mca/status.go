@@ -18,7 +18,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -110,9 +109,7 @@ as import does).`,
 			}
 			switch output {
 			case outputJSON:
-				enc := json.NewEncoder(a.streams.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(fs)
+				return encodeJSON(a.streams.Out, fs)
 			case "", "table", "wide":
 				printFleetStatus(a.streams.Out, fs)
 				return nil
