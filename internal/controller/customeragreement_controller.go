@@ -314,8 +314,10 @@ func (r *CustomerAgreementReconciler) untilSlot(ca *v1alpha1.CustomerAgreement, 
 // reconcile in this process (a restart, an upgrade, a failover) counts it as read at its previous
 // slot, and any reconcile before its next slot (an event that changes no spec: a label, the
 // Lease of its PartnerTenant acquired) reads nothing; a customer read off its slot (onboarded in a
-// burst) is read again at its slot, so that the burst is not repeated every interval. A person's reconcile-now annotation reads at once, if given since the last read. It
-// returns the time to wait (0: read now).
+// burst) is read again at its slot, so that the burst is not repeated every interval, and a
+// resync that could not be made near its slot waits for the next (mca.ResyncWait). A person's
+// reconcile-now annotation reads at once, if given since the last read. It returns the time to
+// wait (0: read now).
 func (r *CustomerAgreementReconciler) firstResync(ca *v1alpha1.CustomerAgreement, now time.Time) time.Duration {
 	if r.ResyncInterval <= 0 {
 		return 0
@@ -329,9 +331,7 @@ func (r *CustomerAgreementReconciler) firstResync(ca *v1alpha1.CustomerAgreement
 	if m.asked != ca.Annotations[v1alpha1.AnnotationReconcileRequestedAt] {
 		return 0
 	}
-	// The customer's first slot after the last read (and after the least time between reads).
-	after := m.at.Add(max(r.MinReadInterval, time.Nanosecond))
-	return max(mca.NextResync(mca.ResyncOffset(string(ca.UID), r.ResyncInterval), r.ResyncInterval, after).Sub(now), 0)
+	return mca.ResyncWait(mca.ResyncOffset(string(ca.UID), r.ResyncInterval), r.ResyncInterval, r.MinReadInterval, m.at, now)
 }
 
 // pollAfter checks an attestation in flight again: after the poll interval while the link is

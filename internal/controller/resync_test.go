@@ -106,17 +106,68 @@ func TestRestartReadsASettledCustomerAtItsSlot(t *testing.T) {
 	wantResyncSlot(t, h, res, time.Now())
 }
 
-// slotComes moves the harness's customer to its next resync slot, as if a resync interval had
-// passed since its last read (the slots count real time).
+// slotComes brings the harness's customer to a resync slot: it takes a resync interval (from the
+// harness's on) at one of whose slots the customer's is now, or a moment later, and records the
+// customer's last read half an interval before that slot. The slots count real time, which a
+// test cannot move.
 func (h *harness) slotComes() {
+	h.t.Helper()
+	h.lateForSlot(0, h.r.ResyncInterval/20)
+}
+
+// lateForSlot is slotComes with the customer's slot passed between from and to before now (the
+// interval it takes is at most an hour longer than the harness's). It returns the slot.
+func (h *harness) lateForSlot(from, to time.Duration) time.Time {
 	h.t.Helper()
 	uid := h.get().UID
 	m, ok := h.r.reads.marks[uid]
 	if !ok {
 		h.t.Fatal("no read on record")
 	}
-	m.at = m.at.Add(-h.r.ResyncInterval)
-	h.r.reads.marks[uid] = m
+	now := time.Now()
+	for interval := h.r.ResyncInterval; interval < h.r.ResyncInterval+time.Hour; interval += time.Second {
+		latest := mca.NextResync(mca.ResyncOffset(string(uid), interval), interval, now).Add(-interval)
+		if late := now.Sub(latest); late >= from && late <= to {
+			h.r.ResyncInterval = interval
+			m.at = latest.Add(-interval / 2)
+			h.r.reads.marks[uid] = m
+			return latest
+		}
+	}
+	h.t.Fatalf("no resync interval puts the customer's slot %s to %s before now", from, to)
+	return time.Time{}
+}
+
+// A resync not made within a tenth of an interval of its slot (the tenant's rate went to first
+// reads, the workqueue was long) waits for the customer's next slot: read late, it would be read
+// again at that slot less than an interval later.
+func TestALateResyncWaitsForTheNextSlot(t *testing.T) {
+	h := newHarness(t, v1alpha1.PartnerTypeDirectBill, nil)
+	h.pc.records = []pc.Agreement{{PrimaryContact: pc.Contact{FirstName: "Ada"}, DateAgreed: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	h.pc.resetCalls()
+	kube := h.count()
+	slot := h.lateForSlot(h.r.ResyncInterval/5, h.r.ResyncInterval/2)
+	now := time.Now()
+	res, err := h.reconcile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := h.pc.customerReads(); n != 0 || kube.writes != 0 {
+		t.Fatalf("a resync %s late (interval %s) read %d times and wrote %d times: %v", now.Sub(slot), h.r.ResyncInterval, n, kube.writes, h.pc.calls)
+	}
+	wantResyncSlot(t, h, res, now)
+
+	// Within a tenth of an interval of the slot, the resync is made.
+	h.lateForSlot(h.r.ResyncInterval/40, h.r.ResyncInterval/20)
+	if _, err := h.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if h.pc.resyncReads != 1 {
+		t.Fatalf("a resync a moment after its slot: %v, %d as a resync; want one resync read", h.pc.calls, h.pc.resyncReads)
+	}
 }
 
 // A person's reconcile-now annotation still reads a settled customer before its slot (once the

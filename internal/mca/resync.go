@@ -55,6 +55,27 @@ func NextResync(offset, interval time.Duration, from time.Time) time.Time {
 	return from.Add(wait)
 }
 
+// ResyncWait is how long a settled customer waits for its next read. It is due at its first slot
+// after lastRead and the least time between reads (minGap). Once due, it is read within a tenth of
+// an interval of its latest slot, or else at its next slot (the tenant's rate went to new
+// customers, the workqueue was long): made late, a resync would be followed by the next slot's
+// read less than an interval later, and a backlog of late resyncs would come back as a burst
+// every interval.
+func ResyncWait(offset, interval, minGap time.Duration, lastRead, now time.Time) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	due := NextResync(offset, interval, lastRead.Add(max(minGap, time.Nanosecond)))
+	if due.After(now) {
+		return due.Sub(now)
+	}
+	next := NextResync(offset, interval, now)
+	if latest := next.Add(-interval); next.Equal(now) || now.Sub(latest) <= interval/10 {
+		return 0
+	}
+	return next.Sub(now)
+}
+
 // Settled reports whether a customer's status shows it settled under its current spec
 // (generation): the conditions describe this generation, Ready is decided (True, or False for a
 // state the operator only reports), nothing is in progress, paused or stalled but for the

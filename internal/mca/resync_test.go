@@ -60,6 +60,41 @@ func TestNextResync(t *testing.T) {
 	}
 }
 
+func TestResyncWait(t *testing.T) {
+	epoch := time.Unix(0, 0).UTC()
+	const interval, offset, gap = 100 * time.Minute, 30 * time.Minute, 10 * time.Second
+	// The customer's slots are at slot(k) = epoch + 1000 intervals + k intervals + 30 minutes.
+	slot := func(k int) time.Time { return epoch.Add(time.Duration(1000+k)*interval + offset) }
+	cases := []struct {
+		name          string
+		lastRead, now time.Time
+		minGap        time.Duration
+		want          time.Duration
+	}{
+		{"before its slot: until the slot", slot(0).Add(-40 * time.Minute), slot(0).Add(-5 * time.Minute), gap, 5 * time.Minute},
+		{"at its slot: now", slot(-1), slot(0), gap, 0},
+		{"read off its slot (a burst): its first slot after the read", slot(0).Add(-90 * time.Minute), slot(0).Add(-80 * time.Minute), gap, 80 * time.Minute},
+		{"read at its slot: the next slot, not the same one", slot(0), slot(0).Add(time.Second), gap, interval - time.Second},
+		{"a slot within the least gap after the read is skipped", slot(0).Add(-5 * time.Second), slot(0), gap, interval},
+		{"late, within a tenth of an interval: now", slot(-1), slot(0).Add(9 * time.Minute), gap, 0},
+		{"late by exactly a tenth: now", slot(-1), slot(0).Add(interval / 10), gap, 0},
+		{"late by more than a tenth: the next slot", slot(-1), slot(0).Add(11 * time.Minute), gap, interval - 11*time.Minute},
+		{"late by more than an interval: the next slot", slot(-1), slot(1).Add(20 * time.Minute), gap, interval - 20*time.Minute},
+		{"late by a tenth past the slot after: now", slot(-2), slot(0).Add(5 * time.Minute), gap, 0},
+		{"no least gap: the first slot strictly after the read", slot(0), slot(0), 0, interval},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := ResyncWait(offset, interval, c.minGap, c.lastRead, c.now); got != c.want {
+				t.Fatalf("ResyncWait(last read %s, now %s) = %s, want %s", c.lastRead, c.now, got, c.want)
+			}
+		})
+	}
+	if got := ResyncWait(offset, 0, gap, slot(0), slot(0).Add(time.Second)); got != 0 {
+		t.Fatalf("without a resync interval: wait %s, want to read now", got)
+	}
+}
+
 // The offsets are stable (the same in every process) and spread customers evenly over the
 // interval: 100,000 UIDs in 60 one-minute buckets of an hour each hold 1/60 of them within 10%.
 func TestResyncOffsetsAreStableAndEven(t *testing.T) {

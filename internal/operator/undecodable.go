@@ -38,7 +38,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -118,39 +117,84 @@ func (u *undecodable) listWatch(cfg *rest.Config, httpClient *http.Client, obj r
 	if gvk.GroupVersion() != v1alpha1.GroupVersion || resources[gvk.Kind] == "" {
 		return nil, nil
 	}
-	dcfg := rest.CopyConfig(cfg)
-	dcfg.NegotiatedSerializer = nil
-	dyn, err := dynamic.NewForConfigAndClient(dcfg, httpClient)
+	rc, err := u.restClient(cfg, httpClient)
 	if err != nil {
 		return nil, err
 	}
-	t := &tolerantListWatch{u: u, gvk: gvk, res: dyn.Resource(gvk.GroupVersion().WithResource(resources[gvk.Kind]))}
+	t := &tolerantListWatch{u: u, gvk: gvk, rc: rc, resource: resources[gvk.Kind]}
 	return &toolscache.ListWatch{ListWithContextFunc: t.list, WatchFuncWithContext: t.watch}, nil
 }
 
+// restClient is a client of this API whose decoder is tolerantDecoder: each object is decoded once,
+// typed, as the typed client does, and only one that does not decode is decoded again, as
+// unstructured. (A dynamic client would decode every object to unstructured, to be encoded and
+// decoded typed again: three passes over each object of a 100,000-object start-up instead of one.)
+func (u *undecodable) restClient(cfg *rest.Config, httpClient *http.Client) (rest.Interface, error) {
+	rcfg := rest.CopyConfig(cfg)
+	gv := v1alpha1.GroupVersion
+	rcfg.GroupVersion = &gv
+	rcfg.APIPath = "/apis"
+	rcfg.ContentType = runtime.ContentTypeJSON
+	rcfg.AcceptContentTypes = runtime.ContentTypeJSON
+	rcfg.NegotiatedSerializer = tolerantSerializer{serializer.NewCodecFactory(u.scheme).WithoutConversion()}
+	return rest.RESTClientForConfigAndClient(rcfg, httpClient)
+}
+
+// tolerantSerializer is a codec factory whose decoders are tolerantDecoder.
+type tolerantSerializer struct{ runtime.NegotiatedSerializer }
+
+func (s tolerantSerializer) DecoderToVersion(d runtime.Decoder, gv runtime.GroupVersioner) runtime.Decoder {
+	return tolerantDecoder{typed: s.NegotiatedSerializer.DecoderToVersion(d, gv)}
+}
+
+// tolerantDecoder decodes an object typed; one that the Go types cannot decode comes back as
+// unstructured (without an error), for the list and the watch to report and leave out.
+type tolerantDecoder struct{ typed runtime.Decoder }
+
+func (d tolerantDecoder) Decode(data []byte, defaults *schema.GroupVersionKind, into runtime.Object) (runtime.Object, *schema.GroupVersionKind, error) {
+	obj, gvk, err := d.typed.Decode(data, defaults, into)
+	if err == nil {
+		return obj, gvk, nil
+	}
+	u := &unstructured.Unstructured{}
+	if _, ugvk, uerr := unstructured.UnstructuredJSONScheme.Decode(data, defaults, u); uerr == nil {
+		return u, ugvk, nil
+	}
+	return nil, nil, err
+}
+
 type tolerantListWatch struct {
-	u   *undecodable
-	gvk schema.GroupVersionKind
-	res dynamic.NamespaceableResourceInterface
+	u        *undecodable
+	gvk      schema.GroupVersionKind
+	rc       rest.Interface
+	resource string
 }
 
 func (t *tolerantListWatch) list(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-	ul, err := t.res.List(ctx, opts)
+	raw, err := t.rc.Get().Resource(t.resource).VersionedParams(&opts, metav1.ParameterCodec).Do(ctx).Raw()
 	if err != nil {
+		return nil, err
+	}
+	var page struct {
+		Metadata metav1.ListMeta   `json:"metadata"`
+		Items    []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(raw, &page); err != nil {
 		return nil, err
 	}
 	list, err := t.u.scheme.New(t.gvk.GroupVersion().WithKind(t.gvk.Kind + "List"))
 	if err != nil {
 		return nil, err
 	}
-	items := make([]runtime.Object, 0, len(ul.Items))
-	for i := range ul.Items {
-		obj, err := t.u.decode(t.gvk, ul.Items[i].Object)
+	items := make([]runtime.Object, 0, len(page.Items))
+	for _, item := range page.Items {
+		obj, ok, err := t.decodeItem(item)
 		if err != nil {
-			t.u.report(&ul.Items[i], err)
-			continue
+			return nil, err
 		}
-		items = append(items, obj)
+		if ok {
+			items = append(items, obj)
+		}
 	}
 	if err := meta.SetList(list, items); err != nil {
 		return nil, err
@@ -159,34 +203,49 @@ func (t *tolerantListWatch) list(ctx context.Context, opts metav1.ListOptions) (
 	if err != nil {
 		return nil, err
 	}
-	lm.SetResourceVersion(ul.GetResourceVersion())
-	lm.SetContinue(ul.GetContinue())
-	lm.SetRemainingItemCount(ul.GetRemainingItemCount())
+	lm.SetResourceVersion(page.Metadata.ResourceVersion)
+	lm.SetContinue(page.Metadata.Continue)
+	lm.SetRemainingItemCount(page.Metadata.RemainingItemCount)
 	return list, nil
 }
 
+// decodeItem decodes one item of a list typed; an item that does not decode is reported and left
+// out (ok false).
+func (t *tolerantListWatch) decodeItem(item []byte) (runtime.Object, bool, error) {
+	obj, err := t.u.decode(t.gvk, item)
+	if err == nil {
+		return obj, true, nil
+	}
+	u := &unstructured.Unstructured{}
+	if _, _, uerr := unstructured.UnstructuredJSONScheme.Decode(item, &t.gvk, u); uerr != nil {
+		return nil, false, uerr
+	}
+	t.u.report(u, err)
+	return nil, false, nil
+}
+
 func (t *tolerantListWatch) watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-	w, err := t.res.Watch(ctx, opts)
+	opts.Watch = true
+	w, err := t.rc.Get().Resource(t.resource).VersionedParams(&opts, metav1.ParameterCodec).Watch(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return watch.Filter(w, t.event), nil
 }
 
-// event decodes a watch event's object. An object that does not decode is reported and leaves
-// the cache: a change that made it undecodable arrives as its deletion, so that the controllers
-// stop acting on the version before the change; an addition is dropped.
+// event passes on a watch event whose object decoded typed. An object that does not decode (it
+// arrives unstructured) is reported and leaves the cache: a change that made it undecodable
+// arrives as its deletion, so that the controllers stop acting on the version before the change;
+// an addition is dropped.
 func (t *tolerantListWatch) event(in watch.Event) (watch.Event, bool) {
 	u, ok := in.Object.(*unstructured.Unstructured)
 	if !ok || in.Type == watch.Error {
 		return in, true
 	}
-	obj, err := t.u.decode(t.gvk, u.Object)
-	if err == nil {
-		return watch.Event{Type: in.Type, Object: obj}, true
-	}
 	if in.Type == watch.Added || in.Type == watch.Modified {
-		t.u.report(u, err)
+		if err := t.u.decodeError(t.gvk, u.Object); err != nil {
+			t.u.report(u, err)
+		}
 	}
 	if in.Type == watch.Added {
 		return in, false
@@ -203,12 +262,8 @@ func (t *tolerantListWatch) event(in watch.Event) (watch.Event, bool) {
 	return watch.Event{Type: watch.Deleted, Object: gone}, true
 }
 
-// decode decodes content as the typed client does.
-func (u *undecodable) decode(gvk schema.GroupVersionKind, content map[string]any) (runtime.Object, error) {
-	data, err := json.Marshal(content)
-	if err != nil {
-		return nil, err
-	}
+// decode decodes data as the typed client does.
+func (u *undecodable) decode(gvk schema.GroupVersionKind, data []byte) (runtime.Object, error) {
 	into, err := u.scheme.New(gvk)
 	if err != nil {
 		return nil, err
@@ -222,13 +277,23 @@ func (u *undecodable) decode(gvk schema.GroupVersionKind, content map[string]any
 	return obj, nil
 }
 
+// decodeError is the error of decoding an unstructured object's content as the typed client does
+// (nil: it decodes).
+func (u *undecodable) decodeError(gvk schema.GroupVersionKind, content map[string]any) error {
+	data, err := json.Marshal(content)
+	if err != nil {
+		return err
+	}
+	_, err = u.decode(gvk, data)
+	return err
+}
+
 // report logs the object that does not decode, naming the field, and queues it for its
 // conditions and event.
 func (u *undecodable) report(obj *unstructured.Unstructured, err error) {
 	gvk := obj.GroupVersionKind()
 	field := brokenField(obj.Object, func(content map[string]any) bool {
-		_, err := u.decode(gvk, content)
-		return err == nil
+		return u.decodeError(gvk, content) == nil
 	})
 	u.log.Error(err, "an object cannot be read and is left alone until it is fixed",
 		"kind", gvk.Kind, "namespace", obj.GetNamespace(), "name", obj.GetName(), "field", field)
