@@ -292,14 +292,30 @@ func diffWrites(before, after map[string]float64) map[string]int {
 	return out
 }
 
-// managerWrites sums the writes the manager makes (the API server renews its own leases).
-func managerWrites(d map[string]int) int {
+// tenantWrites are the resources whose writes come once per PartnerTenant or per process, however
+// many customers: Leases (leader election, each PartnerTenant's writer, and the API server's own)
+// and a PartnerTenant's status (its coverage count, once per --customers-list-interval).
+var tenantWrites = map[string]bool{"leases": true, "partnertenants/status": true}
+
+// tenantOnly is the part of d that tenantWrites are.
+func tenantOnly(d map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range d {
+		if tenantWrites[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// customerWrites sums the writes that grow with customers (CustomerAgreements and their status,
+// Secrets, events, records): all but tenantWrites.
+func customerWrites(d map[string]int) int {
 	n := 0
 	for k, v := range d {
-		if k == "leases" {
-			continue
+		if !tenantWrites[k] {
+			n += v
 		}
-		n += v
 	}
 	return n
 }

@@ -50,10 +50,11 @@ type Onboarding struct {
 	StatusWritesMax         int            `json:"statusWritesMax"`
 	StatusWritesHistogram   map[string]int `json:"statusWritesHistogram"`
 	APIWrites               map[string]int `json:"apiServerWrites"`
-	APIWritesPerCustomer    float64        `json:"apiServerWritesPerCustomer"`
-	PeakRSSMiB              float64        `json:"peakRssMiB"`
-	CPUSeconds              float64        `json:"cpuSeconds"`
-	CreateSeconds           float64        `json:"createSeconds"`
+	// APIWritesPerCustomer: the writes that grow with customers (customerWrites), per customer.
+	APIWritesPerCustomer float64 `json:"apiServerWritesPerCustomer"`
+	PeakRSSMiB           float64 `json:"peakRssMiB"`
+	CPUSeconds           float64 `json:"cpuSeconds"`
+	CreateSeconds        float64 `json:"createSeconds"`
 	// TCPConnections: TCP+TLS connections the manager opened to the simulator (HTTP/1.1).
 	TCPConnections int    `json:"tcpConnections"`
 	ManagerLog     string `json:"managerLog"`
@@ -185,7 +186,7 @@ func (p *onboardingPhase) summarise(run onboardingRun) {
 	res.StatusWritesPerCustomer = round(float64(total)/float64(len(p.cs)), 3)
 	res.StatusWritesMax = maxW
 	res.APIWrites = diffWrites(run.writesBefore, run.writesAfter)
-	res.APIWritesPerCustomer = round(float64(managerWrites(res.APIWrites))/float64(len(p.cs)), 3)
+	res.APIWritesPerCustomer = round(float64(customerWrites(res.APIWrites))/float64(len(p.cs)), 3)
 	res.PeakRSSMiB = round(float64(mgr.peakRSSKiB)/1024, 1)
 	res.CPUSeconds = round(mgr.cpu.Seconds(), 2)
 }

@@ -37,7 +37,9 @@ type SteadyState struct {
 	CallsPerCustomer  float64        `json:"callsPerCustomer"`
 	StatusWrites      int            `json:"statusWrites"`
 	APIWrites         map[string]int `json:"apiServerWrites"`
-	// WritesPerCustomer: every write the manager made to the API server in the cycle, per customer.
+	// WritesPerCustomer: the manager's writes to the API server in the cycle that grow with
+	// customers (all but a PartnerTenant's and the Leases': customerWrites), per customer;
+	// APIWrites holds every write, by resource.
 	WritesPerCustomer float64 `json:"writesPerCustomer"`
 	// RSSMiB: the manager's peak RSS over the whole run (initial sync included); RSSEndMiB: at
 	// the end of the cycle.
@@ -217,7 +219,7 @@ func (p *steadyPhase) summarise(c steadyCycle) {
 	res.CallsPerCustomer = res.Calls.PerCust
 	res.StatusWrites = c.writes1 - c.writes0
 	res.APIWrites = diffWrites(c.api0, c.api1)
-	res.WritesPerCustomer = round(float64(managerWrites(res.APIWrites))/float64(n), 4)
+	res.WritesPerCustomer = round(float64(customerWrites(res.APIWrites))/float64(n), 4)
 	res.RSSMiB = round(float64(max(c.st1.hwmKiB, p.mgr.peakRSSKiB))/1024, 1)
 	res.RSSEndMiB = round(float64(c.st1.rssKiB)/1024, 1)
 	res.RSSAnonEndMiB = round(float64(c.st1.anonKiB)/1024, 1)
