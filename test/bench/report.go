@@ -92,7 +92,9 @@ func targets(r *Results) []Target {
 	if ss := r.SteadyState; ss != nil {
 		ts = append(ts,
 			Target{"PC calls per customer per cycle", "≤ 2", fmt.Sprintf("%.3f", ss.CallsPerCustomer), ss.CallsPerCustomer <= 2},
-			Target{"API writes per customer per cycle", "0", fmt.Sprintf("%.4f (%d status writes; per tenant: %s)", ss.WritesPerCustomer, ss.StatusWrites, kv(tenantOnly(ss.APIWrites))), ss.StatusWrites == 0 && ss.WritesPerCustomer == 0},
+			Target{"API writes per customer per cycle", "0",
+				fmt.Sprintf("%.4f (%d status writes; per tenant: %s)", ss.WritesPerCustomer, ss.StatusWrites, kv(tenantOnly(ss.APIWrites))),
+				ss.StatusWrites == 0 && ss.WritesPerCustomer == 0},
 			Target{fmt.Sprintf("peak RSS with %d customers", ss.Customers), "≤ 150 MiB", fmt.Sprintf("%.1f MiB", ss.RSSMiB), ss.RSSMiB <= 150},
 		)
 	}
