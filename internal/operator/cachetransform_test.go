@@ -141,14 +141,18 @@ func TestCacheKeepsWhatTheOperatorReads(t *testing.T) {
 	}
 }
 
-// startCache starts the manager's cache, as New configures it, and waits until it synced.
-func startCache(ctx context.Context, t *testing.T, cfg *rest.Config) cache.Cache {
+// startCache starts the manager's cache, as New configures it (for a shard of partnerTenants, if
+// any), and waits until it synced.
+func startCache(ctx context.Context, t *testing.T, cfg *rest.Config, partnerTenants ...string) cache.Cache {
 	t.Helper()
 	httpClient, err := rest.HTTPClientFor(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := cacheOptions(newUndecodable(Scheme()), cfg, httpClient)
+	opts, err := cacheOptions(newUndecodable(Scheme()), cfg, httpClient, partnerTenants)
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts.Scheme = Scheme()
 	c, err := cache.New(cfg, opts)
 	if err != nil {

@@ -234,7 +234,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		return nil, fmt.Errorf("creating the cache's HTTP client: %w", err)
 	}
 	broken := newUndecodable(scheme)
-	cacheOpts, err := shardCache(cacheOptions(broken, cfg, cacheHTTPClient), o.PartnerTenants)
+	cacheOpts, err := cacheOptions(broken, cfg, cacheHTTPClient, o.PartnerTenants)
 	if err != nil {
 		return nil, err
 	}
@@ -358,16 +358,27 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 // cacheOptions are the informer cache's: each object trimmed to what the operator reads
 // (cachetransform.go), and an object of this API that does not decode left out and reported,
 // instead of failing every list and watch of its kind (undecodable.go). The AttestationRecords are
-// read from the API server; the cache holds those awaiting approval only.
-func cacheOptions(broken *undecodable, cfg *rest.Config, httpClient *http.Client) cache.Options {
+// read from the API server; the cache holds those awaiting approval only. A shard's cache holds
+// only the CustomerAgreements of its PartnerTenants (shardSelector).
+func cacheOptions(broken *undecodable, cfg *rest.Config, httpClient *http.Client, partnerTenants []string) (cache.Options, error) {
+	// Of the AttestationRecords (100,000s), only those awaiting approval: their decision wakes the
+	// act up.
+	byObject := map[client.Object]cache.ByObject{&v1alpha1.AttestationRecord{}: {
+		Label: labels.SelectorFromSet(labels.Set{v1alpha1.LabelRecordApproval: v1alpha1.ApprovalPending})}}
+	shard, err := shardSelector(partnerTenants)
+	if err != nil {
+		return cache.Options{}, err
+	}
+	if shard != nil {
+		byObject[&v1alpha1.CustomerAgreement{}] = cache.ByObject{Label: shard}
+		// The tolerant list and watch replace controller-runtime's, which apply the selector.
+		broken.selectors = map[string]labels.Selector{"CustomerAgreement": shard}
+	}
 	return cache.Options{
 		DefaultTransform: trimForCache,
 		NewInformer:      broken.newInformer(cfg, httpClient),
-		// Of the AttestationRecords (100,000s), only those awaiting approval: their decision
-		// wakes the act up.
-		ByObject: map[client.Object]cache.ByObject{&v1alpha1.AttestationRecord{}: {
-			Label: labels.SelectorFromSet(labels.Set{v1alpha1.LabelRecordApproval: v1alpha1.ApprovalPending})}},
-	}
+		ByObject:         byObject,
+	}, nil
 }
 
 // metricsServerOptions are the metrics server's settings: HTTPS behind Kubernetes authentication

@@ -27,8 +27,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
@@ -84,21 +82,19 @@ func ParsePartnerTenants(s string) ([]string, error) {
 	return names, nil
 }
 
-// shardCache has a sharded manager's cache hold only the CustomerAgreements labelled with a
-// PartnerTenant it serves. PartnerTenants stay cached whole: they are few, and a shard checks
-// that no PartnerTenant of another shard shares a partner tenant id with one of its own.
-func shardCache(o cache.Options, partnerTenants []string) (cache.Options, error) {
+// shardSelector selects a sharded manager's CustomerAgreements: those labelled with a
+// PartnerTenant it serves (nil: not sharded). PartnerTenants stay cached whole: they are few, and
+// a shard checks that no PartnerTenant of another shard shares a partner tenant id with one of its
+// own.
+func shardSelector(partnerTenants []string) (labels.Selector, error) {
 	if len(partnerTenants) == 0 {
-		return o, nil
+		return nil, nil
 	}
 	req, err := labels.NewRequirement(v1alpha1.LabelPartnerTenant, selection.In, partnerTenants)
 	if err != nil {
-		return o, fmt.Errorf("--partner-tenants: %w", err)
+		return nil, fmt.Errorf("--partner-tenants: %w", err)
 	}
-	o.ByObject = map[client.Object]cache.ByObject{
-		&v1alpha1.CustomerAgreement{}: {Label: labels.NewSelector().Add(*req)},
-	}
-	return o, nil
+	return labels.NewSelector().Add(*req), nil
 }
 
 // tenantLeases builds the PartnerTenant Leases of this manager, in the leader-election namespace

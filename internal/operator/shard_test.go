@@ -17,11 +17,24 @@ limitations under the License.
 package operator
 
 import (
+	"context"
 	"flag"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/controller"
 )
 
@@ -69,5 +82,71 @@ func TestLeaseNameFitsAnyPartnerTenantName(t *testing.T) {
 	a, b := controller.LeaseName(strings.Repeat("x", 253)), controller.LeaseName(strings.Repeat("x", 252)+"y")
 	if len(a) > 253 || len(b) > 253 || a == b {
 		t.Errorf("long names: %d and %d characters, equal: %v", len(a), len(b), a == b)
+	}
+}
+
+// A shard's cache holds only the CustomerAgreements of its PartnerTenants (by the label the
+// shipped policy keeps equal to spec.partnerTenantRef.name), through the list and watch that
+// tolerates undecodable objects too; of the AttestationRecords, only those awaiting approval, as
+// an unsharded manager's.
+func TestShardCacheHoldsOnlyItsPartnerTenants(t *testing.T) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		t.Skip("KUBEBUILDER_ASSETS is not set: no kube-apiserver to test against")
+	}
+	te := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
+	cfg, err := te.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = te.Stop() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	kube, err := client.New(cfg, client.Options{Scheme: Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "customers"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, pt := range []string{"east", "west", "east", "north"} {
+		ca := appliedCustomer(t, pt+"-"+string(rune('a'+i)), "c0000000-0000-4000-8000-00000000000"+string(rune('1'+i)))
+		ca.Spec.PartnerTenantRef.Name = pt
+		ca.Labels[v1alpha1.LabelPartnerTenant] = pt
+		if err := kube.Create(ctx, ca); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cached := startCache(ctx, t, cfg, "east", "north")
+	var list v1alpha1.CustomerAgreementList
+	if err := cached.List(ctx, &list); err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, ca := range list.Items {
+		names = append(names, ca.Name)
+	}
+	slices.Sort(names)
+	if want := []string{"east-a", "east-c", "north-d"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("the shard of east and north caches %v, want %v", names, want)
+	}
+
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, shard := range [][]string{nil, {"east"}} {
+		opts, err := cacheOptions(newUndecodable(Scheme()), cfg, httpClient, shard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var records labels.Selector
+		for obj, by := range opts.ByObject {
+			if _, ok := obj.(*v1alpha1.AttestationRecord); ok {
+				records = by.Label
+			}
+		}
+		if records == nil || records.Matches(labels.Set{}) || !records.Matches(labels.Set{v1alpha1.LabelRecordApproval: v1alpha1.ApprovalPending}) {
+			t.Errorf("shard %v: the cache's AttestationRecords are selected by %v, want only those awaiting approval", shard, records)
+		}
 	}
 }

@@ -33,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -68,6 +69,9 @@ type undecodable struct {
 	scheme  *runtime.Scheme
 	decoder runtime.Decoder
 	queue   chan *brokenObject
+	// selectors are the cache's label selectors of this API's kinds, by kind, which the tolerant
+	// list and watch apply (set before the cache starts).
+	selectors map[string]labels.Selector
 	// Set once the manager exists, before it starts.
 	log      logr.Logger
 	client   client.Client
@@ -90,8 +94,8 @@ func newUndecodable(scheme *runtime.Scheme) *undecodable {
 
 // newInformer is the cache's NewInformer: the tolerant list and watch for this API's typed kinds,
 // the default for every other informer. It replaces controller-runtime's list and watch, which
-// would only add a namespace restriction and label or field selectors: the operator's cache has
-// none.
+// would add a namespace restriction (the operator's cache has none) and the label selector of the
+// kind (which the tolerant one applies: selectors).
 func (u *undecodable) newInformer(cfg *rest.Config, httpClient *http.Client) func(toolscache.ListerWatcher, runtime.Object, time.Duration, toolscache.Indexers) toolscache.SharedIndexInformer {
 	return func(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration, indexers toolscache.Indexers) toolscache.SharedIndexInformer {
 		if tolerant, err := u.listWatch(cfg, httpClient, obj); err != nil {
@@ -121,7 +125,7 @@ func (u *undecodable) listWatch(cfg *rest.Config, httpClient *http.Client, obj r
 	if err != nil {
 		return nil, err
 	}
-	t := &tolerantListWatch{u: u, gvk: gvk, rc: rc, resource: resources[gvk.Kind]}
+	t := &tolerantListWatch{u: u, gvk: gvk, rc: rc, resource: resources[gvk.Kind], selector: u.selectors[gvk.Kind]}
 	return &toolscache.ListWatch{ListWithContextFunc: t.list, WatchFuncWithContext: t.watch}, nil
 }
 
@@ -168,9 +172,18 @@ type tolerantListWatch struct {
 	gvk      schema.GroupVersionKind
 	rc       rest.Interface
 	resource string
+	selector labels.Selector // nil: every object of the kind
+}
+
+// options applies the kind's label selector to a list's or a watch's options.
+func (t *tolerantListWatch) options(opts *metav1.ListOptions) {
+	if t.selector != nil {
+		opts.LabelSelector = t.selector.String()
+	}
 }
 
 func (t *tolerantListWatch) list(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+	t.options(&opts)
 	raw, err := t.rc.Get().Resource(t.resource).VersionedParams(&opts, metav1.ParameterCodec).Do(ctx).Raw()
 	if err != nil {
 		return nil, err
@@ -226,6 +239,7 @@ func (t *tolerantListWatch) decodeItem(item []byte) (runtime.Object, bool, error
 
 func (t *tolerantListWatch) watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 	opts.Watch = true
+	t.options(&opts)
 	w, err := t.rc.Get().Resource(t.resource).VersionedParams(&opts, metav1.ParameterCodec).Watch(ctx)
 	if err != nil {
 		return nil, err
