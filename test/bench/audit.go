@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -51,6 +52,9 @@ func auditPolicy() auditv1.Policy {
 	}
 }
 
+// auditLogMaxMiB is the audit log's size before the API server would rotate it (1 TiB: never).
+const auditLogMaxMiB = 1 << 20
+
 // configureAudit has the control plane's API server (not started yet) log the writes of
 // auditPolicy to a file under dir, as JSON lines, and returns the file's path.
 func configureAudit(env *envtest.Environment, dir string) (string, error) {
@@ -64,10 +68,14 @@ func configureAudit(env *envtest.Environment, dir string) (string, error) {
 		return "", err
 	}
 	logPath := filepath.Join(dir, fmt.Sprintf("audit-%d.log", stamp))
+	// The API server rotates its audit log at --audit-log-maxsize megabytes, 100 when unset (0):
+	// a scale run of 2 × 50,000 customers logs more, and the writes in a rotated file would be
+	// lost to the attribution. One file, however large.
 	env.ControlPlane.GetAPIServer().Configure().
 		Set("audit-policy-file", policy).
 		Set("audit-log-path", logPath).
-		Set("audit-log-format", "json")
+		Set("audit-log-format", "json").
+		Set("audit-log-maxsize", strconv.Itoa(auditLogMaxMiB))
 	return logPath, nil
 }
 

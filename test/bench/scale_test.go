@@ -18,8 +18,11 @@ package main
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
 func TestParseSeries(t *testing.T) {
@@ -105,5 +108,21 @@ func TestAttributeWrites(t *testing.T) {
 	}
 	if _, err := attributeWrites(strings.NewReader("{not json\n"), users, owners); err == nil {
 		t.Error("attributeWrites accepted a line that is not JSON")
+	}
+}
+
+// The API server would rotate its audit log at 100 MB, more than a 2 × 50,000 run logs, and the
+// attribution reads one file: the control plane's audit log must not rotate below many GiB.
+func TestAuditLogDoesNotRotate(t *testing.T) {
+	env := &envtest.Environment{}
+	if _, err := configureAudit(env, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	got := env.ControlPlane.GetAPIServer().Configure().Get("audit-log-maxsize").Get(nil)
+	if len(got) != 1 {
+		t.Fatalf("--audit-log-maxsize = %v, want one value (unset, the API server rotates at 100 MB)", got)
+	}
+	if mib, err := strconv.Atoi(got[0]); err != nil || mib < 64<<10 {
+		t.Fatalf("--audit-log-maxsize = %q, want at least 64 GiB", got[0])
 	}
 }
