@@ -71,24 +71,9 @@ func appliedCustomer(t *testing.T, name, tenant string) *v1alpha1.CustomerAgreem
 // requester, the shard label); two CustomerAgreements' condition messages share one string, and the signatory on
 // record shares the spec's strings.
 func TestCacheKeepsWhatTheOperatorReads(t *testing.T) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Skip("KUBEBUILDER_ASSETS is not set: no kube-apiserver to test against")
-	}
-	te := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
-	cfg, err := te.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = te.Stop() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	kube, err := client.New(cfg, client.Options{Scheme: Scheme()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "customers"}}); err != nil {
-		t.Fatal(err)
-	}
+	cfg, kube := startAPIServer(ctx, t)
 	fromAPI := make([]*v1alpha1.CustomerAgreement, 0, 2)
 	for i, tenant := range []string{"b0000000-0000-4000-8000-000000000001", "b0000000-0000-4000-8000-000000000002"} {
 		ca := appliedCustomer(t, []string{"alpha", "beta"}[i], tenant)
@@ -139,6 +124,29 @@ func TestCacheKeepsWhatTheOperatorReads(t *testing.T) {
 	if a != b || unsafe.StringData(a) != unsafe.StringData(b) {
 		t.Errorf("the two cached condition messages should be one interned string")
 	}
+}
+
+// startAPIServer starts a kube-apiserver with this API's CRDs (the test is skipped without one)
+// and a client of it, and creates the namespace customers.
+func startAPIServer(ctx context.Context, t *testing.T) (*rest.Config, client.Client) {
+	t.Helper()
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		t.Skip("KUBEBUILDER_ASSETS is not set: no kube-apiserver to test against")
+	}
+	te := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
+	cfg, err := te.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = te.Stop() })
+	kube, err := client.New(cfg, client.Options{Scheme: Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "customers"}}); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, kube
 }
 
 // startCache starts the manager's cache, as New configures it (for a shard of partnerTenants, if

@@ -19,20 +19,14 @@ package operator
 import (
 	"context"
 	"flag"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/mca-operator/mca-operator/api/v1alpha1"
 	"github.com/mca-operator/mca-operator/internal/controller"
@@ -90,24 +84,9 @@ func TestLeaseNameFitsAnyPartnerTenantName(t *testing.T) {
 // tolerates undecodable objects too; of the AttestationRecords, only those awaiting approval, as
 // an unsharded manager's.
 func TestShardCacheHoldsOnlyItsPartnerTenants(t *testing.T) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Skip("KUBEBUILDER_ASSETS is not set: no kube-apiserver to test against")
-	}
-	te := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
-	cfg, err := te.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = te.Stop() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	kube, err := client.New(cfg, client.Options{Scheme: Scheme()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "customers"}}); err != nil {
-		t.Fatal(err)
-	}
+	cfg, kube := startAPIServer(ctx, t)
 	for i, pt := range []string{"east", "west", "east", "north"} {
 		ca := appliedCustomer(t, pt+"-"+string(rune('a'+i)), "c0000000-0000-4000-8000-00000000000"+string(rune('1'+i)))
 		ca.Spec.PartnerTenantRef.Name = pt
