@@ -19,6 +19,7 @@ package operator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -121,27 +122,37 @@ func (u *undecodable) listWatch(cfg *rest.Config, httpClient *http.Client, obj r
 	if gvk.GroupVersion() != v1alpha1.GroupVersion || resources[gvk.Kind] == "" {
 		return nil, nil
 	}
-	rc, err := u.restClient(cfg, httpClient)
+	t, err := u.tolerantListWatch(cfg, httpClient, gvk)
 	if err != nil {
 		return nil, err
 	}
-	t := &tolerantListWatch{u: u, gvk: gvk, rc: rc, resource: resources[gvk.Kind], selector: u.selectors[gvk.Kind]}
 	return &toolscache.ListWatch{ListWithContextFunc: t.list, WatchFuncWithContext: t.watch}, nil
 }
 
-// restClient is a client of this API whose decoder is tolerantDecoder: each object is decoded once,
+// tolerantListWatch lists and watches gvk through a client of this API whose decoder is
+// tolerantDecoder, and decodes a list's items with that same decoder: each object is decoded once,
 // typed, as the typed client does, and only one that does not decode is decoded again, as
 // unstructured. (A dynamic client would decode every object to unstructured, to be encoded and
 // decoded typed again: three passes over each object of a 100,000-object start-up instead of one.)
-func (u *undecodable) restClient(cfg *rest.Config, httpClient *http.Client) (rest.Interface, error) {
+func (u *undecodable) tolerantListWatch(cfg *rest.Config, httpClient *http.Client, gvk schema.GroupVersionKind) (*tolerantListWatch, error) {
+	codecs := tolerantSerializer{serializer.NewCodecFactory(u.scheme).WithoutConversion()}
+	info, ok := runtime.SerializerInfoForMediaType(codecs.SupportedMediaTypes(), runtime.ContentTypeJSON)
+	if !ok {
+		return nil, errors.New("the scheme's codecs have no JSON serializer")
+	}
 	rcfg := rest.CopyConfig(cfg)
 	gv := v1alpha1.GroupVersion
 	rcfg.GroupVersion = &gv
 	rcfg.APIPath = "/apis"
 	rcfg.ContentType = runtime.ContentTypeJSON
 	rcfg.AcceptContentTypes = runtime.ContentTypeJSON
-	rcfg.NegotiatedSerializer = tolerantSerializer{serializer.NewCodecFactory(u.scheme).WithoutConversion()}
-	return rest.RESTClientForConfigAndClient(rcfg, httpClient)
+	rcfg.NegotiatedSerializer = codecs
+	rc, err := rest.RESTClientForConfigAndClient(rcfg, httpClient)
+	if err != nil {
+		return nil, err
+	}
+	return &tolerantListWatch{u: u, gvk: gvk, rc: rc, decoder: codecs.DecoderToVersion(info.Serializer, gv),
+		resource: resources[gvk.Kind], selector: u.selectors[gvk.Kind]}, nil
 }
 
 // tolerantSerializer is a codec factory whose decoders are tolerantDecoder.
@@ -171,6 +182,7 @@ type tolerantListWatch struct {
 	u        *undecodable
 	gvk      schema.GroupVersionKind
 	rc       rest.Interface
+	decoder  runtime.Decoder // the client's: a tolerantDecoder
 	resource string
 	selector labels.Selector // nil: every object of the kind
 }
@@ -222,19 +234,18 @@ func (t *tolerantListWatch) list(ctx context.Context, opts metav1.ListOptions) (
 	return list, nil
 }
 
-// decodeItem decodes one item of a list typed; an item that does not decode is reported and left
-// out (ok false).
+// decodeItem decodes one item of a list as the watch decodes its events; an item that does not
+// decode is reported and left out (ok false).
 func (t *tolerantListWatch) decodeItem(item []byte) (runtime.Object, bool, error) {
-	obj, err := t.u.decode(t.gvk, item)
-	if err == nil {
-		return obj, true, nil
+	obj, _, err := t.decoder.Decode(item, &t.gvk, nil)
+	if err != nil {
+		return nil, false, err
 	}
-	u := &unstructured.Unstructured{}
-	if _, _, uerr := unstructured.UnstructuredJSONScheme.Decode(item, &t.gvk, u); uerr != nil {
-		return nil, false, uerr
+	if u, broken := obj.(*unstructured.Unstructured); broken {
+		t.u.reportBroken(t.gvk, u)
+		return nil, false, nil
 	}
-	t.u.report(u, err)
-	return nil, false, nil
+	return obj, true, nil
 }
 
 func (t *tolerantListWatch) watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
@@ -257,9 +268,7 @@ func (t *tolerantListWatch) event(in watch.Event) (watch.Event, bool) {
 		return in, true
 	}
 	if in.Type == watch.Added || in.Type == watch.Modified {
-		if err := t.u.decodeError(t.gvk, u.Object); err != nil {
-			t.u.report(u, err)
-		}
+		t.u.reportBroken(t.gvk, u)
 	}
 	if in.Type == watch.Added {
 		return in, false
@@ -300,6 +309,13 @@ func (u *undecodable) decodeError(gvk schema.GroupVersionKind, content map[strin
 	}
 	_, err = u.decode(gvk, data)
 	return err
+}
+
+// reportBroken reports an object that the Go types could not decode, with the typed decode's error.
+func (u *undecodable) reportBroken(gvk schema.GroupVersionKind, obj *unstructured.Unstructured) {
+	if err := u.decodeError(gvk, obj.Object); err != nil {
+		u.report(obj, err)
+	}
 }
 
 // report logs the object that does not decode, naming the field, and queues it for its

@@ -293,11 +293,11 @@ func (a *fakeAPI) restConfig(ns runtime.NegotiatedSerializer) *rest.Config {
 
 func (a *fakeAPI) listWatch(t *testing.T, u *undecodable) *tolerantListWatch {
 	t.Helper()
-	rc, err := u.restClient(a.restConfig(nil), http.DefaultClient)
+	lw, err := u.tolerantListWatch(a.restConfig(nil), http.DefaultClient, v1alpha1.GroupVersion.WithKind(a.kind))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tolerantListWatch{u: u, gvk: v1alpha1.GroupVersion.WithKind(a.kind), rc: rc, resource: a.resource}
+	return lw
 }
 
 // put stores obj (replacing the one of its name) and sends the event to the watches.

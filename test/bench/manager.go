@@ -17,7 +17,6 @@ limitations under the License.
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -139,39 +138,20 @@ func (m *managerProc) stop() {
 	}
 }
 
-// procStats reads the running manager's memory (KiB) and CPU time from /proc.
+// procStats are a process's memory (KiB) and CPU time, from /proc.
 type procStats struct {
 	rssKiB, hwmKiB   int64
 	anonKiB, fileKiB int64
 	cpu              time.Duration
 }
 
+// stats reads the running manager's procStats.
 func (m *managerProc) stats() (procStats, error) {
 	pid := m.cmd.Process.Pid
-	var ps procStats
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	ps, err := memStatus(pid)
 	if err != nil {
 		return ps, err
 	}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		v, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "VmRSS:":
-			ps.rssKiB = v
-		case "VmHWM:":
-			ps.hwmKiB = v
-		case "RssAnon:":
-			ps.anonKiB = v
-		case "RssFile:":
-			ps.fileKiB = v
-		}
-	}
-	f.Close()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return ps, err

@@ -55,29 +55,47 @@ func followPeakRSS(pid int, done <-chan struct{}) *peakRSS {
 
 // sample reads pid's VmHWM now; a process that exited keeps what was read before.
 func (p *peakRSS) sample(pid int) {
-	if v, err := vmHWM(pid); err == nil && v > p.kib.Load() {
-		p.kib.Store(v)
+	if ps, err := memStatus(pid); err == nil && ps.hwmKiB > p.kib.Load() {
+		p.kib.Store(ps.hwmKiB)
 	}
 }
 
 // KiB is the highest VmHWM read.
 func (p *peakRSS) KiB() int64 { return p.kib.Load() }
 
-// vmHWM is pid's peak resident set size in KiB.
-func vmHWM(pid int) (int64, error) {
+// memStatus reads pid's memory from /proc/PID/status (KiB): its RSS, peak RSS (VmHWM), and the
+// anonymous and file-backed parts of its RSS. CPU time is left zero.
+func memStatus(pid int) (procStats, error) {
+	var ps procStats
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, err
+		return ps, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
+	found := false
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmRSS:":
+			ps.rssKiB = v
+		case "VmHWM:":
+			ps.hwmKiB, found = v, true
+		case "RssAnon:":
+			ps.anonKiB = v
+		case "RssFile:":
+			ps.fileKiB = v
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return ps, err
 	}
-	return 0, fmt.Errorf("/proc/%d/status has no VmHWM", pid)
+	if !found {
+		return ps, fmt.Errorf("/proc/%d/status has no VmHWM", pid)
+	}
+	return ps, nil
 }
